@@ -1,0 +1,41 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('defaults: port 8080 on all interfaces, embedded store, policy beside the models', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.PORT, 8080)
+  t.equal(config.HOST, '0.0.0.0')
+  t.equal(config.REDIS_URL, undefined)
+  t.equal(config.POLICY_FILE, 'models/policy.json')
+  t.equal(config.MAX_ITEMS_PER_REQUEST, 500)
+  t.equal(config.MAX_KEYWORD_RULES, 200)
+  t.equal(config.MAX_AUTHOR_RULES, 1000)
+  t.equal(config.DOCS_ENABLED, true)
+})
+
+t.test('values are coerced from strings and empty values count as unset', async (t) => {
+  const config = loadConfig({ PORT: '9000', MODELS_DIR: '/m', REDIS_URL: '', DOCS_ENABLED: 'false', SCORE_REDIS_BUDGET_MS: '40' })
+  t.equal(config.PORT, 9000)
+  t.equal(config.POLICY_FILE, '/m/policy.json')
+  t.equal(config.REDIS_URL, undefined)
+  t.equal(config.DOCS_ENABLED, false)
+  t.equal(config.SCORE_REDIS_BUDGET_MS, 40)
+})
+
+t.test('every bad variable is listed', async (t) => {
+  const err = (() => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'not a url', MAX_ITEMS_PER_REQUEST: '0' })
+    } catch (e) {
+      return e
+    }
+  })()
+  t.ok(err instanceof ConfigError)
+  const problems = (err as ConfigError).problems.join('\n')
+  for (const name of ['PORT', 'LOG_LEVEL', 'REDIS_URL', 'MAX_ITEMS_PER_REQUEST']) t.match(problems, name)
+  t.match((err as Error).message, /invalid configuration/)
+})
+
+t.test('reads process.env by default', async (t) => {
+  t.equal(typeof loadConfig().PORT, 'number')
+})
