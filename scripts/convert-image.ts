@@ -1,0 +1,88 @@
+/**
+ * `npm run convert:image`: converts the MobileNetV2 weights bundled in the `nsfwjs` package into
+ * `models/image/nsfwjs-mobilenetv2.onnx`, writes its model card and its entry in `models/manifest.json`.
+ * Nothing is downloaded, and the output is byte-for-byte reproducible.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  IMAGE_MODEL_FILE,
+  IMAGE_MODEL_NAME,
+  IMAGE_MODEL_VERSION,
+  IMAGE_SIZE,
+  MODEL_INPUT_NAME,
+  MODEL_OUTPUT_NAME,
+  NSFW_CLASSES,
+  PREPROCESSING_ID
+} from '../src/image/model-spec.js'
+import { IMAGE_CATEGORIES } from '../src/image/categories.js'
+import { kerasToOnnx } from './convert-image/keras-to-onnx.js'
+import { renderModelCard } from './convert-image/model-card.js'
+import { readNsfwjsMobileNetV2 } from './convert-image/nsfwjs-bundle.js'
+import { encodeModel } from './convert-image/onnx-graph.js'
+
+const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models')
+
+interface ManifestEntry {
+  name: string
+  version: string
+  file: string
+  sha256: string
+  kind: string
+  categories: string[]
+  featuriser: string
+}
+
+/** Adds or replaces this model's entry, leaving every other entry and key as it was. */
+function writeManifestEntry(entry: ManifestEntry): void {
+  const path = join(modelsDir, 'manifest.json')
+  const manifest = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as { models?: ManifestEntry[] } & Record<string, unknown>)
+    : { models: [] }
+  const models = (manifest.models ?? []).filter((m) => m.name !== entry.name)
+  models.push(entry)
+  writeFileSync(path, `${JSON.stringify({ ...manifest, models }, null, 2)}\n`)
+}
+
+const bundle = readNsfwjsMobileNetV2()
+const converted = kerasToOnnx(bundle, {
+  inputName: MODEL_INPUT_NAME,
+  outputName: MODEL_OUTPUT_NAME,
+  imageSize: IMAGE_SIZE,
+  docString: `NSFWJS ${bundle.packageVersion} MobileNetV2 (MIT, Infinite Red), converted from its TensorFlow.js weights.`,
+  metadata: {
+    classes: NSFW_CLASSES.join(','),
+    preprocessing: PREPROCESSING_ID,
+    source: `nsfwjs@${bundle.packageVersion} dist/models/mobilenet_v2`,
+    license: 'MIT'
+  }
+})
+const bytes = encodeModel(converted.model)
+const sha256 = createHash('sha256').update(bytes).digest('hex')
+
+const modelPath = join(modelsDir, IMAGE_MODEL_FILE)
+mkdirSync(dirname(modelPath), { recursive: true })
+writeFileSync(modelPath, bytes)
+writeManifestEntry({
+  name: IMAGE_MODEL_NAME,
+  version: IMAGE_MODEL_VERSION,
+  file: IMAGE_MODEL_FILE,
+  sha256,
+  kind: 'image',
+  categories: [...IMAGE_CATEGORIES],
+  featuriser: PREPROCESSING_ID
+})
+writeFileSync(
+  join(dirname(modelPath), 'MODEL_CARD.md'),
+  renderModelCard({
+    nsfwjsVersion: bundle.packageVersion,
+    sourceFiles: bundle.sourceFiles,
+    modelFile: IMAGE_MODEL_FILE,
+    sizeBytes: bytes.length,
+    sha256,
+    parameterCount: converted.parameterCount
+  })
+)
+console.log(`${modelPath}: ${bytes.length} bytes, ${converted.nodeCount} nodes, ${converted.parameterCount} parameters, sha256 ${sha256}`)

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs'
+import onnxProto from 'onnx-proto'
+import t, { type Test } from 'tap'
+import { IMAGE_CATEGORIES, imageCategoryScores } from '../../src/image/categories.js'
+import { DEFAULT_INTRA_OP_THREADS, ImageClassifier } from '../../src/image/image-classifier.js'
+import { NSFW_CLASSES, PIXELS_PER_IMAGE, type ClassProbabilities } from '../../src/image/model-spec.js'
+import { ImageDecodeError, preprocessImage } from '../../src/image/preprocess.js'
+import { gradient, modelPath, noise } from './helpers.js'
+
+const { onnx } = onnxProto
+
+/** A valid ONNX model whose input and output are not the image model's. */
+function identityModel(): Uint8Array {
+  const type = { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } }
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'identity',
+      node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+      input: [{ name: 'x', type }],
+      output: [{ name: 'y', type }]
+    }
+  }).finish()
+}
+
+function sumsToOne(t: Test, p: ClassProbabilities): void {
+  t.same(Object.keys(p), [...NSFW_CLASSES])
+  t.ok(Math.abs(NSFW_CLASSES.reduce((s, c) => s + p[c], 0) - 1) < 1e-5, 'probabilities sum to 1')
+}
+
+t.test('categories: Porn + Hentai are sexual, Sexy is suggestive, Drawing and Neutral add nothing', async (t) => {
+  t.same(IMAGE_CATEGORIES, ['sexual', 'suggestive'])
+  t.same(imageCategoryScores({ Drawing: 0.1, Hentai: 0.2, Neutral: 0.05, Porn: 0.25, Sexy: 0.4 }), { sexual: 0.45, suggestive: 0.4 })
+  t.same(imageCategoryScores({ Drawing: 0.5, Hentai: 0, Neutral: 0.5, Porn: 0, Sexy: 0 }), { sexual: 0, suggestive: 0 })
+  t.equal(imageCategoryScores({ Drawing: 0, Hentai: 0.5000001, Neutral: 0, Porn: 0.5, Sexy: 0 }).sexual, 1, 'never above 1')
+})
+
+t.test('ImageClassifier over the shipped model', async (t) => {
+  const classifier = await ImageClassifier.create({ model: modelPath, decode: { maxInputPixels: 1_000_000 } })
+  t.teardown(() => classifier.release())
+
+  t.equal(classifier.id, 'nsfwjs-mobilenetv2@1.0.0')
+  t.same(classifier.categories, ['sexual', 'suggestive'])
+  t.equal(DEFAULT_INTRA_OP_THREADS, 1)
+
+  const images = [await gradient(300, 200).png().toBuffer(), await noise(120, 90, 3).jpeg().toBuffer()]
+  const inputs = await Promise.all(images.map((bytes) => preprocessImage(bytes)))
+
+  t.test('classifyTensors takes one input per image or one batch buffer', async (t) => {
+    const separate = await classifier.classifyTensors(inputs)
+    t.equal(separate.length, 2)
+    separate.forEach((p) => sumsToOne(t, p))
+    const batch = new Float32Array(2 * PIXELS_PER_IMAGE)
+    batch.set(inputs[0]!, 0)
+    batch.set(inputs[1]!, PIXELS_PER_IMAGE)
+    t.same(await classifier.classifyTensors(batch), separate)
+    const single = await classifier.classifyTensors([inputs[1]!])
+    for (const c of NSFW_CLASSES) t.ok(Math.abs(single[0]![c] - separate[1]![c]) < 1e-6, `${c}: batch of 1 agrees with batch of 2`)
+    t.same(await classifier.classifyTensors([]), [])
+    t.same(await classifier.classifyTensors(new Float32Array(0)), [])
+  })
+
+  t.test('classifyTensors refuses inputs of the wrong size', async (t) => {
+    await t.rejects(classifier.classifyTensors([new Float32Array(10)]), RangeError)
+    await t.rejects(classifier.classifyTensors(new Float32Array(PIXELS_PER_IMAGE + 1)), /multiple of 150528/)
+  })
+
+  t.test('classifyBuffers decodes and classifies a batch of encoded images', async (t) => {
+    t.same(await classifier.classifyBuffers(images), await classifier.classifyTensors(inputs))
+    t.same(await classifier.classifyBuffers([]), [])
+  })
+
+  t.test('classifyBuffers names the image it cannot use', async (t) => {
+    const err = await classifier.classifyBuffers([images[0]!, Buffer.from('nope')]).catch((e: unknown) => e)
+    t.ok(err instanceof ImageDecodeError)
+    t.match(err, { code: 'FG_IMAGE_INVALID', statusCode: 400, message: /^images\[1\]: not a decodable image/, details: [{ path: 'images[1]' }] })
+    const big = await gradient(1001, 1000).png().toBuffer()
+    await t.rejects(classifier.classifyBuffers([big]), { code: 'FG_IMAGE_TOO_LARGE', message: /^images\[0\]: image is 1001×1000/ }, 'decode limits apply')
+  })
+
+  t.test('classify gives sexual and suggestive evidence for items with image data', async (t) => {
+    const [expected] = await classifier.classifyBuffers([images[1]!])
+    const evidence = await classifier.classify([
+      { id: 'no-image', text: 'caption' },
+      { id: 'with-data', text: '', image: { data: images[1]!.toString('base64') } },
+      { id: 'url-only', text: '', image: { url: 'https://cdn.example/thumb.jpg' } }
+    ])
+    const scores = imageCategoryScores(expected!)
+    const source = 'model:nsfwjs-mobilenetv2@1.0.0'
+    t.same(evidence, [{}, { sexual: { score: scores.sexual, source }, suggestive: { score: scores.suggestive, source } }, {}])
+    t.same(await classifier.classify([]), [])
+  })
+
+  t.test('classify names the item whose image data is unusable', async (t) => {
+    await t.rejects(classifier.classify([{ id: 'a', text: '', image: { data: '%%%' } }]), {
+      code: 'FG_IMAGE_INVALID',
+      message: 'item a image.data: image data is not valid base64',
+      details: [{ path: 'item a image.data', message: 'image data is not valid base64' }]
+    })
+    const notAnImage = Buffer.from('plain text, not pixels').toString('base64')
+    await t.rejects(
+      classifier.classify([
+        { id: 'ok', text: '', image: { data: images[0]!.toString('base64') } },
+        { id: 'b', text: '', image: { data: notAnImage } }
+      ]),
+      { code: 'FG_IMAGE_INVALID', message: /^item b image\.data: not a decodable image/ }
+    )
+  })
+})
+
+t.test('ImageClassifier.create takes model bytes, names and thread settings', async (t) => {
+  const classifier = await ImageClassifier.create({
+    model: readFileSync(modelPath),
+    name: 'custom',
+    version: '2',
+    intraOpNumThreads: 2,
+    interOpNumThreads: 2,
+    executionMode: 'parallel',
+    allowSpinning: true
+  })
+  t.teardown(() => classifier.release())
+  t.equal(classifier.id, 'custom@2')
+  const [p] = await classifier.classifyBuffers([await gradient(64, 64).png().toBuffer()])
+  sumsToOne(t, p!)
+})
+
+t.test('ImageClassifier.create refuses a model without the expected input and output', async (t) => {
+  await t.rejects(ImageClassifier.create({ model: identityModel() }), /must have input "input" and output "probabilities"/)
+})
