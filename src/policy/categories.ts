@@ -21,7 +21,3 @@ export type Action = 'allow' | 'blur' | 'hide'
 
 /** Severity order used everywhere a "most severe" choice is made. */
 export const ACTION_SEVERITY: Readonly<Record<Action, number>> = { allow: 0, blur: 1, hide: 2 }
-
-export function isCategory(value: string): value is Category {
-  return (CATEGORIES as readonly string[]).includes(value)
-}

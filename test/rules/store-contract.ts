@@ -3,7 +3,7 @@ import type { RulesStore } from '../../src/rules/store.js'
 import { RulesDocumentInputSchema } from '../../src/rules/schema.js'
 import { FeedguardError } from '../../src/errors.js'
 
-type Tap = typeof import('tap').default
+type Tap = import('tap').Test
 
 const limits = { maxKeywordRules: 200, maxAuthorRules: 1000, maxKeywordLength: 100 }
 

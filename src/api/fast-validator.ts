@@ -1,0 +1,32 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifySchemaCompiler } from 'fastify'
+import { z } from 'zod'
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false })
+addFormats.default(ajv, ['uri'])
+// The schema's own pattern checks base64; the format is only an annotation here.
+ajv.addFormat('base64', true)
+
+/**
+ * A validator compiled from a route's zod schema through its JSON Schema, for the hot path: the zod
+ * schema stays the single definition (and feeds the OpenAPI document), while validating a batch of
+ * 50 items costs a few microseconds instead of most of the request's budget. Refinements that JSON
+ * Schema cannot express are checked by the route itself.
+ */
+export const jsonSchemaValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema }) => {
+  const validate = ajv.compile(z.toJSONSchema(schema, { io: 'input', target: 'draft-07', unrepresentable: 'any' }))
+  return (data: unknown) => {
+    if (validate(data)) return { value: data }
+    const error = Object.assign(new Error('invalid request'), { validation: toIssues(validate.errors ?? []) })
+    return { error }
+  }
+}
+
+/** Ajv's errors in the shape Fastify reports: a path per problem; a missing property is named in the path. */
+function toIssues(errors: ErrorObject[]) {
+  return errors.map((error) => {
+    const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : ''
+    return { instancePath: `${error.instancePath}${missing}`, message: error.keyword === 'required' ? 'required' : (error.message ?? 'invalid') }
+  })
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+const ReadinessSchema = z.object({
+  ready: z.boolean(),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() }))
+})
+
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/healthz',
+    {
+      logLevel: 'warn',
+      schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: z.object({ status: z.literal('ok') }) } }
+    },
+    async () => ({ status: 'ok' as const })
+  )
+
+  app.get(
+    '/readyz',
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
+        tags: ['ops'],
+        response: { 200: ReadinessSchema, 503: ReadinessSchema }
+      }
+    },
+    async (_request, reply) => {
+      const readiness = await app.services.readiness()
+      return reply.code(readiness.ready ? 200 : 503).send(readiness)
+    }
+  )
+}

@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import {
+  AuthorRuleInputSchema,
+  AuthorRuleSchema,
+  ErrorResponseSchema,
+  IfMatchHeadersSchema,
+  KeywordRuleInputSchema,
+  KeywordRuleSchema,
+  RulesDocumentInputSchema,
+  RulesDocumentSchema,
+  UserIdSchema,
+  UserParamsSchema
+} from './schemas.js'
+
+const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema }
+const tags = ['rules']
+
+/** `If-Match: 3`, `"3"` or `W/"3"` → 3. */
+const parseIfMatch = (header: string | undefined) =>
+  header === undefined ? undefined : Number(header.replace(/[^0-9]/g, ''))
+
+export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { rules } = app.services
+
+  app.get(
+    '/v1/users/:userId/rules',
+    {
+      schema: {
+        summary: "A user's filter rules (defaults with version 0 for a user who has none)",
+        tags,
+        params: UserParamsSchema,
+        response: { 200: RulesDocumentSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const doc = await rules.get(request.params.userId)
+      reply.header('etag', `"${doc.version}"`)
+      return doc
+    }
+  )
+
+  app.put(
+    '/v1/users/:userId/rules',
+    {
+      schema: {
+        summary: "Replace a user's rules; with If-Match, only if they are still at that version",
+        tags,
+        params: UserParamsSchema,
+        headers: IfMatchHeadersSchema,
+        body: RulesDocumentInputSchema,
+        response: { 200: RulesDocumentSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const doc = await rules.replace(request.params.userId, request.body, parseIfMatch(request.headers['if-match']))
+      reply.header('etag', `"${doc.version}"`)
+      return doc
+    }
+  )
+
+  app.delete(
+    '/v1/users/:userId/rules',
+    {
+      schema: {
+        summary: "Delete all of a user's rules",
+        tags,
+        params: UserParamsSchema,
+        response: { 204: z.null().describe('Deleted'), ...errors }
+      }
+    },
+    async (request, reply) => {
+      await rules.delete(request.params.userId)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.post(
+    '/v1/users/:userId/rules/keywords',
+    {
+      schema: {
+        summary: 'Add one keyword rule (the server assigns its id)',
+        tags,
+        params: UserParamsSchema,
+        body: KeywordRuleInputSchema.omit({ id: true }),
+        response: { 201: KeywordRuleSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const rule = await rules.addKeyword(request.params.userId, request.body)
+      return reply.code(201).send(rule)
+    }
+  )
+
+  app.delete(
+    '/v1/users/:userId/rules/keywords/:ruleId',
+    {
+      schema: {
+        summary: 'Remove one keyword rule',
+        tags,
+        params: z.object({ userId: UserIdSchema, ruleId: z.string().min(1).max(64) }),
+        response: { 204: z.null().describe('Removed'), ...errors }
+      }
+    },
+    async (request, reply) => {
+      await rules.removeKeyword(request.params.userId, request.params.ruleId)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.post(
+    '/v1/users/:userId/rules/authors',
+    {
+      schema: {
+        summary: 'Mute (hide or blur) one creator',
+        tags,
+        params: UserParamsSchema,
+        body: AuthorRuleInputSchema,
+        response: { 201: AuthorRuleSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const rule = await rules.addAuthor(request.params.userId, request.body)
+      return reply.code(201).send(rule)
+    }
+  )
+
+  app.delete(
+    '/v1/users/:userId/rules/authors/:authorId',
+    {
+      schema: {
+        summary: 'Unmute one creator',
+        tags,
+        params: z.object({ userId: UserIdSchema, authorId: z.string().min(1).max(128) }),
+        response: { 204: z.null().describe('Removed'), ...errors }
+      }
+    },
+    async (request, reply) => {
+      await rules.removeAuthor(request.params.userId, request.params.authorId)
+      return reply.code(204).send(null)
+    }
+  )
+}

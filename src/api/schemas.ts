@@ -1,0 +1,158 @@
+import { z } from 'zod'
+import { CATEGORIES, SENSITIVITIES } from '../policy/categories.js'
+import {
+  AGE_BANDS,
+  AuthorRuleInputSchema,
+  CategoryChoicesSchema,
+  KEYWORD_TARGETS,
+  KeywordRuleInputSchema,
+  RulesDocumentInputSchema,
+  SURFACES
+} from '../rules/schema.js'
+
+export const UserIdSchema = z.string().min(1).max(128)
+export const UserParamsSchema = z.object({ userId: UserIdSchema })
+
+export const ErrorResponseSchema = z
+  .object({
+    statusCode: z.number().int(),
+    code: z.string().describe('Stable error code, e.g. FG_VALIDATION, FG_RULES_CONFLICT, FG_STORE_UNAVAILABLE'),
+    error: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional()
+  })
+  .meta({ id: 'Error' })
+
+const Base64 = z.base64().max(14_000_000)
+
+export const FeedItemSchema = z
+  .object({
+    id: z.string().min(1).max(256),
+    text: z.string().max(20_000).optional(),
+    overlayText: z.string().max(20_000).optional(),
+    transcript: z.string().max(100_000).optional(),
+    hashtags: z.array(z.string().max(200)).max(100).optional(),
+    lang: z.string().max(35).optional(),
+    author: z
+      .object({
+        id: z.string().min(1).max(128).optional(),
+        handle: z.string().max(256).optional(),
+        name: z.string().max(256).optional(),
+        followed: z.boolean().optional()
+      })
+      .optional(),
+    image: z
+      .object({ url: z.url().max(4096).optional(), data: Base64.optional() })
+      .refine((image) => (image.url === undefined) !== (image.data === undefined), {
+        message: 'image needs exactly one of url or data'
+      })
+      .optional(),
+    labels: z
+      .array(z.object({ name: z.string().min(1).max(64), score: z.number().min(0).max(1).optional() }))
+      .max(50)
+      .optional()
+  })
+  .meta({ id: 'FeedItem' })
+
+export function scoreRequestSchema(maxItems: number) {
+  return z
+    .object({
+      userId: UserIdSchema,
+      surface: z.enum(SURFACES).default('for_you'),
+      items: z.array(FeedItemSchema).min(1).max(maxItems),
+      explain: z.boolean().default(true)
+    })
+    .meta({ id: 'ScoreRequest' })
+}
+
+const ActiveAction = z.enum(['hide', 'blur'])
+
+const KeywordReasonSchema = z.object({
+  type: z.enum(['keyword', 'hashtag']),
+  action: ActiveAction,
+  ruleId: z.string(),
+  value: z.string(),
+  field: z.string().describe('text, overlayText, transcript, hashtags[i], author.handle or author.name'),
+  match: z.string(),
+  start: z.number().int().describe('UTF-16 offset into the field'),
+  end: z.number().int()
+})
+
+const AuthorReasonSchema = z.object({ type: z.literal('author'), action: ActiveAction, authorId: z.string() })
+
+const CategoryReasonSchema = z.object({
+  type: z.literal('category'),
+  action: ActiveAction,
+  category: z.enum(CATEGORIES),
+  score: z.number(),
+  threshold: z.number(),
+  source: z.string().describe('model:<name>@<version> or label:<name>'),
+  basis: z.enum(['policy', 'user', 'floor', 'platform']).describe('what set the action: the policy default, the user\'s category choice, a floor, or the platform-wide threshold'),
+  floor: z.string().optional()
+})
+
+export const ReasonSchema = z
+  .discriminatedUnion('type', [KeywordReasonSchema, AuthorReasonSchema, CategoryReasonSchema])
+  .meta({ id: 'Reason' })
+
+export const DecisionSchema = z
+  .object({
+    id: z.string(),
+    action: z.enum(['allow', 'blur', 'hide']),
+    reasons: z.array(ReasonSchema),
+    scores: z.partialRecord(z.enum(CATEGORIES), z.number()).optional()
+  })
+  .meta({ id: 'Decision' })
+
+export const ScoreResponseSchema = z
+  .object({
+    userId: z.string(),
+    decisions: z.array(DecisionSchema),
+    meta: z.object({
+      policyVersion: z.string(),
+      rulesVersion: z.number().int(),
+      degraded: z.boolean(),
+      degradedReasons: z.array(z.string()).optional(),
+      models: z.array(z.string())
+    })
+  })
+  .meta({ id: 'ScoreResponse' })
+
+export const KeywordRuleSchema = z
+  .object({
+    id: z.string(),
+    value: z.string(),
+    mode: z.enum(['word', 'substring']),
+    targets: z.array(z.enum(KEYWORD_TARGETS)),
+    action: ActiveAction,
+    expiresAt: z.string().nullable(),
+    surfaces: z.array(z.enum(SURFACES)).optional(),
+    exceptFollowing: z.boolean()
+  })
+  .meta({ id: 'KeywordRule' })
+
+export const AuthorRuleSchema = z
+  .object({ id: z.string(), action: ActiveAction, expiresAt: z.string().nullable() })
+  .meta({ id: 'AuthorRule' })
+
+export const RulesDocumentSchema = z
+  .object({
+    version: z.number().int(),
+    sensitivity: z.enum(SENSITIVITIES),
+    ageBand: z.enum(AGE_BANDS),
+    restrictedMode: z.boolean(),
+    categories: CategoryChoicesSchema,
+    keywords: z.array(KeywordRuleSchema),
+    authors: z.array(AuthorRuleSchema)
+  })
+  .meta({ id: 'RulesDocument' })
+
+export { AuthorRuleInputSchema, KeywordRuleInputSchema, RulesDocumentInputSchema }
+
+export const IfMatchHeadersSchema = z.object({
+  'if-match': z
+    .string()
+    .regex(/^\s*(W\/)?"?\d+"?\s*$/, 'If-Match must be a rules version number')
+    .optional()
+    .describe('The rules version this change was based on; a mismatch answers 409 FG_RULES_CONFLICT')
+})

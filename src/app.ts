@@ -1,0 +1,113 @@
+import { STATUS_CODES } from 'node:http'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify'
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod'
+import { healthRoutes } from './api/health.js'
+import { rulesRoutes } from './api/rules.js'
+import { scoreRoutes } from './api/score.js'
+import type { Config } from './config.js'
+import { FeedguardError, type ErrorDetail } from './errors.js'
+import redisPlugin from './plugins/redis.js'
+import servicesPlugin, { type ServicesOptions } from './plugins/services.js'
+
+export type AppOptions = Omit<ServicesOptions, 'config'> & { config: Config }
+
+/** Fastify's own options, shared by the server and the tests so both run the same app. */
+export function fastifyOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.LOG_LEVEL }): FastifyServerOptions {
+  return {
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { ignoreTrailingSlash: true }
+  }
+}
+
+/**
+ * The application as a plugin, so tests build it without a port. Plugins load in a visible order:
+ * external connections and docs, then the service graph, then routes.
+ */
+export default async function app(fastify: FastifyInstance, options: AppOptions) {
+  const { config } = options
+  fastify.setValidatorCompiler(validatorCompiler)
+  // Responses are built by the service's own typed code; validating them again per request would
+  // cost more than the decisions themselves. Their schemas document them and tests check them.
+  fastify.setSerializerCompiler(() => (data) => JSON.stringify(data))
+
+  await fastify.register(redisPlugin, { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'feedguard',
+        description: 'Content filtering for feeds: allow / blur / hide per item, per user, in milliseconds.',
+        version: '1'
+      }
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  if (config.DOCS_ENABLED) await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  await fastify.register(servicesPlugin, options)
+
+  // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
+  fastify.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody(404, 'FG_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))
+  })
+  fastify.setErrorHandler((err: FastifyError, request, reply) => {
+    const { statusCode, body } = toErrorResponse(err)
+    if (statusCode >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: body.code, statusCode }, 'request refused')
+    reply.code(statusCode).send(body)
+  })
+
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+  await fastify.register(healthRoutes)
+  await fastify.register(scoreRoutes)
+  await fastify.register(rulesRoutes)
+}
+
+interface ErrorBody {
+  statusCode: number
+  code: string
+  error: string
+  message: string
+  details?: ErrorDetail[]
+}
+
+function errorBody(statusCode: number, code: string, message: string, details?: ErrorDetail[]): ErrorBody {
+  const body: ErrorBody = { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+  if (details) body.details = details
+  return body
+}
+
+/** Maps every error to the API's error shape with a stable code; 5xx internals are never shown. */
+export function toErrorResponse(err: FastifyError): { statusCode: number; body: ErrorBody } {
+  if (err instanceof FeedguardError) {
+    return { statusCode: err.statusCode, body: errorBody(err.statusCode, err.code, err.message, err.details) }
+  }
+  if (Array.isArray(err.validation)) {
+    const where = err.validationContext ?? 'body'
+    const details = err.validation.map((issue) => ({
+      path: [where, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+      message: issue.message ?? 'invalid'
+    }))
+    const summary = details.map((d) => `${d.path}: ${d.message}`).join('; ')
+    return { statusCode: 400, body: errorBody(400, 'FG_VALIDATION', `invalid request: ${summary}`, details) }
+  }
+  const statusCode = err.statusCode ?? 500
+  if (statusCode === 413) {
+    return { statusCode, body: errorBody(413, 'FG_PAYLOAD_TOO_LARGE', 'request body is larger than the configured limit') }
+  }
+  if (statusCode === 415) return { statusCode, body: errorBody(415, 'FG_UNSUPPORTED_MEDIA_TYPE', err.message) }
+  if (statusCode >= 400 && statusCode < 500) {
+    const badJson = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+    const code = badJson ? 'FG_BAD_JSON' : 'FG_BAD_REQUEST'
+    return { statusCode, body: errorBody(statusCode, code, err.message) }
+  }
+  return { statusCode: 500, body: errorBody(500, 'FG_INTERNAL', 'internal error') }
+}

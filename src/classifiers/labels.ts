@@ -1,0 +1,40 @@
+import { CATEGORIES } from '../policy/categories.js'
+import type { Policy } from '../policy/policy.js'
+import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
+
+/**
+ * Upstream labels (attached by other systems) as a classifier: each label the policy knows is mapped
+ * onto its category; unknown labels are ignored. A label without a score counts as certain.
+ */
+export class UpstreamLabels implements Classifier {
+  readonly id = 'labels'
+  readonly categories = CATEGORIES
+
+  constructor(private readonly policy: Policy) {}
+
+  async classify(items: readonly ClassifierItem[]): Promise<CategoryEvidence[]> {
+    return items.map((item) => this.evidenceFor(item.labels))
+  }
+
+  evidenceFor(labels: ClassifierItem['labels']): CategoryEvidence {
+    const evidence: CategoryEvidence = {}
+    if (!labels) return evidence
+    for (const label of labels) {
+      const category = this.policy.categoryForLabel(label.name)
+      if (!category) continue
+      const score = label.score ?? 1
+      const current = evidence[category]
+      if (!current || score > current.score) evidence[category] = { score, source: `label:${label.name}` }
+    }
+    return evidence
+  }
+}
+
+/** Keeps, per category, the strongest evidence from any source. */
+export function mergeEvidence(into: CategoryEvidence, from: CategoryEvidence): CategoryEvidence {
+  for (const [category, scored] of Object.entries(from) as Array<[keyof CategoryEvidence, { score: number; source: string }]>) {
+    const current = into[category]
+    if (!current || scored.score > current.score) into[category] = scored
+  }
+  return into
+}

@@ -1,0 +1,169 @@
+import type { FieldKind } from '../keywords/matcher.js'
+import { ACTION_SEVERITY, SENSITIVITIES, type Category, type Sensitivity } from '../policy/categories.js'
+import type { Policy, ThresholdPair } from '../policy/policy.js'
+import type { CompiledRules } from '../rules/compiled.js'
+import type {
+  ActiveAction,
+  AuthorReason,
+  CategoryEvidence,
+  CategoryReason,
+  Decision,
+  DecisionContext,
+  FeedItem,
+  KeywordReason,
+  Reason
+} from './types.js'
+
+/**
+ * The decision for one item: pure, no I/O. Every signal that fires yields a reason with an action; the
+ * item's action is the most severe reason's, and reasons are listed most severe first.
+ */
+export function decide(
+  policy: Policy,
+  rules: CompiledRules,
+  item: FeedItem,
+  evidence: CategoryEvidence,
+  context: DecisionContext,
+  explain = true
+): Decision {
+  const reasons: Reason[] = []
+  // A user's own items are never filtered by their own keyword or creator rules.
+  const ownItem = item.author?.id !== undefined && item.author.id === context.userId
+  if (!ownItem) {
+    collectKeywordReasons(rules, item, context, reasons)
+    const authorReason = authorRuleReason(rules, item, context.now)
+    if (authorReason) reasons.push(authorReason)
+  }
+  collectCategoryReasons(policy, rules, evidence, context, reasons)
+  return finishDecision(item.id, reasons, explain ? scoresOf(evidence) : undefined)
+}
+
+/** Orders reasons most severe first (stable, so the order signals were found in breaks ties). */
+export function finishDecision(id: string, reasons: Reason[], scores?: Decision['scores']): Decision {
+  reasons.sort((a, b) => ACTION_SEVERITY[b.action] - ACTION_SEVERITY[a.action])
+  const decision: Decision = { id, action: reasons[0]?.action ?? 'allow', reasons }
+  if (scores) decision.scores = scores
+  return decision
+}
+
+function scoresOf(evidence: CategoryEvidence): Decision['scores'] {
+  const scores: Partial<Record<Category, number>> = {}
+  for (const [category, scored] of Object.entries(evidence)) scores[category as Category] = scored.score
+  return scores
+}
+
+function collectKeywordReasons(rules: CompiledRules, item: FeedItem, context: DecisionContext, out: Reason[]) {
+  if (rules.matcher.size === 0) return
+  const found = new Map<number, KeywordReason>()
+  const followed = item.author?.followed === true
+  const scan = (field: string, text: string | undefined, kind: FieldKind) => {
+    if (!text) return
+    for (const match of rules.matcher.match(text, kind)) {
+      if (found.has(match.rule)) continue
+      const rule = rules.keywordRules[match.rule]!
+      if (rules.keywordExpiry[match.rule]! <= context.now) continue
+      if (rule.surfaces && !rule.surfaces.includes(context.surface)) continue
+      if (rule.exceptFollowing && followed) continue
+      found.set(match.rule, {
+        type: rule.value.startsWith('#') ? 'hashtag' : 'keyword',
+        action: rule.action,
+        ruleId: rule.id,
+        value: rule.value,
+        field,
+        match: text.slice(match.start, match.end),
+        start: match.start,
+        end: match.end
+      })
+    }
+  }
+  scan('text', item.text, 'content')
+  scan('overlayText', item.overlayText, 'content')
+  scan('transcript', item.transcript, 'content')
+  item.hashtags?.forEach((tag, index) => scan(`hashtags[${index}]`, tag, 'hashtag'))
+  scan('author.handle', item.author?.handle, 'author')
+  scan('author.name', item.author?.name, 'author')
+  for (const reason of found.values()) out.push(reason)
+}
+
+function authorRuleReason(rules: CompiledRules, item: FeedItem, now: number): AuthorReason | undefined {
+  const authorId = item.author?.id
+  if (authorId === undefined) return undefined
+  const muted = rules.authors.get(authorId)
+  if (!muted || muted.expiresAt <= now) return undefined
+  return { type: 'author', action: muted.rule.action, authorId }
+}
+
+const strictness = (s: Sensitivity) => SENSITIVITIES.indexOf(s)
+
+/** Lower index = stricter; floors can only move a user towards strict. */
+function effectiveSensitivity(rules: CompiledRules, floors: ReturnType<Policy['floorsFor']>): Sensitivity {
+  let sensitivity = rules.doc.sensitivity
+  for (const floor of floors) {
+    if (floor.minSensitivity && strictness(floor.minSensitivity) < strictness(sensitivity)) {
+      sensitivity = floor.minSensitivity
+    }
+  }
+  return sensitivity
+}
+
+function defaultAction(score: number, t: ThresholdPair): { action: ActiveAction; threshold: number } | undefined {
+  if (t.hideAt !== undefined && score >= t.hideAt) return { action: 'hide', threshold: t.hideAt }
+  if (t.blurAt !== undefined && score >= t.blurAt) return { action: 'blur', threshold: t.blurAt }
+  return undefined
+}
+
+/** The score at which a category "fires" for a user's own choice: the lower of the two thresholds. */
+function firingPoint(policy: Policy, category: Category, sensitivity: Sensitivity, context: DecisionContext) {
+  // A level without thresholds (e.g. profanity when relaxed) still honours an explicit user choice,
+  // at the next stricter level's firing point.
+  for (let level = strictness(sensitivity); level >= 0; level--) {
+    const t = policy.thresholds(category, SENSITIVITIES[level]!, context.surface)
+    if (!t) return undefined
+    const point = Math.min(t.blurAt ?? Infinity, t.hideAt ?? Infinity)
+    if (point !== Infinity) return point
+  }
+  return undefined
+}
+
+function collectCategoryReasons(
+  policy: Policy,
+  rules: CompiledRules,
+  evidence: CategoryEvidence,
+  context: DecisionContext,
+  out: Reason[]
+) {
+  const floors = policy.floorsFor(rules.doc.ageBand, rules.doc.restrictedMode)
+  const sensitivity = effectiveSensitivity(rules, floors)
+  for (const [key, scored] of Object.entries(evidence)) {
+    const category = key as Category
+    const { score, source } = scored
+    let best: CategoryReason | undefined
+    const consider = (
+      found: { action: ActiveAction; threshold: number } | undefined,
+      basis: CategoryReason['basis'],
+      floor?: string
+    ) => {
+      if (!found || (best && ACTION_SEVERITY[best.action] >= ACTION_SEVERITY[found.action])) return
+      best = { type: 'category', action: found.action, category, score, threshold: found.threshold, source, basis }
+      if (floor) best.floor = floor
+    }
+
+    const choice = rules.doc.categories[category]
+    const point = choice ? firingPoint(policy, category, sensitivity, context) : undefined
+    if (choice && point !== undefined && score >= point) {
+      if (choice !== 'allow') consider({ action: choice, threshold: point }, 'user')
+    } else {
+      const t = policy.thresholds(category, sensitivity, context.surface)
+      if (t) consider(defaultAction(score, t), 'policy')
+    }
+    for (const floor of floors) {
+      const t = floor.categories[category]
+      if (t) consider(defaultAction(score, t), 'floor', floor.name)
+    }
+    const platformHideAt = policy.platformHideAt[category]
+    if (platformHideAt !== undefined && score >= platformHideAt) {
+      consider({ action: 'hide', threshold: platformHideAt }, 'platform')
+    }
+    if (best) out.push(best)
+  }
+}

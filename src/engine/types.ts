@@ -1,0 +1,70 @@
+import type { CategoryEvidence } from '../classifiers/types.js'
+import type { Action, Category } from '../policy/categories.js'
+import type { Surface } from '../rules/schema.js'
+
+/** A candidate feed item as the recommendation service sends it. */
+export interface FeedItem {
+  id: string
+  text?: string
+  overlayText?: string
+  transcript?: string
+  hashtags?: string[]
+  lang?: string
+  author?: { id?: string; handle?: string; name?: string; followed?: boolean }
+  image?: { url?: string; data?: string }
+  labels?: Array<{ name: string; score?: number }>
+}
+
+export type ActiveAction = Exclude<Action, 'allow'>
+
+export interface KeywordReason {
+  type: 'keyword' | 'hashtag'
+  action: ActiveAction
+  ruleId: string
+  value: string
+  /** `text`, `overlayText`, `transcript`, `hashtags[i]`, `author.handle` or `author.name`. */
+  field: string
+  match: string
+  /** UTF-16 offsets into the field's original string. */
+  start: number
+  end: number
+}
+
+export interface AuthorReason {
+  type: 'author'
+  action: ActiveAction
+  authorId: string
+}
+
+/** Which rule made a category fire with this action. */
+export type CategoryBasis = 'policy' | 'user' | 'floor' | 'platform'
+
+export interface CategoryReason {
+  type: 'category'
+  action: ActiveAction
+  category: Category
+  score: number
+  threshold: number
+  source: string
+  basis: CategoryBasis
+  /** For `floor`: which floor (`minor:13-15`, `restricted_mode`). */
+  floor?: string
+}
+
+export type Reason = KeywordReason | AuthorReason | CategoryReason
+
+export interface Decision {
+  id: string
+  action: Action
+  reasons: Reason[]
+  scores?: Partial<Record<Category, number>>
+}
+
+export interface DecisionContext {
+  userId: string
+  surface: Surface
+  /** Milliseconds since the epoch: rules that expired before it are ignored. */
+  now: number
+}
+
+export type { CategoryEvidence }

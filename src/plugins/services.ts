@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Classifier } from '../classifiers/types.js'
+import type { Config } from '../config.js'
+import { loadPolicy, type Policy } from '../policy/policy.js'
+import { MemoryRulesStore } from '../rules/memory-store.js'
+import { RedisRulesStore } from '../rules/redis-store.js'
+import { RulesCache } from '../rules/rules-cache.js'
+import { RulesService } from '../rules/rules-service.js'
+import type { RulesStore } from '../rules/store.js'
+import { ScoringService } from '../scoring/score-items.js'
+
+export interface Readiness {
+  ready: boolean
+  checks: Record<string, { ok: boolean; detail?: string }>
+}
+
+export interface Services {
+  config: Config
+  policy: Policy
+  store: RulesStore
+  rulesCache: RulesCache
+  rules: RulesService
+  scoring: ScoringService
+  readiness(): Promise<Readiness>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+  }
+}
+
+export interface ServicesOptions {
+  config: Config
+  /** Replaces the store chosen from the config (tests). */
+  store?: RulesStore
+  /** Replaces the models loaded from MODELS_DIR (tests). */
+  models?: Classifier[]
+}
+
+/** Builds the service graph once: policy, stores, caches, classifiers, and the services routes call. */
+export default fp<ServicesOptions>(
+  async (app, options) => {
+    const { config } = options
+    const policy = await loadPolicy(config.POLICY_FILE)
+    const store = options.store ?? (await createStore(app, config))
+    const rulesCache = new RulesCache({
+      store,
+      ttlMs: config.RULES_CACHE_TTL_MS,
+      maxUsers: config.RULES_CACHE_MAX_USERS
+    })
+    const models = options.models ?? []
+    const scoring = new ScoringService({ policy, rules: rulesCache, models, storeBudgetMs: config.SCORE_REDIS_BUDGET_MS })
+    const rules = new RulesService(store, {
+      maxKeywordRules: config.MAX_KEYWORD_RULES,
+      maxAuthorRules: config.MAX_AUTHOR_RULES,
+      maxKeywordLength: config.MAX_KEYWORD_LENGTH
+    })
+
+    async function readiness(): Promise<Readiness> {
+      const checks: Readiness['checks'] = {
+        policy: { ok: true, detail: policy.version },
+        models: { ok: true, detail: scoring.modelIds.join(', ') || 'none configured' }
+      }
+      try {
+        await store.ping()
+        checks.rulesStore = { ok: true, detail: store.kind }
+      } catch (err) {
+        checks.rulesStore = { ok: false, detail: (err as Error).message }
+      }
+      return { ready: Object.values(checks).every((check) => check.ok), checks }
+    }
+
+    app.decorate('services', { config, policy, store, rulesCache, rules, scoring, readiness })
+    app.addHook('onClose', () => store.close())
+  },
+  { name: 'feedguard-services', dependencies: ['redis'], fastify: '5.x' }
+)
+
+async function createStore(app: FastifyInstance, config: Config): Promise<RulesStore> {
+  if (!app.redis || !app.redisSubscriber) {
+    app.log.info('REDIS_URL is not set: rules are kept in an embedded in-memory store (one replica, lost on restart)')
+    return new MemoryRulesStore()
+  }
+  const store = new RedisRulesStore({ redis: app.redis, subscriber: app.redisSubscriber, keyPrefix: config.REDIS_KEY_PREFIX })
+  const subscribed = store.start()
+  if (app.redis.status === 'ready') {
+    await subscribed
+  } else {
+    // Redis is not up yet: the subscription completes when it is; until then the cache TTL bounds staleness.
+    subscribed.catch((err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'rules change subscription failed'))
+  }
+  return store
+}

@@ -1,0 +1,30 @@
+import closeWithGrace from 'close-with-grace'
+import Fastify from 'fastify'
+import app, { fastifyOptions } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+
+async function main() {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(err.message)
+    process.exit(2)
+  }
+  const server = Fastify(fastifyOptions(config))
+  await server.register(app, { config })
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) server.log.error({ err }, 'shutting down after an error')
+    else server.log.info({ signal }, 'shutting down')
+    await server.close()
+  })
+
+  await server.listen({ port: config.PORT, host: config.HOST })
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})

@@ -1,0 +1,113 @@
+import t from 'tap'
+import { MemoryRulesStore } from '../../src/rules/memory-store.js'
+import { RulesCache } from '../../src/rules/rules-cache.js'
+import { defaultRules, type RulesDocument } from '../../src/rules/schema.js'
+import type { RulesStore } from '../../src/rules/store.js'
+
+/** A store whose reads the test controls, counting them. */
+function controlledStore() {
+  const inner = new MemoryRulesStore()
+  let reads = 0
+  let gate: Promise<void> | null = null
+  let failWith: Error | null = null
+  let resync: () => void = () => {}
+  const store: RulesStore = {
+    kind: 'memory',
+    get: async (userId) => {
+      reads++
+      if (gate) await gate
+      if (failWith) throw failWith
+      return inner.get(userId)
+    },
+    update: (userId, change, expected) => inner.update(userId, change, expected),
+    delete: (userId) => inner.delete(userId),
+    onChange: (listener) => inner.onChange(listener),
+    onResync: (listener) => {
+      resync = listener
+    },
+    ping: () => inner.ping(),
+    close: () => inner.close()
+  }
+  const setSensitivity = (userId: string, sensitivity: RulesDocument['sensitivity']) =>
+    inner.update(userId, (current) => {
+      const { version: _v, ...content } = current
+      return { content: { ...content, sensitivity }, result: null }
+    })
+  return {
+    store,
+    reads: () => reads,
+    hold() {
+      let release!: () => void
+      gate = new Promise((resolve) => (release = resolve))
+      return () => {
+        gate = null
+        release()
+      }
+    },
+    fail: (err: Error | null) => (failWith = err),
+    resync: () => resync(),
+    setSensitivity
+  }
+}
+
+t.test('cached and fresh: no store read; compiled once per version', async (t) => {
+  let now = 1000
+  const s = controlledStore()
+  const cache = new RulesCache({ store: s.store, ttlMs: 100, maxUsers: 10, now: () => now })
+  await s.setSensitivity('u', 'strict')
+  const first = await cache.get('u', 50)
+  t.equal(first.rules.doc.sensitivity, 'strict')
+  await cache.get('u', 50)
+  t.equal(s.reads(), 1)
+  now += 100
+  const third = await cache.get('u', 50)
+  t.equal(s.reads(), 2, 're-read after the TTL')
+  t.equal(third.rules, first.rules, 'same version: the compiled rules are reused')
+  t.equal(cache.size, 1)
+})
+
+t.test('a change notification drops the entry at once', async (t) => {
+  const s = controlledStore()
+  const cache = new RulesCache({ store: s.store, ttlMs: 60_000, maxUsers: 10 })
+  await cache.get('u', 50)
+  await s.setSensitivity('u', 'relaxed')
+  t.equal((await cache.get('u', 50)).rules.doc.sensitivity, 'relaxed')
+  s.resync()
+  t.equal(cache.size, 0, 'a resync clears everything')
+})
+
+t.test('concurrent look-ups share one read; a read that raced a change is not cached', async (t) => {
+  const s = controlledStore()
+  const cache = new RulesCache({ store: s.store, ttlMs: 60_000, maxUsers: 10 })
+  const release = s.hold()
+  const a = cache.get('u', 1000)
+  const b = cache.get('u', 1000)
+  cache.invalidate('v')
+  release()
+  await Promise.all([a, b])
+  t.equal(s.reads(), 1)
+  await cache.get('u', 1000)
+  t.equal(s.reads(), 2, 'the read that overlapped an invalidation was not kept')
+})
+
+t.test('past the budget: the last known rules, or the defaults, marked degraded', async (t) => {
+  let now = 0
+  const s = controlledStore()
+  const cache = new RulesCache({ store: s.store, ttlMs: 10, maxUsers: 10, now: () => now })
+  await s.setSensitivity('u', 'strict')
+  await cache.get('u', 50)
+  now = 100
+  const release = s.hold()
+  const stale = await cache.get('u', 5)
+  t.equal(stale.rules.doc.sensitivity, 'strict')
+  t.match(stale.degraded, /^rules_stale: rules store no answer within 5ms; using rules version 1/)
+  const unknown = await cache.get('other', 5)
+  t.same(unknown.rules.doc, defaultRules())
+  t.match(unknown.degraded, /^rules_unavailable: .*policy defaults/)
+  release()
+  s.fail(new Error('connection refused'))
+  const failed = await cache.get('other', 50)
+  t.match(failed.degraded, /connection refused/)
+  s.fail(null)
+  t.equal((await cache.get('other', 50)).degraded, undefined, 'recovers by itself')
+})
