@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifySchemaCompiler } from 'fastify'
+import type { FastifyRouteSchemaDef, FastifyValidationResult } from 'fastify/types/schema.js'
 import { z } from 'zod'
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false })
@@ -14,8 +14,9 @@ ajv.addFormat('base64', true)
  * 50 items costs a few microseconds instead of most of the request's budget. Refinements that JSON
  * Schema cannot express are checked by the route itself.
  */
-export const jsonSchemaValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema }) => {
-  const validate = ajv.compile(z.toJSONSchema(schema, { io: 'input', target: 'draft-07', unrepresentable: 'any' }))
+export function jsonSchemaValidatorCompiler<T>({ schema }: FastifyRouteSchemaDef<T>): FastifyValidationResult {
+  const zodSchema = schema as unknown as z.ZodType
+  const validate = ajv.compile(z.toJSONSchema(zodSchema, { io: 'input', target: 'draft-07', unrepresentable: 'any' }))
   return (data: unknown) => {
     if (validate(data)) return { value: data }
     const error = Object.assign(new Error('invalid request'), { validation: toIssues(validate.errors ?? []) })

@@ -51,7 +51,7 @@ export default fp<ServicesOptions>(
       maxUsers: config.RULES_CACHE_MAX_USERS
     })
     const models = options.models ?? []
-    const scoring = new ScoringService({ policy, rules: rulesCache, models, storeBudgetMs: config.SCORE_REDIS_BUDGET_MS })
+    const scoring = new ScoringService({ policy, rules: rulesCache, models, storeBudgetMs: config.SCORE_REDIS_BUDGET_MS, redis: app.redis })
     const rules = new RulesService(store, {
       maxKeywordRules: config.MAX_KEYWORD_RULES,
       maxAuthorRules: config.MAX_AUTHOR_RULES,

@@ -12,6 +12,10 @@ export class MemoryRulesStore implements RulesStore {
     return this.#read(userId)
   }
 
+  async read(userId: string): Promise<RulesDocument> {
+    return this.#read(userId)
+  }
+
   /** Read, change and write happen in one synchronous step, so concurrent updates cannot interleave. */
   async update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number) {
     const current = this.#read(userId)

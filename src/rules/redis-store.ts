@@ -1,5 +1,6 @@
 import type { Redis, Result } from 'ioredis'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
+import type { ReadBatch } from '../store/read-batch.js'
 import { defaultRules, type RulesDocument } from './schema.js'
 import type { RulesChange, RulesStore } from './store.js'
 
@@ -90,6 +91,10 @@ export class RedisRulesStore implements RulesStore {
   async get(userId: string): Promise<RulesDocument> {
     const stored = await this.#call(() => this.#redis.hget(this.key(userId), 'doc'))
     return parseStoredRules(stored)
+  }
+
+  read(userId: string, batch: ReadBatch): Promise<RulesDocument> {
+    return batch.add((pipeline) => pipeline.hget(this.key(userId), 'doc'), (reply) => parseStoredRules(reply as string | null))
   }
 
   async update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number) {

@@ -1,3 +1,4 @@
+import type { ReadBatch } from '../store/read-batch.js'
 import type { RulesContent } from './document.js'
 import type { RulesDocument } from './schema.js'
 
@@ -12,6 +13,8 @@ export interface RulesStore {
   readonly kind: 'redis' | 'memory'
   /** The user's document; defaults with version 0 for a user who never saved any. */
   get(userId: string): Promise<RulesDocument>
+  /** The same read for the scoring path: queued on the request's batch when the store is Redis. */
+  read(userId: string, batch: ReadBatch): Promise<RulesDocument>
   /**
    * Applies a change atomically with optimistic concurrency on `version`: when another writer got in
    * first the change is recomputed on the newer document, so no update is ever lost. With

@@ -5,6 +5,8 @@ import type { Decision, FeedItem } from '../engine/types.js'
 import type { Policy } from '../policy/policy.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import type { Surface } from '../rules/schema.js'
+import { ReadBatch } from '../store/read-batch.js'
+import type { Redis } from 'ioredis'
 
 export interface ScoreRequest {
   userId: string
@@ -32,8 +34,10 @@ export interface ScoringDeps {
   rules: RulesCache
   /** Model classifiers; each is called once per request with the whole batch. */
   models: readonly Classifier[]
-  /** How long the scoring path waits for the rules store. */
+  /** How long the scoring path waits for its one Redis round trip. */
   storeBudgetMs: number
+  /** The connection the round trip is batched on; null with the embedded stores. */
+  redis: Redis | null
   now?: () => number
 }
 
@@ -64,8 +68,10 @@ export class ScoringService {
 
   async score(request: ScoreRequest): Promise<ScoreResponse> {
     const degradedReasons: string[] = []
+    const batch = new ReadBatch(this.#deps.redis)
+    const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
     const [lookup, modelEvidence] = await Promise.all([
-      this.#deps.rules.get(request.userId, this.#deps.storeBudgetMs),
+      batch.run(this.#deps.storeBudgetMs).then(() => rulesLookup),
       this.#classify(request.items, degradedReasons)
     ])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)

@@ -3,6 +3,7 @@ import { MemoryRulesStore } from '../../src/rules/memory-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
 import { defaultRules, type RulesDocument } from '../../src/rules/schema.js'
 import type { RulesStore } from '../../src/rules/store.js'
+import { ReadBatch } from '../../src/store/read-batch.js'
 
 /** A store whose reads the test controls, counting them. */
 function controlledStore() {
@@ -11,14 +12,16 @@ function controlledStore() {
   let gate: Promise<void> | null = null
   let failWith: Error | null = null
   let resync: () => void = () => {}
+  const read = async (userId: string) => {
+    reads++
+    if (gate) await gate
+    if (failWith) throw failWith
+    return inner.get(userId)
+  }
   const store: RulesStore = {
     kind: 'memory',
-    get: async (userId) => {
-      reads++
-      if (gate) await gate
-      if (failWith) throw failWith
-      return inner.get(userId)
-    },
+    get: read,
+    read,
     update: (userId, change, expected) => inner.update(userId, change, expected),
     delete: (userId) => inner.delete(userId),
     onChange: (listener) => inner.onChange(listener),
@@ -50,64 +53,60 @@ function controlledStore() {
   }
 }
 
+const batch = () => new ReadBatch(null)
+
 t.test('cached and fresh: no store read; compiled once per version', async (t) => {
   let now = 1000
   const s = controlledStore()
   const cache = new RulesCache({ store: s.store, ttlMs: 100, maxUsers: 10, now: () => now })
   await s.setSensitivity('u', 'strict')
-  const first = await cache.get('u', 50)
+  const first = await cache.lookup('u', batch())
   t.equal(first.rules.doc.sensitivity, 'strict')
-  await cache.get('u', 50)
+  await cache.lookup('u', batch())
   t.equal(s.reads(), 1)
   now += 100
-  const third = await cache.get('u', 50)
+  const third = await cache.lookup('u', batch())
   t.equal(s.reads(), 2, 're-read after the TTL')
   t.equal(third.rules, first.rules, 'same version: the compiled rules are reused')
   t.equal(cache.size, 1)
 })
 
-t.test('a change notification drops the entry at once', async (t) => {
+t.test('a change notification drops the entry at once; a resync drops them all', async (t) => {
   const s = controlledStore()
   const cache = new RulesCache({ store: s.store, ttlMs: 60_000, maxUsers: 10 })
-  await cache.get('u', 50)
+  await cache.lookup('u', batch())
   await s.setSensitivity('u', 'relaxed')
-  t.equal((await cache.get('u', 50)).rules.doc.sensitivity, 'relaxed')
+  t.equal((await cache.lookup('u', batch())).rules.doc.sensitivity, 'relaxed')
   s.resync()
-  t.equal(cache.size, 0, 'a resync clears everything')
+  t.equal(cache.size, 0)
 })
 
-t.test('concurrent look-ups share one read; a read that raced a change is not cached', async (t) => {
+t.test('a read that raced a change is not cached', async (t) => {
   const s = controlledStore()
   const cache = new RulesCache({ store: s.store, ttlMs: 60_000, maxUsers: 10 })
   const release = s.hold()
-  const a = cache.get('u', 1000)
-  const b = cache.get('u', 1000)
+  const pending = cache.lookup('u', batch())
   cache.invalidate('v')
   release()
-  await Promise.all([a, b])
-  t.equal(s.reads(), 1)
-  await cache.get('u', 1000)
+  await pending
+  await cache.lookup('u', batch())
   t.equal(s.reads(), 2, 'the read that overlapped an invalidation was not kept')
 })
 
-t.test('past the budget: the last known rules, or the defaults, marked degraded', async (t) => {
+t.test('a failed read: the last known rules, or the defaults, marked degraded; then recovery', async (t) => {
   let now = 0
   const s = controlledStore()
   const cache = new RulesCache({ store: s.store, ttlMs: 10, maxUsers: 10, now: () => now })
   await s.setSensitivity('u', 'strict')
-  await cache.get('u', 50)
+  await cache.lookup('u', batch())
   now = 100
-  const release = s.hold()
-  const stale = await cache.get('u', 5)
+  s.fail(new Error('no answer within 5ms'))
+  const stale = await cache.lookup('u', batch())
   t.equal(stale.rules.doc.sensitivity, 'strict')
-  t.match(stale.degraded, /^rules_stale: rules store no answer within 5ms; using rules version 1/)
-  const unknown = await cache.get('other', 5)
+  t.equal(stale.degraded, 'rules_stale: rules store: no answer within 5ms; using rules version 1')
+  const unknown = await cache.lookup('other', batch())
   t.same(unknown.rules.doc, defaultRules())
   t.match(unknown.degraded, /^rules_unavailable: .*policy defaults/)
-  release()
-  s.fail(new Error('connection refused'))
-  const failed = await cache.get('other', 50)
-  t.match(failed.degraded, /connection refused/)
   s.fail(null)
-  t.equal((await cache.get('other', 50)).degraded, undefined, 'recovers by itself')
+  t.equal((await cache.lookup('other', batch())).degraded, undefined, 'recovers by itself')
 })

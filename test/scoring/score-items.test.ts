@@ -9,7 +9,7 @@ import { classifierText, ScoringService } from '../../src/scoring/score-items.js
 async function service(models: Classifier[]) {
   const policy = await loadPolicy('models/policy.json')
   const rules = new RulesCache({ store: new MemoryRulesStore(), ttlMs: 1000, maxUsers: 10 })
-  return new ScoringService({ policy, rules, models, storeBudgetMs: 50, now: () => Date.parse('2026-11-27T00:00:00Z') })
+  return new ScoringService({ policy, rules, models, storeBudgetMs: 50, redis: null, now: () => Date.parse('2026-11-27T00:00:00Z') })
 }
 
 t.test('models are called once per request with the whole batch, and their evidence merged with labels', async (t) => {
