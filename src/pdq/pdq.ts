@@ -206,61 +206,73 @@ function lumaRow({ pixels, width, channels }: RawPixels, y: number, out: Float32
  * done row by row so that a large image never needs a full-size float copy.
  */
 function shrinkLuma(image: RawPixels, rows: number, cols: number): Float32Array {
-  const across = areaWeights(image.width, cols)
-  const down = areaWeights(image.height, rows)
-  const sourceRow = new Float32Array(image.width)
-  const shrunkRow = new Float64Array(cols)
-  const accumulated = new Float64Array(rows * cols)
-  for (let y = 0; y < image.height; y++) {
+  const { width, height } = image
+  const across = areaWeights(width, cols)
+  const down = areaWeights(height, rows)
+  const sourceRow = new Float32Array(width)
+  // One spare sample at the end of each array takes the (zero) second share of the last source sample.
+  const shrunkRow = new Float64Array(cols + 1)
+  const accumulated = new Float64Array((rows + 1) * cols)
+  for (let y = 0; y < height; y++) {
     lumaRow(image, y, sourceRow, 0)
     shrunkRow.fill(0)
-    for (let x = 0; x < image.width; x++) {
+    for (let x = 0; x < width; x++) {
       const value = sourceRow[x]!
-      shrunkRow[across.first[x]!]! += value * across.firstWeight[x]!
-      if (across.firstWeight[x]! < 1) shrunkRow[across.first[x]! + 1]! += value * (1 - across.firstWeight[x]!)
+      const k = across.first[x]!
+      shrunkRow[k]! += value * across.firstShare[x]!
+      shrunkRow[k + 1]! += value * across.secondShare[x]!
     }
     const top = down.first[y]! * cols
-    const topWeight = down.firstWeight[y]!
-    for (let x = 0; x < cols; x++) accumulated[top + x]! += shrunkRow[x]! * topWeight
-    if (topWeight < 1) for (let x = 0; x < cols; x++) accumulated[top + cols + x]! += shrunkRow[x]! * (1 - topWeight)
+    const topShare = down.firstShare[y]!
+    const bottomShare = down.secondShare[y]!
+    for (let x = 0; x < cols; x++) {
+      accumulated[top + x]! += shrunkRow[x]! * topShare
+      accumulated[top + cols + x]! += shrunkRow[x]! * bottomShare
+    }
   }
   const luma = new Float32Array(rows * cols)
-  const area = (image.width / cols) * (image.height / rows)
+  const area = (width / cols) * (height / rows)
   for (let i = 0; i < luma.length; i++) luma[i] = accumulated[i]! / area
   return luma
 }
 
 /**
  * When shrinking `from` samples to `to`, source sample `i` covers [i, i+1) and output sample `k` covers
- * [k·from/to, (k+1)·from/to): a source sample overlaps one output sample, or straddles two. Returns the
- * first output sample of each source sample and the share of it that falls there.
+ * [k·from/to, (k+1)·from/to): a source sample falls in one output sample, or straddles two. Returns for
+ * each source sample the first output sample it falls in and its shares of the first and the next one.
  */
-function areaWeights(from: number, to: number): { first: Uint32Array; firstWeight: Float64Array } {
+function areaWeights(from: number, to: number): { first: Uint32Array; firstShare: Float64Array; secondShare: Float64Array } {
   const first = new Uint32Array(from)
-  const firstWeight = new Float64Array(from)
+  const firstShare = new Float64Array(from)
+  const secondShare = new Float64Array(from)
   for (let i = 0; i < from; i++) {
     const start = (i * to) / from
     const end = ((i + 1) * to) / from
     const k = Math.floor(start)
     first[i] = k
-    firstWeight[i] = end <= k + 1 ? 1 : (k + 1 - start) / (end - start)
+    firstShare[i] = end <= k + 1 ? 1 : (k + 1 - start) / (end - start)
+    secondShare[i] = 1 - firstShare[i]!
   }
-  return { first, firstWeight }
+  return { first, firstShare, secondShare }
 }
 
 /**
  * Two X,Y passes of box filters approximate a tent filter (Jarosz, "Fast Image Convolutions", 2001).
  * Each window is half of what one 64×64 output pixel covers, rounded up, so the two passes together
  * average a full output pixel's footprint.
+ *
+ * A window of `w` samples is placed like the reference's: for output `i` it covers
+ * `i - (w - ahead - 1) … i + ahead` with `ahead = floor(w / 2)` (even windows lean one sample forward),
+ * clipped at the image's edges, where fewer samples are averaged.
  */
 function jaroszFilter(luma: Float32Array, rows: number, cols: number): void {
   const windowAlongRows = jaroszWindowSize(cols)
   const windowAlongCols = jaroszWindowSize(rows)
   const scratch = new Float32Array(luma.length)
-  const prefix = new Float64Array(Math.max(rows, cols) + 1)
+  const columnSums = new Float64Array(cols)
   for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
-    for (let y = 0; y < rows; y++) boxFilter(luma, scratch, y * cols, 1, cols, windowAlongRows, prefix)
-    for (let x = 0; x < cols; x++) boxFilter(scratch, luma, x, cols, rows, windowAlongCols, prefix)
+    boxAlongRows(luma, scratch, rows, cols, windowAlongRows)
+    boxAlongColumns(scratch, luma, rows, cols, windowAlongCols, columnSums)
   }
 }
 
@@ -268,32 +280,59 @@ function jaroszWindowSize(dimension: number): number {
   return Math.floor((dimension + 2 * DECIMATED_SIZE - 1) / (2 * DECIMATED_SIZE))
 }
 
-/**
- * Mean over a window of `window` samples along one line, clipped at the ends. The window is placed like
- * the reference's: for output `i` it covers `i - (window - ahead - 1) … i + ahead`, where
- * `ahead = floor(window / 2)`, so even windows lean one sample forward.
- */
-function boxFilter(
-  input: Float32Array,
-  output: Float32Array,
-  start: number,
-  stride: number,
-  length: number,
-  window: number,
-  prefix: Float64Array
-): void {
-  let sum = 0
-  for (let i = 0, at = start; i < length; i++, at += stride) {
-    sum += input[at]!
-    prefix[i + 1] = sum
-  }
+/** Box filter along each row, with a running sum. */
+function boxAlongRows(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
   const ahead = window >> 1
   const behind = window - ahead - 1
-  for (let i = 0, at = start; i < length; i++, at += stride) {
-    const first = Math.max(0, i - behind)
-    const last = Math.min(length - 1, i + ahead)
-    output[at] = (prefix[last + 1]! - prefix[first]!) / (last - first + 1)
+  for (let y = 0; y < rows; y++) {
+    const row = y * cols
+    let sum = 0
+    let count = 0
+    for (let x = 0; x < ahead; x++, count++) sum += input[row + x]!
+    for (let x = 0; x < cols; x++) {
+      if (x + ahead < cols) {
+        sum += input[row + x + ahead]!
+        count++
+      }
+      if (x - behind > 0) {
+        sum -= input[row + x - behind - 1]!
+        count--
+      }
+      output[row + x] = sum / count
+    }
   }
+}
+
+/** Box filter down each column, done a row at a time so that memory is read in order. */
+function boxAlongColumns(
+  input: Float32Array,
+  output: Float32Array,
+  rows: number,
+  cols: number,
+  window: number,
+  sums: Float64Array
+): void {
+  const ahead = window >> 1
+  const behind = window - ahead - 1
+  sums.fill(0)
+  let count = 0
+  for (let y = 0; y < ahead; y++, count++) addRow(sums, input, y * cols, 1)
+  for (let y = 0; y < rows; y++) {
+    if (y + ahead < rows) {
+      addRow(sums, input, (y + ahead) * cols, 1)
+      count++
+    }
+    if (y - behind > 0) {
+      addRow(sums, input, (y - behind - 1) * cols, -1)
+      count--
+    }
+    const row = y * cols
+    for (let x = 0; x < cols; x++) output[row + x] = sums[x]! / count
+  }
+}
+
+function addRow(sums: Float64Array, input: Float32Array, start: number, sign: number): void {
+  for (let x = 0; x < sums.length; x++) sums[x]! += sign * input[start + x]!
 }
 
 /** Samples the filtered image at the centres of a 64×64 grid. */
