@@ -6,7 +6,8 @@
  *
  * Bank hashes are uniformly random, which is the index's favourable case (real PDQ chunk values are less
  * evenly spread); near-duplicates are planted in the bank and among the queries so that recall is measured
- * on real matches, not only on empty answers.
+ * on real matches, not only on empty answers. The index is bulk-loaded, as a bank loader would; its memory counts its typed arrays and its id map, not the id strings, which the caller holds.
+ * The scan and the index take turns on the queries so that both meet the same load on a shared machine.
  */
 
 import os from 'node:os'
@@ -54,15 +55,25 @@ function nearCopy(hash: PdqHash, bits: number): PdqHash {
   return copy
 }
 
-function memory(): { heap: number; external: number; rss: number } {
-  collectGarbage()
+interface MemoryUse {
+  heap: number
+  external: number
+  rss: number
+}
+
+/** Memory in use once garbage is collected (typed arrays' memory is released after the collection). */
+async function memory(): Promise<MemoryUse> {
+  for (let i = 0; i < 3; i++) {
+    collectGarbage()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   const usage = process.memoryUsage()
   return { heap: usage.heapUsed, external: usage.arrayBuffers, rss: usage.rss }
 }
 
-function memoryDelta(before: ReturnType<typeof memory>, after: ReturnType<typeof memory>): string {
-  const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`
-  return `heap +${mb(after.heap - before.heap)}, typed arrays +${mb(after.external - before.external)}, RSS +${mb(after.rss - before.rss)}`
+function memoryDelta(before: MemoryUse, after: MemoryUse): string {
+  const mb = (bytes: number): string => `${bytes < 0 ? '-' : '+'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MB`
+  return `heap ${mb(after.heap - before.heap)}, typed arrays ${mb(after.external - before.external)}, RSS ${mb(after.rss - before.rss)}`
 }
 
 function timed<T>(run: () => T): { result: T; seconds: number } {
@@ -87,25 +98,23 @@ for (let i = 0; i < QUERIES; i++) {
 }
 
 // ---- build both structures, measuring memory one after the other
-let before = memory()
+let before = await memory()
 const { seconds: buildSeconds, result: index } = timed(() => {
   const built = new PdqIndex()
-  for (let i = 0; i < bank.length; i++) built.add(ids[i]!, bank[i]!)
-  built.compact()
+  built.addAll(bank.map((hash, i) => [ids[i]!, hash] as const))
   return built
 })
-const indexMemory = memoryDelta(before, memory())
-before = memory()
+const indexMemory = memoryDelta(before, await memory())
+before = await memory()
 const packed = packHashes(bank)
-const scanMemory = memoryDelta(before, memory())
-console.log(`index: built in ${buildSeconds.toFixed(1)} s; ${indexMemory}`)
+const scanMemory = memoryDelta(before, await memory())
+console.log(`index: loaded in ${buildSeconds.toFixed(1)} s; ${indexMemory}`)
 console.log(`scan:  packed hashes; ${scanMemory}`)
 
 // ---- warm up both paths so that the timings are of optimised code
 for (let i = 0; i < 50; i++) index.query(queries[i]!)
 for (let i = 0; i < 3; i++) linearScan(packed, queries[i]!, PDQ_MATCH_DISTANCE)
 
-// Interleaved rounds, so that both see the same load on a shared machine.
 const ROUNDS = 20
 const indexAnswers: PdqIndexMatch[][] = []
 let indexSeconds = 0
@@ -145,6 +154,14 @@ console.log(
     `(${recalled}/${expected} matches over ${queriesWithMatches} queries with a match); entries returned that the scan did not: ${wrong}`
 )
 
+// ---- bank changes one at a time (as replicas apply them): add an entry, then remove it again
+const UPDATES = 10_000
+const updates = timed(() => {
+  for (let i = 0; i < UPDATES; i++) index.add(`update-${i}`, randomHash())
+  for (let i = 0; i < UPDATES; i++) index.remove(`update-${i}`)
+})
+console.log(`index: ${((2 * UPDATES) / updates.seconds).toFixed(0)} single adds or removes/s at ${index.size.toLocaleString('en')} entries`)
+
 // ---- PDQ hashing throughput, on a synthetic photo-like image at two sizes
 async function syntheticJpeg(width: number, height: number): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height * 3)
@@ -166,19 +183,24 @@ for (const [width, height] of [
 ] as const) {
   const jpeg = await syntheticJpeg(width, height)
   const decoded = await decodeForPdq(jpeg)
-  const rounds = width < 512 ? 500 : 100
-  for (let i = 0; i < 10; i++) pdqFromRgb(decoded.pixels, decoded.width, decoded.height, decoded.channels)
-  const hashOnly = timed(() => {
-    for (let i = 0; i < rounds; i++) pdqFromRgb(decoded.pixels, decoded.width, decoded.height, decoded.channels)
-  })
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < rounds; i++) {
-    const image = await decodeForPdq(jpeg)
-    pdqFromRgb(image.pixels, image.width, image.height, image.channels)
+  // Best of several batches: the machine may be shared, and the best batch is the least disturbed.
+  const rounds = width < 512 ? 100 : 20
+  let fromPixels = 0
+  let withDecode = 0
+  for (let batch = 0; batch < 5; batch++) {
+    const hashOnly = timed(() => {
+      for (let i = 0; i < rounds; i++) pdqFromRgb(decoded.pixels, decoded.width, decoded.height, decoded.channels)
+    })
+    fromPixels = Math.max(fromPixels, rounds / hashOnly.seconds)
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < rounds; i++) {
+      const image = await decodeForPdq(jpeg)
+      pdqFromRgb(image.pixels, image.width, image.height, image.channels)
+    }
+    withDecode = Math.max(withDecode, rounds / (Number(process.hrtime.bigint() - start) / 1e9))
   }
-  const withDecode = Number(process.hrtime.bigint() - start) / 1e9
   console.log(
-    `pdq ${width}×${height}: ${(rounds / hashOnly.seconds).toFixed(0)} hashes/s from pixels, ` +
-      `${(rounds / withDecode).toFixed(0)} hashes/s with JPEG decode (one thread)`
+    `pdq ${width}×${height}: ${fromPixels.toFixed(0)} hashes/s from pixels, ` +
+      `${withDecode.toFixed(0)} hashes/s with JPEG decode (one thread)`
   )
 }

@@ -120,35 +120,68 @@ export class PdqIndex {
   }
 
   /**
-   * Lays the buckets out again without the space that moved buckets left behind, each with an eighth more
-   * room than it holds. Call it after a bulk load: growth by doubling leaves the arena up to 4× what the
-   * entries need (never more, as a bucket only moves when it outgrows the most it ever held).
+   * Adds many entries at once (as `add` each, in order), building the buckets in one pass instead of
+   * growing them entry by entry when the batch is large next to the index: for loading a bank.
+   */
+  addAll(entries: readonly (readonly [entryId: string, hash: PdqHash])[]): void {
+    if (entries.length < this.size / 8) {
+      for (const [entryId, hash] of entries) this.add(entryId, hash)
+      return
+    }
+    // Check everything first: a bad hash half-way would leave entries outside the buckets.
+    for (const [, hash] of entries) checkHash(hash)
+    for (const [entryId, hash] of entries) {
+      const slot = this.#slotOf.get(entryId) ?? this.#freeSlots.pop() ?? this.#newSlot()
+      this.#ids[slot] = entryId
+      this.#slotOf.set(entryId, slot)
+      packHashInto(hash, this.#hashes, slot * WORDS_PER_HASH)
+    }
+    this.#rebuildBuckets()
+  }
+
+  /**
+   * Lays the buckets out again, without the space that buckets left behind when they outgrew their room,
+   * each with an eighth more room than it holds. Growth by doubling leaves the arena up to 4× what the
+   * entries need (a bucket only moves when it outgrows the most it ever held): call this after many adds.
    */
   compact(): void {
-    const info = this.#bucketInfo
-    let total = 0
-    for (let b = 0; b < BUCKETS; b++) total += roomFor(info[2 * b + 1]!)
-    // One spare entry: an empty bucket at the very end still points inside the arena.
-    const slots = new Uint32Array(total + 1)
-    const partners = new Uint16Array(total + 1)
-    const oldSlots = this.#slots
-    const oldPartners = this.#partners
-    let offset = 0
-    for (let b = 0; b < BUCKETS; b++) {
-      const start = info[2 * b]!
-      const length = info[2 * b + 1]!
-      for (let k = 0; k < length; k++) {
-        slots[offset + k] = oldSlots[start + k]!
-        partners[offset + k] = oldPartners[start + k]!
-      }
-      info[2 * b] = offset
-      this.#bucketCapacity[b] = roomFor(length)
-      offset += roomFor(length)
-    }
-    this.#slots = slots
-    this.#partners = partners
-    this.#arenaUsed = offset
+    this.#rebuildBuckets()
     this.#hashes = this.#hashes.slice(0, Math.max(this.#ids.length, INITIAL_SLOTS) * WORDS_PER_HASH)
+  }
+
+  /** Rebuilds every bucket from the stored hashes: count, lay out, fill (a counting sort). */
+  #rebuildBuckets(): void {
+    const info = this.#bucketInfo
+    const hashes = this.#hashes
+    const live: number[] = []
+    this.#ids.forEach((id, slot) => {
+      if (id !== undefined) live.push(slot)
+    })
+    info.fill(0)
+    for (const slot of live) {
+      for (let c = 0; c < CHUNKS; c++) info[2 * (c * CHUNK_VALUES + chunkValue(hashes, slot * WORDS_PER_HASH, c)) + 1]!++
+    }
+    let total = 0
+    for (let b = 0; b < BUCKETS; b++) {
+      const room = roomFor(info[2 * b + 1]!)
+      info[2 * b] = total
+      info[2 * b + 1] = 0
+      this.#bucketCapacity[b] = room
+      total += room
+    }
+    // One spare entry: an empty bucket at the very end still points inside the arena.
+    this.#slots = new Uint32Array(total + 1)
+    this.#partners = new Uint16Array(total + 1)
+    this.#arenaUsed = total
+    for (const slot of live) {
+      const base = slot * WORDS_PER_HASH
+      for (let c = 0; c < CHUNKS; c++) {
+        const bucket = c * CHUNK_VALUES + chunkValue(hashes, base, c)
+        const at = info[2 * bucket]! + info[2 * bucket + 1]!++
+        this.#slots[at] = slot
+        this.#partners[at] = chunkValue(hashes, base, c ^ 1)
+      }
+    }
   }
 
   /** Entries within `maxDistance` of `hash`, nearest first (ties by id). */
@@ -310,9 +343,13 @@ function checkDistance(maxDistance: number): void {
   }
 }
 
+function checkHash(hash: PdqHash): void {
+  if (hash.length !== PDQ_HASH_WORDS) throw new RangeError(`a PDQ hash has ${PDQ_HASH_WORDS} words`)
+}
+
 /** Writes a hash as 8 words of 32 bits: word k holds the hash's words 2k (low half) and 2k+1. */
 function packHashInto(hash: PdqHash, target: Uint32Array, offset: number): Uint32Array {
-  if (hash.length !== PDQ_HASH_WORDS) throw new RangeError(`a PDQ hash has ${PDQ_HASH_WORDS} words`)
+  checkHash(hash)
   for (let k = 0; k < WORDS_PER_HASH; k++) target[offset + k] = (hash[2 * k]! | (hash[2 * k + 1]! << 16)) >>> 0
   return target
 }

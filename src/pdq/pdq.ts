@@ -2,9 +2,9 @@
  * PDQ, the perceptual image hash published by Meta (facebook/ThreatExchange, `pdq/`), so that feedguard's
  * hashes can be compared with hash banks shared across the industry.
  *
- * Pipeline: luminance → (inputs larger than 512 px are first resampled to 512×512, as the reference
- * file hasher does) → two X,Y passes of a box filter (Jarosz: a tent filter) → 64×64 decimation →
- * the 16×16 lowest non-constant DCT coefficients → one bit per coefficient: above the median or not.
+ * Pipeline: luminance → (images larger than 512 px are first shrunk to fit 512×512, keeping their aspect
+ * ratio) → two X,Y passes of a box filter (Jarosz: a tent filter) → 64×64 decimation → the 16×16
+ * lowest non-constant DCT coefficients → one bit per coefficient: above their median or not.
  */
 
 /**
@@ -16,7 +16,10 @@ export type PdqHash = Uint16Array
 export const PDQ_HASH_WORDS = 16
 export const PDQ_HASH_BITS = 256
 
-/** Quality 0–100 from the image's gradients; the reference suggests not matching below ~50. */
+/**
+ * `quality` (0–100) measures the image's gradients: a flat or featureless image scores low, and its hash
+ * is little more than noise, so matching should skip hashes below a threshold.
+ */
 export interface PdqResult {
   hash: PdqHash
   quality: number
@@ -44,7 +47,10 @@ export const DIHEDRAL_TRANSFORMS = [
 export type DihedralTransform = (typeof DIHEDRAL_TRANSFORMS)[number]
 
 export interface PdqDihedralResult {
-  /** The hash the image would have after each transform (rotations are counter-clockwise). */
+  /**
+   * The hash the image would have after each transform: rotations are counter-clockwise, `flipX` mirrors
+   * top to bottom, `flipY` left to right, `flipPlus1` about the main diagonal, `flipMinus1` the other.
+   */
   hashes: Record<DihedralTransform, PdqHash>
   quality: number
 }

@@ -131,6 +131,34 @@ t.test('stays correct through removals, slot reuse, bucket growth and compaction
   }
 })
 
+t.test('bulk loading gives the same answers as adding one by one', async (t) => {
+  const random = randomSource(7)
+  const entries: [string, PdqHash][] = []
+  for (let i = 0; i < 2000; i++) {
+    entries.push([`e${i}`, i % 2 === 0 || i === 1 ? randomHash(random) : nearCopy(entries[i - 1]![1], random() % 30, random)])
+  }
+  const bulk = new PdqIndex()
+  bulk.add('e5', randomHash(random))
+  // Later duplicates win, in the batch as in the index.
+  bulk.addAll([...entries, ['e7', entries[8]![1]]])
+  const oneByOne = new PdqIndex()
+  for (const [id, hash] of entries) oneByOne.add(id, hash)
+  oneByOne.add('e7', entries[8]![1])
+  t.equal(bulk.size, 2000)
+  for (let i = 0; i < 50; i++) {
+    const query = nearCopy(entries[random() % entries.length]![1], random() % 35, random)
+    t.same(bulk.query(query), oneByOne.query(query))
+  }
+  // A small batch next to the index goes through add; a bad hash anywhere refuses a large one whole.
+  bulk.addAll([['small', entries[0]![1]]])
+  t.same(bulk.query(entries[0]![1]).map((m) => m.entryId), ['e0', 'small'])
+  t.throws(() => bulk.addAll(Array.from({ length: 500 }, (_, i) => [`bad${i}`, i === 499 ? new Uint16Array(3) : randomHash(random)] as const)), RangeError)
+  t.equal(bulk.size, 2001)
+  const empty = new PdqIndex()
+  empty.addAll([])
+  t.equal(empty.size, 0)
+})
+
 t.test('compacting an empty index is harmless', async (t) => {
   const index = new PdqIndex()
   index.compact()
