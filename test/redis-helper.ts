@@ -28,7 +28,7 @@ export interface ThrowawayRedis {
 /** A redis-server of the test's own on a free port, for tests that stop or pause it. */
 export async function startRedis(port?: number): Promise<ThrowawayRedis> {
   const listenPort = port ?? (await freePort())
-  const child = spawn('redis-server', ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const child = spawn('redis-server', ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes'], {
     stdio: 'ignore'
   })
   const failed = new Promise<never>((_, reject) => {
