@@ -5,7 +5,7 @@
  * Fetching `image.url`, caching, budgets and micro-batching across requests belong to the scoring path;
  * this class scores what it is given: model inputs, image bytes, or items carrying `image.data`.
  */
-import ort from 'onnxruntime-node'
+import type ort from 'onnxruntime-node'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { IMAGE_CATEGORIES, imageCategoryScores } from './categories.js'
 import {
@@ -18,6 +18,7 @@ import {
   PIXELS_PER_IMAGE,
   type ClassProbabilities
 } from './model-spec.js'
+import { openInProcessSession, openWorkerSession, type ModelSession } from './model-session.js'
 import { bytesFromBase64, decodeImage, toModelInput, type DecodeOptions, type ImageDecodeError } from './preprocess.js'
 
 /** Threads for one `session.run`. See bench/image-model.ts for the figures behind the default. */
@@ -39,6 +40,11 @@ export interface ImageClassifierOptions {
    * Default false.
    */
   allowSpinning?: boolean
+  /**
+   * Run inference on a worker thread of its own (default) rather than on the calling thread, where
+   * onnxruntime-node's synchronous `run` would block the event loop for the whole batch.
+   */
+  inWorker?: boolean
   /** Decoding limits for `classifyBuffers` and `classify`. */
   decode?: DecodeOptions
 }
@@ -49,7 +55,7 @@ export class ImageClassifier implements Classifier {
   private readonly source: string
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     name: string,
     version: string,
     private readonly decodeOptions: DecodeOptions
@@ -66,14 +72,8 @@ export class ImageClassifier implements Classifier {
       ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } }
     }
-    const session =
-      typeof options.model === 'string'
-        ? await ort.InferenceSession.create(options.model, sessionOptions)
-        : await ort.InferenceSession.create(options.model, sessionOptions)
-    if (!session.inputNames.includes(MODEL_INPUT_NAME) || !session.outputNames.includes(MODEL_OUTPUT_NAME)) {
-      await session.release()
-      throw new Error(`image model must have input "${MODEL_INPUT_NAME}" and output "${MODEL_OUTPUT_NAME}"`)
-    }
+    const open = options.inWorker === false ? openInProcessSession : openWorkerSession
+    const session = await open({ model: options.model, inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME, sessionOptions })
     return new ImageClassifier(session, options.name ?? IMAGE_MODEL_NAME, options.version ?? IMAGE_MODEL_VERSION, options.decode ?? {})
   }
 
@@ -83,21 +83,7 @@ export class ImageClassifier implements Classifier {
    * batch back to back.
    */
   async classifyTensors(inputs: readonly Float32Array[] | Float32Array): Promise<ClassProbabilities[]> {
-    const batch = inputs instanceof Float32Array ? inputs : concatenate(inputs)
-    if (batch.length % PIXELS_PER_IMAGE !== 0) {
-      throw new RangeError(`model input must be a multiple of ${PIXELS_PER_IMAGE} floats (3×224×224), got ${batch.length}`)
-    }
-    const count = batch.length / PIXELS_PER_IMAGE
-    if (count === 0) return []
-    const results = await this.session.run({
-      [MODEL_INPUT_NAME]: new ort.Tensor('float32', batch, [count, 3, IMAGE_SIZE, IMAGE_SIZE])
-    })
-    const values = (results[MODEL_OUTPUT_NAME] as ort.Tensor).data as Float32Array
-    const classes = NSFW_CLASSES.length
-    return Array.from({ length: count }, (_, i) => {
-      const row = values.subarray(i * classes, (i + 1) * classes)
-      return Object.fromEntries(NSFW_CLASSES.map((name, k) => [name, row[k] as number])) as ClassProbabilities
-    })
+    return inputs instanceof Float32Array ? this.run(inputs, false) : this.run(concatenate(inputs), true)
   }
 
   /**
@@ -106,7 +92,7 @@ export class ImageClassifier implements Classifier {
    * (FG_IMAGE_INVALID, FG_IMAGE_TOO_LARGE) naming the first unusable image as `images[<index>]`.
    */
   async classifyBuffers(buffers: readonly Uint8Array[]): Promise<ClassProbabilities[]> {
-    return this.classifyTensors(await this.decodeBatch(buffers, (i) => `images[${i}]`))
+    return this.run(await this.decodeBatch(buffers, (i) => `images[${i}]`), true)
   }
 
   /**
@@ -129,7 +115,7 @@ export class ImageClassifier implements Classifier {
       withData.map((entry) => entry.bytes),
       (i) => (withData[i] as { subject: string }).subject
     )
-    const probabilities = await this.classifyTensors(batch)
+    const probabilities = await this.run(batch, true)
     const evidence: CategoryEvidence[] = items.map(() => ({}))
     withData.forEach(({ index }, k) => {
       const scores = imageCategoryScores(probabilities[k] as ClassProbabilities)
@@ -143,6 +129,21 @@ export class ImageClassifier implements Classifier {
 
   async release(): Promise<void> {
     await this.session.release()
+  }
+
+  /** One `session.run` over a batch buffer; `owned` buffers are handed to the worker without a copy. */
+  private async run(batch: Float32Array, owned: boolean): Promise<ClassProbabilities[]> {
+    if (batch.length % PIXELS_PER_IMAGE !== 0) {
+      throw new RangeError(`model input must be a multiple of ${PIXELS_PER_IMAGE} floats (3×224×224), got ${batch.length}`)
+    }
+    const count = batch.length / PIXELS_PER_IMAGE
+    if (count === 0) return []
+    const values = await this.session.run(batch, [count, 3, IMAGE_SIZE, IMAGE_SIZE], owned)
+    const classes = NSFW_CLASSES.length
+    return Array.from({ length: count }, (_, i) => {
+      const row = values.subarray(i * classes, (i + 1) * classes)
+      return Object.fromEntries(NSFW_CLASSES.map((name, k) => [name, row[k] as number])) as ClassProbabilities
+    })
   }
 
   /** Decodes every image into one batch buffer; `subject(i)` names image i in errors. */

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import onnxProto from 'onnx-proto'
 import sharp, { type Sharp } from 'sharp'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -102,4 +103,20 @@ export async function withOrientation(upright: { width: number; height: number; 
     .withMetadata({ orientation })
     .webp({ lossless: true })
     .toBuffer()
+}
+
+/** A valid ONNX model, `y = Identity(x)` over float[2], whose names are not the image model's. */
+export function identityModel(): Uint8Array {
+  const { onnx } = onnxProto
+  const type = { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 2 }] } } }
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'identity',
+      node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+      input: [{ name: 'x', type }],
+      output: [{ name: 'y', type }]
+    }
+  }).finish()
 }

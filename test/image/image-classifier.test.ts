@@ -1,28 +1,10 @@
 import { readFileSync } from 'node:fs'
-import onnxProto from 'onnx-proto'
 import t, { type Test } from 'tap'
 import { IMAGE_CATEGORIES, imageCategoryScores } from '../../src/image/categories.js'
 import { DEFAULT_INTRA_OP_THREADS, ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, PIXELS_PER_IMAGE, type ClassProbabilities } from '../../src/image/model-spec.js'
 import { ImageDecodeError, preprocessImage } from '../../src/image/preprocess.js'
-import { gradient, modelPath, noise } from './helpers.js'
-
-const { onnx } = onnxProto
-
-/** A valid ONNX model whose input and output are not the image model's. */
-function identityModel(): Uint8Array {
-  const type = { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } }
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'identity',
-      node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
-      input: [{ name: 'x', type }],
-      output: [{ name: 'y', type }]
-    }
-  }).finish()
-}
+import { gradient, identityModel, modelPath, noise } from './helpers.js'
 
 function sumsToOne(t: Test, p: ClassProbabilities): void {
   t.same(Object.keys(p), [...NSFW_CLASSES])
@@ -36,8 +18,8 @@ t.test('categories: Porn + Hentai are sexual, Sexy is suggestive, Drawing and Ne
   t.equal(imageCategoryScores({ Drawing: 0, Hentai: 0.5000001, Neutral: 0, Porn: 0.5, Sexy: 0 }).sexual, 1, 'never above 1')
 })
 
-t.test('ImageClassifier over the shipped model', async (t) => {
-  const classifier = await ImageClassifier.create({ model: modelPath, decode: { maxInputPixels: 1_000_000 } })
+for (const inWorker of [true, false]) t.test(`ImageClassifier over the shipped model, ${inWorker ? 'on a worker thread' : 'on the calling thread'}`, async (t) => {
+  const classifier = await ImageClassifier.create({ model: modelPath, inWorker, decode: { maxInputPixels: 1_000_000 } })
   t.teardown(() => classifier.release())
 
   t.equal(classifier.id, 'nsfwjs-mobilenetv2@1.0.0')
@@ -59,6 +41,8 @@ t.test('ImageClassifier over the shipped model', async (t) => {
     for (const c of NSFW_CLASSES) t.ok(Math.abs(single[0]![c] - separate[1]![c]) < 1e-6, `${c}: batch of 1 agrees with batch of 2`)
     t.same(await classifier.classifyTensors([]), [])
     t.same(await classifier.classifyTensors(new Float32Array(0)), [])
+    t.equal(inputs[0]!.length, PIXELS_PER_IMAGE, "the caller's inputs stay usable")
+    t.equal(batch.length, 2 * PIXELS_PER_IMAGE, "the caller's batch buffer stays usable")
   })
 
   t.test('classifyTensors refuses inputs of the wrong size', async (t) => {
@@ -127,4 +111,5 @@ t.test('ImageClassifier.create takes model bytes, names and thread settings', as
 
 t.test('ImageClassifier.create refuses a model without the expected input and output', async (t) => {
   await t.rejects(ImageClassifier.create({ model: identityModel() }), /must have input "input" and output "probabilities"/)
+  await t.rejects(ImageClassifier.create({ model: identityModel(), inWorker: false }), /must have input "input" and output "probabilities"/)
 })
