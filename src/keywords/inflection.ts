@@ -96,3 +96,9 @@ export function collapseRuns(word: string): string {
   }
   return collapsed
 }
+
+/** collapseRuns(collapsed + part), given collapsed = collapseRuns(some word). */
+export function appendCollapsed(collapsed: string, part: string): string {
+  const tail = collapseRuns(part)
+  return tail.charCodeAt(0) === collapsed.charCodeAt(collapsed.length - 1) ? collapsed + tail.slice(1) : collapsed + tail
+}

@@ -8,7 +8,7 @@
  *   Aho–Corasick automaton (substring.ts).
  * Each text is read twice when leetspeak folding changes it (folded and plain readings, normalize.ts).
  */
-import { collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
+import { appendCollapsed, collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
 import {
   EMOJI,
   HASH,
@@ -77,6 +77,11 @@ const KIND_CONTEXTS: Readonly<Record<FieldKind, number>> = { content: IN_CONTENT
 const MAX_ENUMERATED_LINKS = 4
 /** How far a join of text parts may run past a keyword prefix: room for `-s`, `-es`, `-ies`. */
 const INFLECTION_SLACK = 3
+/**
+ * A join of text parts may be this many times as long as the longest keyword word (room for elongation), so
+ * that a long run of single letters (`a a a a …`) costs a bounded amount per letter.
+ */
+const JOIN_ELONGATION_ROOM = 2
 
 /** match() is synchronous and keeps no view of these past its return, so one set serves every call. */
 const buffers = { text: reusableBuffer(), folded: reusableBuffer(), plain: reusableBuffer(), runs: reusableBuffer() }
@@ -140,10 +145,21 @@ function inSpacedRun(atoms: readonly Atom[], link: number): boolean {
   return last - first + 1 >= 3
 }
 
+/** The word rules: their trie, and what lets joins of text parts stop early. */
+interface WordIndex {
+  readonly trie: TrieNode
+  /** every prefix of every keyword word, runs collapsed */
+  readonly prefixes: ReadonlySet<string>
+  /** every keyword word, runs collapsed */
+  readonly wholeWords: ReadonlySet<string>
+  readonly maxJoinedLength: number
+}
+
 class MatcherBuilder {
-  readonly trie = newNode()
-  /** every prefix of every keyword word, runs collapsed: lets joins of text parts stop early */
-  readonly wordPrefixes = new Set<string>()
+  private readonly trie = newNode()
+  private readonly wordPrefixes = new Set<string>()
+  private readonly wholeWords = new Set<string>()
+  private maxJoinedLength = 0
   readonly tagRules = new Map<string, number[]>()
   readonly patterns: Pattern[] = []
   readonly contexts: Uint8Array
@@ -188,9 +204,16 @@ class MatcherBuilder {
       node = child
       const collapsed = collapseRuns(word)
       for (let length = 1; length <= collapsed.length; length++) this.wordPrefixes.add(collapsed.slice(0, length))
+      this.wholeWords.add(collapsed)
+      this.maxJoinedLength = Math.max(this.maxJoinedLength, word.length * JOIN_ELONGATION_ROOM + INFLECTION_SLACK)
     }
     node.rules ??= []
     addUnique(node.rules, rule)
+  }
+
+  wordIndex(): WordIndex {
+    const { trie, wordPrefixes: prefixes, wholeWords, maxJoinedLength } = this
+    return { trie, prefixes, wholeWords, maxJoinedLength }
   }
 
   private addTagWord(body: NormalizedText, rule: number): void {
@@ -227,8 +250,7 @@ interface Span {
 }
 
 class CompiledMatcher implements KeywordMatcher {
-  private readonly trie: TrieNode
-  private readonly wordPrefixes: ReadonlySet<string>
+  private readonly words: WordIndex
   private readonly tagRules: ReadonlyMap<string, readonly number[]>
   private readonly automaton: SubstringAutomaton | null
   private readonly contexts: Uint8Array
@@ -238,8 +260,7 @@ class CompiledMatcher implements KeywordMatcher {
     readonly size: number,
     builder: MatcherBuilder
   ) {
-    this.trie = builder.trie
-    this.wordPrefixes = builder.wordPrefixes
+    this.words = builder.wordIndex()
     this.tagRules = builder.tagRules
     this.automaton = builder.patterns.length > 0 ? new SubstringAutomaton(builder.patterns) : null
     this.contexts = builder.contexts
@@ -259,7 +280,7 @@ class CompiledMatcher implements KeywordMatcher {
 
   private matchReading(field: FieldMatches, reading: Reading): void {
     const atoms = tokenize(reading, field.text, field.tags, field.kind === 'author')
-    if (this.trie.children !== null && atoms.length > 0) new WordWalk(atoms, this.wordPrefixes, field).walkAll(this.trie)
+    if (this.words.trie.children !== null && atoms.length > 0) new WordWalk(atoms, this.words, field).walkAll()
     if (this.tagRules.size > 0) {
       for (const tag of field.tags) {
         for (const key of textWordKeys(tagWord(reading, tag))) {
@@ -289,15 +310,15 @@ class WordWalk {
 
   constructor(
     private readonly atoms: readonly Atom[],
-    private readonly wordPrefixes: ReadonlySet<string>,
+    private readonly words: WordIndex,
     private readonly field: FieldMatches
   ) {
     this.keys = new Array<readonly string[] | undefined>(atoms.length)
     this.joins = new Array<JoinedWord[] | undefined>(atoms.length)
   }
 
-  walkAll(trie: TrieNode): void {
-    for (let first = 0; first < this.atoms.length; first++) this.walk(trie, first, first)
+  walkAll(): void {
+    for (let first = 0; first < this.atoms.length; first++) this.walk(this.words.trie, first, first)
   }
 
   private walk(node: TrieNode, index: number, first: number): void {
@@ -322,7 +343,7 @@ class WordWalk {
    */
   private wordKeys(word: string): readonly string[] {
     const stem = collapseRuns(word.slice(0, Math.max(1, word.length - INFLECTION_SLACK)))
-    return this.wordPrefixes.has(stem) ? textWordKeys(word) : NO_KEYS
+    return this.words.prefixes.has(stem) ? textWordKeys(word) : NO_KEYS
   }
 
   /**
@@ -331,25 +352,41 @@ class WordWalk {
    */
   private joinedWords(index: number): JoinedWord[] {
     const joined: JoinedWord[] = []
-    const { atoms } = this
+    const { atoms, words } = this
     if (!isJoined(atoms[index]!.link)) return joined
     let word = atoms[index]!.text
-    if (!this.wordPrefixes.has(collapseRuns(word))) return joined
+    let collapsed = collapseRuns(word)
+    if (!words.prefixes.has(collapsed)) return joined
     let spaced = false
     for (let last = index + 1; last < atoms.length && isJoined(atoms[last - 1]!.link); last++) {
       if (atoms[last - 1]!.link === LINK_SPACED) spaced = true
-      word += atoms[last]!.text
-      if (!this.startsKeywordWord(collapseRuns(word))) break
+      const part = atoms[last]!.text
+      word += part
+      collapsed = appendCollapsed(collapsed, part)
+      if (word.length > words.maxJoinedLength || !this.startsKeywordWord(collapsed)) break
       // spaced-out letters are a word only as a run of three or more
-      if (!spaced || last - index >= 2) joined.push({ last, keys: textWordKeys(word) })
+      if ((!spaced || last - index >= 2) && this.mayBeKeywordWord(collapsed)) joined.push({ last, keys: textWordKeys(word) })
     }
     return joined
+  }
+
+  /**
+   * A cheap test before computing a joined word's keys: collapsed, a key is the word's collapsed form less at
+   * most an inflection ending (or with `-ies` read `-y`), and it must be a whole keyword word.
+   */
+  private mayBeKeywordWord(collapsed: string): boolean {
+    const { wholeWords } = this.words
+    for (let length = collapsed.length; length > 0 && length >= collapsed.length - INFLECTION_SLACK; length--) {
+      const stem = collapsed.slice(0, length)
+      if (wholeWords.has(stem) || wholeWords.has(stem + 'y')) return true
+    }
+    return false
   }
 
   /** Whether a keyword word starts with this (collapsed) word, give or take an inflection ending. */
   private startsKeywordWord(collapsed: string): boolean {
     for (let cut = 0; cut <= INFLECTION_SLACK && cut < collapsed.length; cut++) {
-      if (this.wordPrefixes.has(collapsed.slice(0, collapsed.length - cut))) return true
+      if (this.words.prefixes.has(collapsed.slice(0, collapsed.length - cut))) return true
     }
     return false
   }

@@ -364,14 +364,17 @@ function classifyApostrophes(units: Uint16Array, classes: Uint8Array): void {
   }
 }
 
+/** foldText is synchronous and returns a string: its typed arrays are reused from call to call. */
+const foldBuffers = { text: reusableBuffer(), reading: reusableBuffer(), squeezed: reusableBuffer() }
+
 /**
  * The folded reading of a text as one plain string: NFKC, case folding, accents removed, homoglyphs and
  * leetspeak folded, and letters repeated three times or more squeezed to two (`goooood` reads `good`,
  * never `god`), so that classifier features can't be evaded the ways keyword rules can't.
  */
 export function foldText(text: string): string {
-  const { units, classes } = readText(normalizeText(text), true)
-  const squeezed = new Uint16Array(units.length)
+  const { units, classes } = readText(normalizeText(text, foldBuffers.text), true, foldBuffers.reading)
+  const squeezed = new Uint16Array(foldBuffers.squeezed(units.length * 2), 0, units.length)
   let length = 0
   for (let index = 0; index < units.length; index++) {
     const unit = units[index]!

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { collapseRuns, keywordWordKey, textWordKeys } from '../../src/keywords/inflection.js'
+import { appendCollapsed, collapseRuns, keywordWordKey, textWordKeys } from '../../src/keywords/inflection.js'
 
 t.test('a text word is looked up as written, squeezed and stemmed', async (t) => {
   t.same(textWordKeys('cat'), ['cat'])
@@ -25,4 +25,9 @@ t.test('collapsing cuts every run to one', async (t) => {
   t.equal(collapseRuns('good'), 'god')
   t.equal(collapseRuns('baaalllooon'), 'balon')
   t.equal(collapseRuns(''), '')
+})
+
+t.test('collapsing a word part by part', async (t) => {
+  t.equal(appendCollapsed('spo', 'oil'), 'spoil')
+  t.equal(appendCollapsed('spo', 'ilerrr'), 'spoiler')
 })

@@ -199,3 +199,12 @@ t.test('keywords made only of symbols are matched as written', async (t) => {
 t.test('keywords with nothing left after normalisation never match', async (t) => {
   expectMatches(t, [], [['\u200b', 'a\u200bb'], ['   ', 'a b'], ['\ufe0f', '❤️']])
 })
+
+t.test('joins of spaced letters are bounded by the longest keyword word', async (t) => {
+  const spaced = (word: string): string => [...word].join(' ')
+  expectMatches(t, [['spoiler', spaced('spooooooooiler')]], [['spoiler', spaced('spoooooooooooooiler')]])
+  const started = process.hrtime.bigint()
+  const [match] = matched('aardvark', 'a '.repeat(5000) + 'a a r d v a r k')
+  t.match(match, /^(a )+r d v a r k$/)
+  t.ok(Number(process.hrtime.bigint() - started) / 1e6 < 1000, 'a long run of single letters stays cheap')
+})
