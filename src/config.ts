@@ -34,6 +34,12 @@ const ConfigSchema = z.object({
   /** Safety net behind pub/sub invalidation: compiled rules are re-read at least this often. */
   RULES_CACHE_TTL_MS: int(0, 3_600_000).default(5000),
   RULES_CACHE_MAX_USERS: int(1, 10_000_000).default(50_000),
+  /** Model scores are cached per (model version, item id, content hash): in process, and in Redis when configured. */
+  SCORE_CACHE_ENABLED: bool.default(true),
+  SCORE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(200_000),
+  SCORE_CACHE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
+  /** onnxruntime intra-op threads for the text model (small model: one thread is fastest). */
+  TEXT_MODEL_THREADS: int(1, 64).default(1),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   DOCS_ENABLED: bool.default(true)

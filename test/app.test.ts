@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { FastifyError } from 'fastify'
 import { toErrorResponse } from '../src/app.js'
+import { MemoryRulesStore } from '../src/rules/memory-store.js'
 import { build } from './helper.js'
 
 const fastifyError = (props: Partial<FastifyError>) => Object.assign(new Error(props.message ?? 'x'), props) as FastifyError
@@ -19,18 +20,12 @@ t.test('internal errors never show their internals', async (t) => {
 })
 
 t.test('an unexpected failure in a route answers 500 FG_INTERNAL and the app stays up', async (t) => {
-  const app = await build(t, {}, {
-    models: [
-      {
-        id: 'x@1',
-        categories: [],
-        classify: () => {
-          throw new Error('synchronous failure')
-        }
-      }
-    ]
-  })
-  const res = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'i' }] } })
+  const store = new MemoryRulesStore()
+  store.get = () => {
+    throw new Error('synchronous failure')
+  }
+  const app = await build(t, {}, { store })
+  const res = await app.inject({ method: 'GET', url: '/v1/users/u/rules' })
   t.equal(res.statusCode, 500)
   t.equal(res.json().code, 'FG_INTERNAL')
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { loadClassifiers } from '../classifiers/load-models.js'
 import type { Classifier } from '../classifiers/types.js'
 import type { Config } from '../config.js'
 import { loadPolicy, type Policy } from '../policy/policy.js'
@@ -50,8 +51,25 @@ export default fp<ServicesOptions>(
       ttlMs: config.RULES_CACHE_TTL_MS,
       maxUsers: config.RULES_CACHE_MAX_USERS
     })
-    const models = options.models ?? []
-    const scoring = new ScoringService({ policy, rules: rulesCache, models, storeBudgetMs: config.SCORE_REDIS_BUDGET_MS, redis: app.redis })
+    const loaded = options.models
+      ? { text: options.models, problems: [], release: async () => {} }
+      : await loadClassifiers(config.MODELS_DIR, { textThreads: config.TEXT_MODEL_THREADS })
+    for (const problem of loaded.problems) app.log.error({ problem }, 'model not loaded: the service stays unready')
+    app.addHook('onClose', () => loaded.release())
+    const scoring = new ScoringService({
+      policy,
+      rules: rulesCache,
+      models: loaded.text,
+      unavailableModels: loaded.problems,
+      storeBudgetMs: config.SCORE_REDIS_BUDGET_MS,
+      redis: app.redis,
+      scoreCache: {
+        enabled: config.SCORE_CACHE_ENABLED,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        maxItems: config.SCORE_CACHE_MAX_ITEMS,
+        ttlSeconds: config.SCORE_CACHE_TTL_S
+      }
+    })
     const rules = new RulesService(store, {
       maxKeywordRules: config.MAX_KEYWORD_RULES,
       maxAuthorRules: config.MAX_AUTHOR_RULES,
@@ -61,7 +79,10 @@ export default fp<ServicesOptions>(
     async function readiness(): Promise<Readiness> {
       const checks: Readiness['checks'] = {
         policy: { ok: true, detail: policy.version },
-        models: { ok: true, detail: scoring.modelIds.join(', ') || 'none configured' }
+        models:
+          loaded.problems.length > 0
+            ? { ok: false, detail: loaded.problems.join('; ') }
+            : { ok: true, detail: scoring.modelIds.join(', ') || 'none configured' }
       }
       try {
         await store.ping()

@@ -1,4 +1,5 @@
 import { mergeEvidence, UpstreamLabels } from '../classifiers/labels.js'
+import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/score-cache.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { decide } from '../engine/decide.js'
 import type { Decision, FeedItem } from '../engine/types.js'
@@ -32,8 +33,12 @@ export interface ScoreResponse {
 export interface ScoringDeps {
   policy: Policy
   rules: RulesCache
-  /** Model classifiers; each is called once per request with the whole batch. */
+  /** Text models; each is called at most once per request, for the items its cache lacks. */
   models: readonly Classifier[]
+  /** Models the manifest lists but that could not be loaded: every answer says it is degraded. */
+  unavailableModels?: readonly string[]
+  /** Where model scores are cached (in-process LRU, and Redis when configured). */
+  scoreCache: Omit<ScoreCacheOptions, 'redis'>
   /** How long the scoring path waits for its one Redis round trip. */
   storeBudgetMs: number
   /** The connection the round trip is batched on; null with the embedded stores. */
@@ -54,26 +59,28 @@ export function classifierText(item: FeedItem): string {
 export class ScoringService {
   readonly #deps: ScoringDeps
   readonly #labels: UpstreamLabels
+  readonly #models: CachedClassifier[]
   readonly #now: () => number
 
   constructor(deps: ScoringDeps) {
     this.#deps = deps
     this.#labels = new UpstreamLabels(deps.policy)
+    const cache = { ...deps.scoreCache, redis: deps.redis }
+    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache))
     this.#now = deps.now ?? Date.now
   }
 
   get modelIds(): string[] {
-    return this.#deps.models.map((model) => model.id)
+    return this.#models.map((model) => model.id)
   }
 
   async score(request: ScoreRequest): Promise<ScoreResponse> {
-    const degradedReasons: string[] = []
+    const degradedReasons = (this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
     const batch = new ReadBatch(this.#deps.redis)
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
-    const [lookup, modelEvidence] = await Promise.all([
-      batch.run(this.#deps.storeBudgetMs).then(() => rulesLookup),
-      this.#classify(request.items, degradedReasons)
-    ])
+    const classified = this.#beginClassification(request.items, batch, degradedReasons)
+    await batch.run(this.#deps.storeBudgetMs)
+    const [lookup, modelEvidence] = await Promise.all([rulesLookup, classified()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
 
     const context = { userId: request.userId, surface: request.surface, now: this.#now() }
@@ -93,20 +100,24 @@ export class ScoringService {
     return { userId: request.userId, decisions, meta }
   }
 
-  async #classify(items: readonly FeedItem[], degradedReasons: string[]): Promise<CategoryEvidence[][]> {
-    if (this.#deps.models.length === 0) return []
-    const inputs: ClassifierItem[] = items.map((item) => {
-      const input: ClassifierItem = { id: item.id, text: classifierText(item) }
-      if (item.image) input.image = item.image
-      return input
-    })
-    return Promise.all(
-      this.#deps.models.map((model) =>
-        model.classify(inputs).catch((err: unknown) => {
-          degradedReasons.push(`model_failed: ${model.id}: ${(err as Error).message}`)
-          return items.map((): CategoryEvidence => ({}))
-        })
+  /** Queues the score-cache reads; the returned function classifies what the caches lacked. */
+  #beginClassification(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[]): () => Promise<CategoryEvidence[][]> {
+    if (this.#models.length === 0) return async () => []
+    const inputs: ClassifierItem[] = items.map((item) => ({ id: item.id, text: classifierText(item) }))
+    const pending = this.#models.map((model) => ({ model, finish: model.begin(inputs, batch) }))
+    return () =>
+      Promise.all(
+        pending.map(({ model, finish }) =>
+          finish().catch((err: unknown) => {
+            degradedReasons.push(`model_failed: ${model.id}: ${(err as Error).message}`)
+            return items.map((): CategoryEvidence => ({}))
+          })
+        )
       )
-    )
   }
+}
+
+/** What a text model reads of an item; nothing when the item has no text. */
+function textContent(item: ClassifierItem): string | undefined {
+  return item.text.trim() === '' ? undefined : item.text
 }

@@ -6,10 +6,21 @@ import { MemoryRulesStore } from '../../src/rules/memory-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
 import { classifierText, ScoringService } from '../../src/scoring/score-items.js'
 
-async function service(models: Classifier[]) {
+const scoreCache = { enabled: true, keyPrefix: 'unused:', maxItems: 100, ttlSeconds: 60 }
+
+async function service(models: Classifier[], unavailableModels: string[] = []) {
   const policy = await loadPolicy('models/policy.json')
   const rules = new RulesCache({ store: new MemoryRulesStore(), ttlMs: 1000, maxUsers: 10 })
-  return new ScoringService({ policy, rules, models, storeBudgetMs: 50, redis: null, now: () => Date.parse('2026-11-27T00:00:00Z') })
+  return new ScoringService({
+    policy,
+    rules,
+    models,
+    unavailableModels,
+    scoreCache,
+    storeBudgetMs: 50,
+    redis: null,
+    now: () => Date.parse('2026-11-27T00:00:00Z')
+  })
 }
 
 t.test('models are called once per request with the whole batch, and their evidence merged with labels', async (t) => {
@@ -32,7 +43,7 @@ t.test('models are called once per request with the whole batch, and their evide
       { id: 'b' }
     ]
   })
-  t.same(calls, [['one\ntwo\nthree', '']])
+  t.same(calls, [['one\ntwo\nthree']], 'items without text cost the model nothing')
   t.same(res.meta.models, ['fake@1'])
   t.same(res.decisions[0]!.scores, { sexual: 0.8, toxicity: 0.95 })
   t.match(res.decisions[0]!.reasons, [{ category: 'toxicity', source: 'model:fake@1' }, { category: 'sexual', source: 'label:nudity' }])
@@ -46,10 +57,15 @@ t.test('a failing model degrades the answer instead of failing it', async (t) =>
       throw new Error('session lost')
     }
   }
-  const res = await (await service([broken])).score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a', labels: [{ name: 'gore' }] }] })
+  const res = await (await service([broken])).score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a', text: 'some words', labels: [{ name: 'gore' }] }] })
   t.equal(res.meta.degraded, true)
   t.same(res.meta.degradedReasons, ['model_failed: broken@2: session lost'])
   t.equal(res.decisions[0]!.action, 'hide', 'labels still decide')
+})
+
+t.test('a model listed but not loaded makes every answer degraded', async (t) => {
+  const res = await (await service([], ['model x@1: file models/x.onnx is missing'])).score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a' }] })
+  t.same(res.meta.degradedReasons, ['model_unavailable: model x@1: file models/x.onnx is missing'])
 })
 
 t.test('upstream labels: the strongest per category; unknown labels ignored', async (t) => {
