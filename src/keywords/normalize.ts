@@ -316,9 +316,10 @@ export function readText(text: NormalizedText, foldLeetspeak: boolean, allocate 
     const foldRun = foldLeetspeak && hasLetter
     for (let index = runStart; index < position; index++) {
       const unitClass = classes[index]!
-      const letter = LEET_LETTERS[units[index]!] ?? 0
+      const unit = units[index]!
+      const letter = unit < 128 ? LEET_LETTERS[unit]! : 0
       if (unitClass === LEET) {
-        if (foldRun && (units[index] !== BANG || index < lastNonBang)) {
+        if (foldRun && (unit !== BANG || index < lastNonBang)) {
           if (!changed) units = copyUnits(units, buffer)
           units[index] = letter
           classes[index] = LETTER

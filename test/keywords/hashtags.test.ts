@@ -179,3 +179,7 @@ t.test('author handles and names are split on _ . digits and camelCase', async (
   t.same(matched('king', 'spoiler_king99', author), ['king'])
   t.same(matched('spoiler king', 'SpoilerKing99', author), ['SpoilerKing'])
 })
+
+t.test('leetspeak inside a camelCase hashtag', async (t) => {
+  expectMatches(t, [['spoiler', '#Sp0ilerAlert'], ['spoiler alert', '#Sp0ilerAlert']], [['iler', '#spoilerAlert']])
+})
