@@ -58,7 +58,7 @@ export function items(count: number, seed = 42, idPrefix = 'item') {
     const words: string[] = []
     let length = 0
     while (length < 140) {
-      const word = random() < 0.04 ? pick(KEYWORDS) : pick(WORDS)
+      const word = random() < 0.015 ? pick(KEYWORDS) : pick(WORDS)
       words.push(word)
       length += word.length + 1
     }

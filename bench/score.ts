@@ -38,14 +38,22 @@ interface Figures {
   non2xx: number
 }
 
-async function load(url: string, body: string, batch: number): Promise<Figures> {
+/**
+ * `body` is sent as is (every item seen before: the cached path), or, when `fresh` is set, every request
+ * gets item ids never seen before, so nothing is cached (the cold path).
+ */
+async function load(url: string, body: string, batch: number, fresh = false): Promise<Figures> {
+  let request = 0
   const result = await autocannon({
     url: `${url}/v1/score`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
     connections: CONNECTIONS,
-    duration: DURATION_S
+    duration: DURATION_S,
+    ...(fresh
+      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body.replaceAll('"id":"item-', `"id":"r${request++}-`) }) }] }
+      : {})
   })
   return {
     reqPerSec: result.requests.average,
@@ -55,6 +63,26 @@ async function load(url: string, body: string, batch: number): Promise<Figures> 
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx
   }
+}
+
+/** Items/s of the text model by itself: featurisation and inference, batches of BATCH unseen captions. */
+async function textModelAlone(): Promise<number | undefined> {
+  const { loadClassifiers } = await import('../src/classifiers/load-models.js')
+  const loaded = await loadClassifiers('models', { textThreads: 1 })
+  const model = loaded.text[0]
+  if (!model) return undefined
+  const captions = items(BATCH * 20, 99).map((item, i) => ({ id: `m${i}`, text: String(item.text) }))
+  for (let i = 0; i < 20; i++) await model.classify(captions.slice(0, BATCH))
+  let scored = 0
+  const started = performance.now()
+  while (performance.now() - started < 3000) {
+    const offset = (scored / BATCH) % 20
+    await model.classify(captions.slice(offset * BATCH, (offset + 1) * BATCH))
+    scored += BATCH
+  }
+  const perSecond = scored / ((performance.now() - started) / 1000)
+  await loaded.release()
+  return perSecond
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -99,13 +127,19 @@ async function main() {
     }
     const floorFigures = summarise(floorRuns)
     const appFigures = summarise(appRuns)
+    const models = (await (await fetch(`${feedguard.url}/readyz`)).json()) as { checks: { models: { detail?: string } } }
+    const hasModels = !/none configured/.test(models.checks.models.detail ?? '')
+    const coldFigures = hasModels ? summarise([await load(feedguard.url, body, BATCH, true)]) : undefined
+    const modelAlone = hasModels ? await textModelAlone() : undefined
 
     console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}`)
-    console.log(`scenario: batch ${BATCH} items, user with ${bench.rules.keywords.length} keyword rules and ${bench.rules.authors.length} muted creators, embedded store, cached rules; ${filtered}/${BATCH} items filtered`)
+    console.log(`scenarios: batch ${BATCH} items, user with ${bench.rules.keywords.length} keyword rules and ${bench.rules.authors.length} muted creators, embedded store, cached rules; ${filtered}/${BATCH} items filtered; "cold": every request's items unseen (no cached scores)`)
     console.log(`load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per target (median shown)\n`)
     console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'items/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`)
     console.log(row('floor (parse + respond)', floorFigures))
     console.log(row('feedguard /v1/score', appFigures))
+    if (coldFigures) console.log(row('feedguard /v1/score, cold', coldFigures))
+    if (modelAlone) console.log(`${'text model alone, cold'.padEnd(28)} ${''.padStart(8)} ${modelAlone.toFixed(0).padStart(10)}   (featurise + one session.run per ${BATCH}, one thread)`)
     console.log(`\nratio to the floor (req/s): ${(appFigures.reqPerSec / floorFigures.reqPerSec).toFixed(2)} (target ≥ 0.5)`)
     if (appFigures.errors + appFigures.non2xx > 0) process.exitCode = 1
   } finally {
