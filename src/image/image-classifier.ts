@@ -21,7 +21,11 @@ import {
 import { openInProcessSession, openWorkerSession, type ModelSession } from './model-session.js'
 import { bytesFromBase64, decodeImage, toModelInput, type DecodeOptions, type ImageDecodeError } from './preprocess.js'
 
-/** Threads for one `session.run`. See bench/image-model.ts for the figures behind the default. */
+/**
+ * Threads for one `session.run`. One, on the worker thread, is the choice for 2 cores (bench/image-model.ts):
+ * about 240 images/s while the other core stays free for the event loop and sharp's decoding. A second
+ * thread (or a second classifier) reaches about 400 images/s only when that core is otherwise idle.
+ */
 export const DEFAULT_INTRA_OP_THREADS = 1
 
 export interface ImageClassifierOptions {

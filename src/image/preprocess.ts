@@ -66,10 +66,10 @@ export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}
   let format: string
   let width: number
   let height: number
+  let hasAlpha: boolean
   try {
     // Reads the header only: no pixel is decoded before the format and the size are known to be fine.
-    const metadata = await sharp(input).metadata()
-    ;({ format, width, height } = metadata)
+    ;({ format, width, height, hasAlpha } = await sharp(input).metadata())
   } catch (err) {
     throw new ImageDecodeError('FG_IMAGE_INVALID', `not a decodable image: ${(err as Error).message}`)
   }
@@ -80,19 +80,17 @@ export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}
     throw new ImageDecodeError('FG_IMAGE_TOO_LARGE', `image is ${width}×${height}, over the ${maxInputPixels}-pixel limit`)
   }
 
-  let rgba: { data: Buffer; info: OutputInfo }
+  let decoded: { data: Buffer; info: OutputInfo }
   try {
     // limitInputPixels again, in case frames or layers decode larger than the header says;
     // failOn 'error': browsers display images with recoverable defects, so those must be scored too.
-    rgba = await sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error', autoOrient: true, pages: 1 })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true })
+    const pipeline = sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error', autoOrient: true, pages: 1 }).toColourspace('srgb')
+    decoded = await (hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha()).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
   } catch (err) {
     throw new ImageDecodeError('FG_IMAGE_INVALID', `image could not be decoded: ${(err as Error).message}`)
   }
-  const { info, data } = rgba
+  const { info, data } = decoded
+  if (!hasAlpha) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }
   const rgb = new Uint8Array(info.width * info.height * CHANNELS)
   for (let p = 0, q = 0; p < data.length; p += 4, q += 3) {
     if (data[p + 3] === 0) continue // fully transparent reads back as black from a canvas
