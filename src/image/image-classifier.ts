@@ -6,6 +6,7 @@
  * this class scores what it is given: model inputs, image bytes, or items carrying `image.data`.
  */
 import type ort from 'onnxruntime-node'
+import type { LoadedModel } from '../classifiers/manifest.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { IMAGE_CATEGORIES, imageCategoryScores } from './categories.js'
 import {
@@ -16,6 +17,7 @@ import {
   MODEL_OUTPUT_NAME,
   NSFW_CLASSES,
   PIXELS_PER_IMAGE,
+  PREPROCESSING_ID,
   type ClassProbabilities
 } from './model-spec.js'
 import { openInProcessSession, openWorkerSession, type ModelSession } from './model-session.js'
@@ -79,6 +81,17 @@ export class ImageClassifier implements Classifier {
     const open = options.inWorker === false ? openInProcessSession : openWorkerSession
     const session = await open({ model: options.model, inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME, sessionOptions })
     return new ImageClassifier(session, options.name ?? IMAGE_MODEL_NAME, options.version ?? IMAGE_MODEL_VERSION, options.decode ?? {})
+  }
+
+  /** From a verified manifest entry (its bytes, name and version), refusing one built for other preprocessing. */
+  static async fromManifest(
+    entry: Pick<LoadedModel, 'id' | 'name' | 'version' | 'kind' | 'featuriser' | 'bytes'>,
+    options: Omit<ImageClassifierOptions, 'model' | 'name' | 'version'> = {}
+  ): Promise<ImageClassifier> {
+    if (entry.kind !== 'image' || entry.featuriser !== PREPROCESSING_ID) {
+      throw new Error(`model ${entry.id} (kind ${entry.kind}, preprocessing ${entry.featuriser}) is not an image model for this service's preprocessing ${PREPROCESSING_ID}`)
+    }
+    return ImageClassifier.create({ ...options, model: entry.bytes, name: entry.name, version: entry.version })
   }
 
   /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { IMAGE_CATEGORIES, imageCategoryScores } from '../../src/image/categories.js'
 import { DEFAULT_INTRA_OP_THREADS, ImageClassifier } from '../../src/image/image-classifier.js'
-import { NSFW_CLASSES, PIXELS_PER_IMAGE, type ClassProbabilities } from '../../src/image/model-spec.js'
+import { NSFW_CLASSES, PIXELS_PER_IMAGE, PREPROCESSING_ID, type ClassProbabilities } from '../../src/image/model-spec.js'
 import { ImageDecodeError, preprocessImage } from '../../src/image/preprocess.js'
 import { gradient, identityModel, modelPath, noise } from './helpers.js'
 
@@ -112,4 +112,13 @@ t.test('ImageClassifier.create takes model bytes, names and thread settings', as
 t.test('ImageClassifier.create refuses a model without the expected input and output', async (t) => {
   await t.rejects(ImageClassifier.create({ model: identityModel() }), /must have input "input" and output "probabilities"/)
   await t.rejects(ImageClassifier.create({ model: identityModel(), inWorker: false }), /must have input "input" and output "probabilities"/)
+})
+
+t.test('ImageClassifier.fromManifest loads a verified entry and refuses one built for other preprocessing', async (t) => {
+  const entry = { id: 'nsfwjs-mobilenetv2@9', name: 'nsfwjs-mobilenetv2', version: '9', kind: 'image', featuriser: PREPROCESSING_ID, bytes: readFileSync(modelPath) }
+  const classifier = await ImageClassifier.fromManifest(entry, { inWorker: false })
+  t.teardown(() => classifier.release())
+  t.equal(classifier.id, 'nsfwjs-mobilenetv2@9')
+  await t.rejects(ImageClassifier.fromManifest({ ...entry, featuriser: 'other@1' }), /\(kind image, preprocessing other@1\) is not an image model for this service's preprocessing nsfwjs-/)
+  await t.rejects(ImageClassifier.fromManifest({ ...entry, kind: 'text' }), /\(kind text,/)
 })
