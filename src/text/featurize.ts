@@ -1,0 +1,155 @@
+import { foldText } from '../keywords/normalize.js'
+
+/**
+ * Turns text into the sparse, hashed features the text model reads. The same code runs in training and
+ * in serving, so the model sees in production exactly what it was trained on.
+ *
+ * Text is first folded by the keyword matcher's normaliser (NFKC, case, accents, homoglyphs, leetspeak,
+ * elongation), so evasions that the keyword filters see through don't evade the model either. Features:
+ * character n-grams of the folded text (whitespace collapsed, padded with a space at both ends), and
+ * word unigrams and bigrams, each hashed into `buckets` slots. Repeated features are merged; a feature's
+ * weight is 1 + ln(count), and the weights of a text are scaled to unit L2 norm, so long and short texts
+ * are comparable.
+ */
+
+export interface FeaturizerConfig {
+  /** Hash space size: a power of two. */
+  buckets: number
+  /** Characters of folded text read; the rest is ignored, which bounds the cost of long transcripts. */
+  maxChars: number
+  charMin: number
+  charMax: number
+  /** 1 = word unigrams, 2 = unigrams and bigrams, 0 = no word features. */
+  wordNgrams: number
+}
+
+/** Changes whenever features change for the same text: a model is only valid with the version it was trained with. */
+export const FEATURIZER_VERSION = 'fg-text-hash-1'
+
+export const FEATURIZER_CONFIG: Readonly<FeaturizerConfig> = {
+  buckets: 1 << 20,
+  maxChars: 1000,
+  charMin: 1,
+  charMax: 5,
+  wordNgrams: 2
+}
+
+/** Sparse features of a batch, padded to the longest row: padding has index 0 and weight 0. */
+export interface FeatureBatch {
+  indices: Int32Array
+  weights: Float32Array
+  batch: number
+  width: number
+}
+
+/** Sparse features of one text: sorted, distinct bucket indexes and their weights. */
+export interface TextFeatures {
+  indices: Int32Array
+  weights: Float32Array
+}
+
+const WORD = /[\p{L}\p{N}\p{M}]+|\p{Extended_Pictographic}/gu
+const SPACES = /\s+/g
+const CHAR_SEED = 0x811c9dc5
+const WORD_SEED = 0x2f8a43d1
+const BIGRAM_SEED = 0x6b43a9b5
+const PRIME = 0x01000193
+
+/** Murmur3's finaliser: spreads FNV's low-entropy low bits over the whole word before masking. */
+function mix(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+function hashString(text: string, seed: number): number {
+  let h = seed
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), PRIME)
+  return h
+}
+
+/** Reusable scratch space: featurising allocates only the returned arrays. */
+class Scratch {
+  raw = new Int32Array(1024)
+  ensure(size: number) {
+    if (this.raw.length < size) this.raw = new Int32Array(Math.max(size, this.raw.length * 2))
+    return this.raw
+  }
+}
+const scratch = new Scratch()
+
+/** Features of text that has already been folded (training folds once and caches; serving calls `featurize`). */
+export function featurizeFolded(folded: string, config: Readonly<FeaturizerConfig> = FEATURIZER_CONFIG): TextFeatures {
+  const mask = config.buckets - 1
+  const body = (folded.length > config.maxChars ? folded.slice(0, config.maxChars) : folded).replace(SPACES, ' ').trim()
+  if (body === '') return { indices: new Int32Array(0), weights: new Float32Array(0) }
+  const stream = ` ${body} `
+  const words = stream.match(WORD) ?? []
+  const spans = config.charMax - config.charMin + 1
+  const raw = scratch.ensure(stream.length * spans + words.length * 2)
+  let n = 0
+  for (let i = 0; i < stream.length; i++) {
+    let h = CHAR_SEED
+    const end = Math.min(stream.length, i + config.charMax)
+    for (let j = i; j < end; j++) {
+      h = Math.imul(h ^ stream.charCodeAt(j), PRIME)
+      if (j - i + 1 >= config.charMin) raw[n++] = mix(h) & mask
+    }
+  }
+  if (config.wordNgrams > 0) {
+    let previous = 0
+    for (let w = 0; w < words.length; w++) {
+      const h = hashString(words[w] as string, WORD_SEED)
+      raw[n++] = mix(h) & mask
+      if (config.wordNgrams > 1 && w > 0) raw[n++] = mix(Math.imul(previous ^ BIGRAM_SEED, PRIME) ^ h) & mask
+      previous = h
+    }
+  }
+  const sorted = raw.subarray(0, n).sort()
+  let distinct = 0
+  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++
+  const indices = new Int32Array(distinct)
+  const weights = new Float32Array(distinct)
+  let k = -1
+  let count = 0
+  let norm = 0
+  for (let i = 0; i <= n; i++) {
+    const index = i < n ? (sorted[i] as number) : -1
+    if (k >= 0 && index === indices[k]) {
+      count++
+      continue
+    }
+    if (k >= 0) {
+      const w = 1 + Math.log(count)
+      weights[k] = w
+      norm += w * w
+    }
+    if (i === n) break
+    indices[++k] = index
+    count = 1
+  }
+  const scale = 1 / Math.sqrt(norm) // a non-empty text has at least one character feature
+  for (let i = 0; i < distinct; i++) weights[i] = (weights[i] as number) * scale
+  return { indices, weights }
+}
+
+/** Features of raw text, as served: fold, then hash. */
+export function featurize(text: string, config: Readonly<FeaturizerConfig> = FEATURIZER_CONFIG): TextFeatures {
+  return featurizeFolded(foldText(text), config)
+}
+
+/** Packs per-text features into the padded `[batch, width]` tensors the model takes. */
+export function packFeatures(rows: readonly TextFeatures[]): FeatureBatch {
+  let width = 1
+  for (const row of rows) width = Math.max(width, row.indices.length)
+  const indices = new Int32Array(rows.length * width)
+  const weights = new Float32Array(rows.length * width)
+  rows.forEach((row, r) => {
+    indices.set(row.indices, r * width)
+    weights.set(row.weights, r * width)
+  })
+  return { indices, weights, batch: rows.length, width }
+}

@@ -1,0 +1,61 @@
+import t from 'tap'
+import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeFolded, packFeatures } from '../../src/text/featurize.js'
+
+const norm = (w: Float32Array) => Math.sqrt(w.reduce((a, x) => a + x * x, 0))
+
+t.test('features are sorted, distinct, in range, with unit L2 norm', async (t) => {
+  const { indices, weights } = featurize('Hello hello world! This is a caption #fyp 😂')
+  t.ok(indices.length > 20)
+  t.equal(indices.length, weights.length)
+  for (let i = 1; i < indices.length; i++) t.ok(indices[i]! > indices[i - 1]!)
+  t.ok(indices.every((x) => x >= 0 && x < FEATURIZER_CONFIG.buckets))
+  t.ok(Math.abs(norm(weights) - 1) < 1e-6)
+  t.match(FEATURIZER_VERSION, /^fg-text-/)
+})
+
+t.test('repeated features weigh 1 + ln(count) before normalising', async (t) => {
+  const config = { buckets: 1 << 20, maxChars: 100, charMin: 1, charMax: 1, wordNgrams: 0 }
+  // stream " aab ": ' ' ×2, 'a' ×2, 'b' ×1
+  const { weights } = featurizeFolded('aab', config)
+  const sorted = [...weights].sort()
+  const raw = [1, 1 + Math.log(2), 1 + Math.log(2)]
+  const scale = Math.sqrt(raw.reduce((a, x) => a + x * x, 0))
+  raw.forEach((x, i) => t.ok(Math.abs(sorted[i]! - x / scale) < 1e-6))
+})
+
+t.test('evasions fold to the same features as the plain text', async (t) => {
+  const plain = featurize('you are an idiot')
+  for (const evasion of ['YOU ARE AN IDIOT', 'y0u are an 1d10t', 'ｙｏｕ ａｒｅ ａｎ ｉｄｉｏｔ', 'уоu аrе аn idiot']) {
+    t.same(featurize(evasion).indices, plain.indices, evasion)
+  }
+  t.same(featurize('so stuuuupid').indices, featurize('so stuuuuuuuupid').indices, 'elongation squeezed')
+})
+
+t.test('whitespace is collapsed and text beyond maxChars ignored', async (t) => {
+  t.same(featurize('a   b\n\nc'), featurize('a b c'))
+  const long = 'word '.repeat(1000)
+  t.same(featurize(long), featurize(long + ' extra tail'))
+})
+
+t.test('empty text has no features and packs as padding', async (t) => {
+  t.equal(featurize('').indices.length, 0)
+  const spaces = featurizeFolded(' \n\t ')
+  t.equal(spaces.indices.length, 0)
+  t.same(spaces.weights, new Float32Array(0))
+  const batch = packFeatures([featurize('abc'), spaces, featurize('a much longer text than the first')])
+  t.equal(batch.batch, 3)
+  t.equal(batch.width, featurize('a much longer text than the first').indices.length)
+  t.equal(batch.indices.length, 3 * batch.width)
+  const second = batch.weights.subarray(batch.width, 2 * batch.width)
+  t.ok(second.every((w) => w === 0), 'an empty row is all padding (weight 0)')
+  t.same(packFeatures([]).width, 1)
+})
+
+t.test('text without words still has character features', async (t) => {
+  t.ok(featurize('!!! ...').indices.length > 0)
+})
+
+t.test('long texts grow the scratch space', async (t) => {
+  const text = Array.from({ length: 900 }, (_, i) => `w${i}`).join(' ')
+  t.ok(featurize(text).indices.length > 1000)
+})
