@@ -1,0 +1,39 @@
+/**
+ * Trains the text model from the labelled datasets and writes models/text/feedguard-text.onnx, its
+ * manifest entry, metrics.json, thresholds.json and MODEL_CARD.md.
+ *
+ *   npm run train:text -- [--data ../shared/datasets] [--models models] [--seed 1] [--epochs 5] [--version 1.0.0]
+ */
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DEFAULT_TRAIN_OPTIONS, trainTextModel } from '../src/training/pipeline.js'
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: '../shared/datasets' },
+    models: { type: 'string', default: 'models' },
+    seed: { type: 'string', default: String(DEFAULT_TRAIN_OPTIONS.seed) },
+    epochs: { type: 'string', default: String(DEFAULT_TRAIN_OPTIONS.epochs) },
+    version: { type: 'string', default: DEFAULT_TRAIN_OPTIONS.version }
+  }
+})
+
+const integer = (name: string, value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${value}`)
+  return n
+}
+
+const metrics = await trainTextModel({
+  ...DEFAULT_TRAIN_OPTIONS,
+  dataDir: resolve(values.data),
+  modelsDir: resolve(values.models),
+  seed: integer('seed', values.seed),
+  epochs: integer('epochs', values.epochs),
+  version: values.version,
+  log: (line) => console.log(line)
+})
+
+for (const t of metrics.targets) {
+  console.log(`${t.title}: ${t.head} ROC-AUC ${t.rocAuc.toFixed(4)} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`)
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { loadManifest } from '../../src/classifiers/manifest.js'
+import { FEATURIZER_VERSION } from '../../src/text/featurize.js'
+import { TEXT_HEADS } from '../../src/text/heads.js'
+import { TEXT_MODEL_FILE } from '../../src/text/model-spec.js'
+import { TextClassifier } from '../../src/text/text-classifier.js'
+import { renderModelCard } from '../../src/training/model-card.js'
+import { readOnnxWeights } from '../../src/training/onnx-export.js'
+import { DEFAULT_TRAIN_OPTIONS, checkParity, trainTextModel, type TextMetrics } from '../../src/training/pipeline.js'
+import { writeFixtureDatasets } from './fixtures.js'
+
+const root = mkdtempSync(join(tmpdir(), 'fg-train-'))
+t.teardown(() => rmSync(root, { recursive: true, force: true }))
+const dataDir = join(root, 'data')
+writeFixtureDatasets(dataDir, 48)
+
+const lines: string[] = []
+const options = (modelsDir: string) => ({ ...DEFAULT_TRAIN_OPTIONS, dataDir, modelsDir, epochs: 2, log: (line: string) => lines.push(line) })
+
+t.test('trains from the datasets and writes model, manifest entry, metrics, thresholds and card', async (t) => {
+  const modelsDir = join(root, 'models-a')
+  const metrics = await trainTextModel(options(modelsDir))
+
+  const [entry, ...others] = await loadManifest(modelsDir)
+  t.equal(others.length, 0)
+  t.match(entry, { name: 'feedguard-text', version: DEFAULT_TRAIN_OPTIONS.version, file: TEXT_MODEL_FILE, kind: 'text', featuriser: FEATURIZER_VERSION })
+  t.same(entry?.categories, [...TEXT_HEADS])
+  t.equal(entry?.bytes.length, metrics.model.sizeBytes)
+  t.ok(metrics.model.parityMaxAbsDiff <= 1e-5)
+
+  const onDisk = JSON.parse(readFileSync(join(modelsDir, 'text/metrics.json'), 'utf8'))
+  t.same(onDisk.targets.map((x: { dataset: string }) => x.dataset), ['jigsaw', 'olid', 'germeval', 'youtube_spam'])
+  t.ok(metrics.evaluations.some((e) => e.split === 'test' && e.dataset === 'jigsaw' && e.head === 'toxicity'))
+  t.ok(metrics.testCalibration.length > 0)
+  t.equal(metrics.probes.length > 0, true)
+  t.same(metrics.identityBias.map((b) => b.split), ['validation', 'test'])
+
+  const thresholds = JSON.parse(readFileSync(join(modelsDir, 'text/thresholds.json'), 'utf8'))
+  t.equal(thresholds.model, metrics.model.id)
+  t.same(Object.keys(thresholds.categories), [...TEXT_HEADS])
+  for (const head of TEXT_HEADS) t.same(Object.keys(thresholds.categories[head]), ['strict', 'standard', 'relaxed'])
+
+  const card = readFileSync(join(modelsDir, 'text/MODEL_CARD.md'), 'utf8')
+  for (const section of ['## Results against the targets', '## Calibration', '## Policy thresholds', '## Training data', '## Label mapping', '## Limitations and biases']) {
+    t.match(card, section)
+  }
+  t.match(card, metrics.model.sha256)
+  t.match(card, 'CC-BY-4.0')
+  t.ok(lines.some((l) => l.startsWith('wrote ')))
+
+  const classifier = await TextClassifier.fromManifest(entry!)
+  t.teardown(() => classifier.release())
+  t.equal(classifier.id, metrics.model.id)
+  const [rude, nice] = await classifier.score(['you stupid idiot', 'lovely weather'])
+  t.ok(rude![0]! > nice![0]!, 'the fixture model learned its toy task')
+
+  t.test('the card shows misses, absent thresholds and unusual settings plainly', async (t) => {
+    const changed: TextMetrics = structuredClone(metrics)
+    changed.targets[0]!.met = false
+    changed.thresholds.categories.toxicity.standard = {}
+    changed.thresholds.categories.toxicity.relaxed = { blurAt: 0.9 }
+    changed.thresholds.categories.spam = { strict: { blurAt: 0.3, hideAt: 0.8 }, standard: { hideAt: 0.85 }, relaxed: {} }
+    changed.model.featuriserConfig = { ...changed.model.featuriserConfig, wordNgrams: 1 }
+    changed.training.datasetWeights = {}
+    changed.thresholdChecks.toxicity.push({ sensitivity: 'strict', action: 'blur', threshold: 0.5, on: 'x', precision: Number.NaN, recall: 0, flagged: 0 })
+    const card = renderModelCard(changed)
+    t.match(card, '| **no** |')
+    t.match(card, '| never | never | 0.9 | never |')
+    t.match(card, '| spam | 0.3 | 0.8 | never | 0.85 | never | never |')
+    t.match(card, 'word unigrams, hashed')
+    t.match(card, 'Dataset loss weights: all 1')
+    t.match(card, '| 0 | – | 0.000 |')
+  })
+
+  t.test('checkParity refuses a model that does not match the reference', async (t) => {
+    const file = readFileSync(join(modelsDir, TEXT_MODEL_FILE))
+    const weights = readOnnxWeights(file)
+    t.ok((await checkParity(file, weights, ['some text'])) <= 1e-5)
+    weights.bias[0] = weights.bias[0]! + 0.5
+    await t.rejects(checkParity(file, weights, ['some text']), /disagrees with the training forward pass/)
+  })
+})
+
+t.test('the same data and seed give the same file; other manifest entries are kept', async (t) => {
+  const modelsDir = join(root, 'models-b')
+  const other = { name: 'other', version: '1', file: 'other.bin', sha256: 'a'.repeat(64), kind: 'image', categories: ['sexual'], featuriser: 'x' }
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(modelsDir, { recursive: true })
+  writeFileSync(join(modelsDir, 'manifest.json'), JSON.stringify({ models: [other] }))
+  const a = await trainTextModel(options(modelsDir))
+  const b = await trainTextModel(options(join(root, 'models-c')))
+  t.equal(a.model.sha256, b.model.sha256)
+  const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8'))
+  t.same(manifest.models.map((m: { name: string }) => m.name), ['other', 'feedguard-text'])
+  const c = await trainTextModel({ ...options(join(root, 'models-d')), seed: 2 })
+  t.not(c.model.sha256, a.model.sha256, 'another seed, another model')
+})
+
+t.test('a selection without English abuse data has no identity-bias table', async (t) => {
+  const metrics = await trainTextModel({
+    ...options(join(root, 'models-e')),
+    selection: { datasets: ['sms_spam', 'youtube_spam'], mlmaLanguages: [] }
+  })
+  t.same(metrics.identityBias, [])
+  t.same(metrics.targets.map((x) => x.dataset), ['youtube_spam'])
+  t.notMatch(readFileSync(join(root, 'models-e/text/MODEL_CARD.md'), 'utf8'), 'Identity-term false positives')
+})
