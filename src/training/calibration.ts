@@ -173,9 +173,15 @@ export function deriveThresholds(
   return out
 }
 
-/** Precision and recall actually reached on the given data by each threshold (for the model card). */
+/**
+ * Precision, recall and false-positive rate reached on the given data by a threshold (for the model card).
+ * The false-positive rate does not depend on the data's base rate, so it shows what a threshold costs on
+ * a feed where abuse is much rarer than in the evaluation data.
+ */
 export function thresholdReport(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | undefined) {
   if (threshold === undefined) return undefined
   const { precision, recall, tp, fp } = confusionAt(scores, labels, threshold)
-  return { threshold, precision, recall, flagged: tp + fp }
+  let negatives = 0
+  for (let i = 0; i < labels.length; i++) negatives += labels[i] === 1 ? 0 : 1
+  return { threshold, precision, recall, falsePositiveRate: negatives > 0 ? fp / negatives : 0, flagged: tp + fp }
 }

@@ -99,8 +99,10 @@ export const LABEL_MAPPING: readonly LabelMappingRow[] = [
     source: ['hate_speech', 'offensive_language', 'neither'][Number(source)] as string,
     heads
   })),
-  { dataset: 'sms_spam', source: 'spam / ham', heads: { spam: 1 } },
-  { dataset: 'youtube_spam', source: 'CLASS 1 / 0', heads: { spam: 1 } }
+  { dataset: 'sms_spam', source: 'spam', heads: { spam: 1 } },
+  { dataset: 'sms_spam', source: 'ham', heads: { spam: 0 } },
+  { dataset: 'youtube_spam', source: 'CLASS 1', heads: { spam: 1 } },
+  { dataset: 'youtube_spam', source: 'CLASS 0', heads: { spam: 0 } }
 ]
 
 /** FNV-1a over UTF-16 code units: a stable, seed-free hash used to assign splits. */

@@ -50,6 +50,15 @@ export function encodeFloat16(values: Float32Array): Uint16Array {
   return out
 }
 
+let table: Float32Array | undefined
+
+/** Values of float16 bit patterns (through a table of all 65,536: models hold millions of them). */
+export function decodeFloat16(bits: Uint16Array): Float32Array {
+  table ??= Float32Array.from({ length: 65536 }, (_, b) => fromFloat16Bits(b))
+  const values = table
+  return Float32Array.from(bits, (b) => values[b] as number)
+}
+
 /** Rounds every value, in place, to the nearest float16 value. */
 export function roundToFloat16(values: Float32Array): Float32Array {
   for (let i = 0; i < values.length; i++) values[i] = fromFloat16Bits(toFloat16Bits(values[i] as number))

@@ -162,13 +162,24 @@ export function renderModelCard(m: TextMetrics): string {
       ])
     ),
     '',
-    'Precision and recall these thresholds give on validation and on the test splits (validation and test mixes are',
-    'far richer in abuse and spam than a feed, so precision on real traffic is lower):',
+    'Precision and recall these thresholds give on validation and on the test splits. Validation and test mixes are',
+    'far richer in abuse and spam than a feed, so precision on real traffic is lower: the false-positive rate (share',
+    'of negatives flagged) does not depend on the base rate and shows what each threshold costs on harmless text.',
     '',
     table(
-      ['head', 'data', 'sensitivity', 'action', 'threshold', 'flagged', 'precision', 'recall'],
+      ['head', 'data', 'sensitivity', 'action', 'threshold', 'flagged', 'precision', 'recall', 'false-positive rate'],
       TEXT_HEADS.flatMap((h) =>
-        m.thresholdChecks[h].map((c) => [h, c.on, c.sensitivity, c.action, String(c.threshold), String(c.flagged), f3(c.precision), f3(c.recall)])
+        m.thresholdChecks[h].map((c) => [
+          h,
+          c.on,
+          c.sensitivity,
+          c.action,
+          String(c.threshold),
+          String(c.flagged),
+          f3(c.precision),
+          f3(c.recall),
+          f3(c.falsePositiveRate)
+        ])
       )
     ),
     '',
@@ -243,10 +254,14 @@ export function renderModelCard(m: TextMetrics): string {
     '- **Negation**: "not stupid" shares most features with "stupid" and scores high too.',
     '- **Threat** has few positive examples (Jigsaw only) and the weakest ranking; it should rarely act alone.',
     '- **Languages**: English and German are covered; French and Arabic only by MLMA\'s keyword-collected tweets',
-    '  (weak negatives, no test split); every other language (Spanish, Portuguese, Japanese, Chinese, Hindi…) is not',
-    '  covered and gets near-prior scores, which is a miss, not a clean bill.',
+    '  (weak negatives, no test split). Other languages (Spanish, Portuguese, Japanese, Chinese, Hindi…) are not',
+    '  covered: abuse that shares spelling with English or German is sometimes caught, the rest scores low, which is',
+    '  a miss, not a clean bill.',
     '- **Domain**: training text is Wikipedia talk comments, tweets, SMS and YouTube comments, not short-video captions',
-    '  or transcripts; spam knowledge comes from SMS and four YouTube videos (2013–2015 spam patterns).',
+    '  or transcripts; spam knowledge comes from SMS and three YouTube videos (2013–2015 spam patterns).',
+    '- **Spam in captions**: the spam head learned from comments, where self-promotion ("check out my channel") is',
+    '  spam; in a creator\'s own caption it is ordinary (see the caption probes). It suits comments and replies better',
+    '  than captions.',
     '- **Base rates**: calibration and thresholds reflect validation mixes with far more abuse and spam than a feed;',
     '  expect lower precision in production and re-derive thresholds on production samples when they exist.',
     '- **Evasion**: leetspeak, homoglyphs, full-width letters and elongation are folded before featurising; spacing',

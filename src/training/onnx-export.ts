@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto'
 import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../text/model-spec.js'
-import { encodeFloat16, fromFloat16Bits } from './float16.js'
+import { decodeFloat16, encodeFloat16 } from './float16.js'
 import type { TextModelWeights } from './model.js'
 
 const { onnx } = onnxProto
@@ -108,7 +108,7 @@ export function readOnnxWeights(file: Uint8Array): TextModelWeights {
   return {
     buckets: halves.length / heads,
     heads,
-    embedding: Float32Array.from(halves, fromFloat16Bits),
+    embedding: decodeFloat16(halves),
     bias,
     scale: floats('calibration_scale'),
     shift: floats('calibration_shift')

@@ -104,6 +104,7 @@ export interface ThresholdCheck {
   on: string
   precision: number
   recall: number
+  falsePositiveRate: number
   flagged: number
 }
 
@@ -272,6 +273,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
           threshold: report.threshold,
           precision: round(report.precision, 3),
           recall: round(report.recall, 3),
+          falsePositiveRate: round(report.falsePositiveRate, 3),
           flagged: report.flagged
         })
       }

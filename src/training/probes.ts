@@ -29,5 +29,8 @@ export const PROBES: ReadonlyArray<{ group: string; text: string }> = [
   { group: 'languages', text: 'お前は本当にバカだ' },
   { group: 'spam', text: 'Check out my channel and subscribe!!! Free giveaway, link in bio' },
   { group: 'spam', text: 'Loved this video, the ending made me laugh so hard' },
-  { group: 'neutral', text: 'Making pasta from scratch with my grandmother this weekend.' }
+  { group: 'neutral', text: 'Making pasta from scratch with my grandmother this weekend.' },
+  { group: 'captions', text: 'New recipe video is up! Check out the full version on my channel' },
+  { group: 'captions', text: 'Link in bio for the full recipe' },
+  { group: 'captions', text: 'My morning routine as a nurse working night shifts' }
 ]

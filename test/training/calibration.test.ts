@@ -60,5 +60,6 @@ t.test('deriveThresholds: blur and hide per sensitivity, hide never below blur, 
 
 t.test('thresholdReport', async (t) => {
   t.equal(thresholdReport([0.9], [1], undefined), undefined)
-  t.same(thresholdReport([0.9, 0.2], [1, 0], 0.5), { threshold: 0.5, precision: 1, recall: 1, flagged: 1 })
+  t.same(thresholdReport([0.9, 0.6, 0.2, 0.1], [1, 0, 0, 0], 0.5), { threshold: 0.5, precision: 0.5, recall: 1, falsePositiveRate: 1 / 3, flagged: 2 })
+  t.equal(thresholdReport([0.9], [1], 0.5)?.falsePositiveRate, 0, 'no negatives, no false positives')
 })

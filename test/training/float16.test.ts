@@ -1,5 +1,5 @@
 import t from 'tap'
-import { encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from '../../src/training/float16.js'
+import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from '../../src/training/float16.js'
 
 t.test('exact values and special cases', async (t) => {
   const cases: Array<[number, number]> = [
@@ -38,6 +38,7 @@ t.test('round trip of many values stays within half a unit in the last place', a
   const values = Float32Array.from({ length: 2000 }, (_, i) => Math.sin(i) * 10 ** ((i % 9) - 5))
   const bits = encodeFloat16(values)
   const rounded = roundToFloat16(Float32Array.from(values))
+  t.same(decodeFloat16(bits), rounded, 'decoding gives the rounded values')
   let worst = 0
   values.forEach((v, i) => {
     t.equal(rounded[i], fromFloat16Bits(bits[i] as number))

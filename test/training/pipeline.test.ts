@@ -65,14 +65,23 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     changed.thresholds.categories.spam = { strict: { blurAt: 0.3, hideAt: 0.8 }, standard: { hideAt: 0.85 }, relaxed: {} }
     changed.model.featuriserConfig = { ...changed.model.featuriserConfig, wordNgrams: 1 }
     changed.training.datasetWeights = {}
-    changed.thresholdChecks.toxicity.push({ sensitivity: 'strict', action: 'blur', threshold: 0.5, on: 'x', precision: Number.NaN, recall: 0, flagged: 0 })
+    changed.thresholdChecks.toxicity.push({
+      sensitivity: 'strict',
+      action: 'blur',
+      threshold: 0.5,
+      on: 'x',
+      precision: Number.NaN,
+      recall: 0,
+      falsePositiveRate: 0,
+      flagged: 0
+    })
     const card = renderModelCard(changed)
     t.match(card, '| **no** |')
     t.match(card, '| never | never | 0.9 | never |')
     t.match(card, '| spam | 0.3 | 0.8 | never | 0.85 | never | never |')
     t.match(card, 'word unigrams, hashed')
     t.match(card, 'Dataset loss weights: all 1')
-    t.match(card, '| 0 | – | 0.000 |')
+    t.match(card, '| 0 | – | 0.000 | 0.000 |')
   })
 
   t.test('checkParity refuses a model that does not match the reference', async (t) => {
