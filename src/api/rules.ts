@@ -140,4 +140,20 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.code(204).send(null)
     }
   )
+
+  app.delete(
+    '/v1/users/:userId/rules/learned/:learnedId',
+    {
+      schema: {
+        summary: 'Remove one rule learned from feedback (and forget the signals that made it)',
+        tags,
+        params: z.object({ userId: UserIdSchema, learnedId: z.string().min(1).max(64) }),
+        response: { 204: z.null().describe('Removed'), ...errors }
+      }
+    },
+    async (request, reply) => {
+      await rules.removeLearned(request.params.userId, request.params.learnedId)
+      return reply.code(204).send(null)
+    }
+  )
 }

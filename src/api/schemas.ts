@@ -4,7 +4,9 @@ import {
   AGE_BANDS,
   AuthorRuleInputSchema,
   CategoryChoicesSchema,
+  FEEDBACK_SIGNALS,
   KEYWORD_TARGETS,
+  LEARNED_KINDS,
   KeywordRuleInputSchema,
   RulesDocumentInputSchema,
   SURFACES
@@ -91,8 +93,24 @@ const CategoryReasonSchema = z.object({
   floor: z.string().optional()
 })
 
+const FeedbackReasonSchema = z.object({
+  type: z.literal('feedback'),
+  action: ActiveAction,
+  signal: z.enum(FEEDBACK_SIGNALS).describe('the feedback that taught the rule'),
+  kind: z.enum(LEARNED_KINDS),
+  value: z.string().describe('the item id, author id or hashtag (without #) the learned rule is about'),
+  learnedId: z.string().describe('the learned rule (GET …/rules, learned[]); the user can remove it')
+})
+
+const ItemReasonSchema = z.object({
+  type: z.literal('item'),
+  action: ActiveAction,
+  status: z.enum(['under_review', 'removed']).describe('under_review: blurred for everyone while reports are reviewed; removed: hidden for everyone'),
+  category: z.enum(CATEGORIES).optional()
+})
+
 export const ReasonSchema = z
-  .discriminatedUnion('type', [KeywordReasonSchema, AuthorReasonSchema, CategoryReasonSchema])
+  .discriminatedUnion('type', [KeywordReasonSchema, AuthorReasonSchema, CategoryReasonSchema, FeedbackReasonSchema, ItemReasonSchema])
   .meta({ id: 'Reason' })
 
 export const DecisionSchema = z
@@ -135,6 +153,17 @@ export const AuthorRuleSchema = z
   .object({ id: z.string(), action: ActiveAction, expiresAt: z.string().nullable() })
   .meta({ id: 'AuthorRule' })
 
+export const LearnedRuleSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(LEARNED_KINDS),
+    value: z.string().describe('the item id, author id or hashtag (normalised, without #)'),
+    signal: z.enum(FEEDBACK_SIGNALS),
+    createdAt: z.string(),
+    expiresAt: z.string()
+  })
+  .meta({ id: 'LearnedRule', description: 'Learned from the user\'s own feedback: hides, expires, removable by the user' })
+
 export const RulesDocumentSchema = z
   .object({
     version: z.number().int(),
@@ -143,7 +172,8 @@ export const RulesDocumentSchema = z
     restrictedMode: z.boolean(),
     categories: CategoryChoicesSchema,
     keywords: z.array(KeywordRuleSchema),
-    authors: z.array(AuthorRuleSchema)
+    authors: z.array(AuthorRuleSchema),
+    learned: z.array(LearnedRuleSchema)
   })
   .meta({ id: 'RulesDocument' })
 

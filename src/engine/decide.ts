@@ -9,10 +9,12 @@ import type {
   CategoryReason,
   Decision,
   DecisionContext,
+  FeedbackReason,
   FeedItem,
   KeywordReason,
   Reason
 } from './types.js'
+import type { LearnedEntry } from '../rules/compiled.js'
 
 /**
  * The decision for one item: pure, no I/O. Every signal that fires yields a reason with an action; the
@@ -33,8 +35,11 @@ export function decide(
     collectKeywordReasons(rules, item, context, reasons)
     const authorReason = authorRuleReason(rules, item, context.now)
     if (authorReason) reasons.push(authorReason)
+    collectLearnedReasons(rules, item, context, reasons)
   }
   collectCategoryReasons(policy, rules, evidence, context, reasons)
+  const status = context.itemStatuses?.get(item.id)
+  if (status) reasons.push({ type: 'item', action: status.status === 'removed' ? 'hide' : 'blur', ...status })
   return finishDecision(item.id, reasons, explain ? scoresOf(evidence) : undefined)
 }
 
@@ -55,6 +60,7 @@ function scoresOf(evidence: CategoryEvidence): Decision['scores'] {
 function collectKeywordReasons(rules: CompiledRules, item: FeedItem, context: DecisionContext, out: Reason[]) {
   if (rules.matcher.size === 0) return
   const found = new Map<number, KeywordReason>()
+  const learnedFound = new Map<number, FeedbackReason>()
   const followed = item.author?.followed === true
   const scan = (field: string, text: string | undefined, kind: FieldKind) => {
     if (!text) return
@@ -62,6 +68,11 @@ function collectKeywordReasons(rules: CompiledRules, item: FeedItem, context: De
       if (found.has(match.rule)) continue
       const rule = rules.keywordRules[match.rule]!
       if (rules.keywordExpiry[match.rule]! <= context.now) continue
+      const learned = rules.keywordLearned[match.rule]
+      if (learned) {
+        if (context.surface !== 'profile') learnedFound.set(match.rule, feedbackReason(learned))
+        continue
+      }
       if (rule.surfaces && !rule.surfaces.includes(context.surface)) continue
       if (rule.exceptFollowing && followed) continue
       found.set(match.rule, {
@@ -83,6 +94,29 @@ function collectKeywordReasons(rules: CompiledRules, item: FeedItem, context: De
   scan('author.handle', item.author?.handle, 'author')
   scan('author.name', item.author?.name, 'author')
   for (const reason of found.values()) out.push(reason)
+  for (const reason of learnedFound.values()) out.push(reason)
+}
+
+const feedbackReason = (rule: LearnedEntry['rule']): FeedbackReason => ({
+  type: 'feedback',
+  action: 'hide',
+  signal: rule.signal,
+  kind: rule.kind,
+  value: rule.value,
+  learnedId: rule.id
+})
+
+/**
+ * Items and creators the user's feedback taught us to hide. Not on a creator's profile: the user went
+ * there on purpose, and learned rules are about what the feeds bring them.
+ */
+function collectLearnedReasons(rules: CompiledRules, item: FeedItem, context: DecisionContext, out: Reason[]) {
+  if (context.surface === 'profile') return
+  const learnedItem = rules.learnedItems.size > 0 ? rules.learnedItems.get(item.id) : undefined
+  if (learnedItem && learnedItem.expiresAt > context.now) out.push(feedbackReason(learnedItem.rule))
+  const authorId = item.author?.id
+  const learnedAuthor = authorId !== undefined && rules.learnedAuthors.size > 0 ? rules.learnedAuthors.get(authorId) : undefined
+  if (learnedAuthor && learnedAuthor.expiresAt > context.now) out.push(feedbackReason(learnedAuthor.rule))
 }
 
 function authorRuleReason(rules: CompiledRules, item: FeedItem, now: number): AuthorReason | undefined {

@@ -1,6 +1,6 @@
 import type { CategoryEvidence } from '../classifiers/types.js'
 import type { Action, Category } from '../policy/categories.js'
-import type { Surface } from '../rules/schema.js'
+import type { FeedbackSignal, LearnedKind, Surface } from '../rules/schema.js'
 
 /** A candidate feed item as the recommendation service sends it. */
 export interface FeedItem {
@@ -51,7 +51,29 @@ export interface CategoryReason {
   floor?: string
 }
 
-export type Reason = KeywordReason | AuthorReason | CategoryReason
+/** A rule learned from the user's own negative feedback. */
+export interface FeedbackReason {
+  type: 'feedback'
+  action: ActiveAction
+  signal: FeedbackSignal
+  kind: LearnedKind
+  /** The item id, the author id or the hashtag the rule is about. */
+  value: string
+  learnedId: string
+}
+
+/** A platform-wide status of the item: reported by enough trusted users (under review) or removed after review. */
+export interface ItemStatus {
+  status: 'under_review' | 'removed'
+  category?: Category
+}
+
+export interface ItemReason extends ItemStatus {
+  type: 'item'
+  action: ActiveAction
+}
+
+export type Reason = KeywordReason | AuthorReason | CategoryReason | FeedbackReason | ItemReason
 
 export interface Decision {
   id: string
@@ -65,6 +87,8 @@ export interface DecisionContext {
   surface: Surface
   /** Milliseconds since the epoch: rules that expired before it are ignored. */
   now: number
+  /** Platform-wide statuses of the request's items, read before deciding; absent items have none. */
+  itemStatuses?: ReadonlyMap<string, ItemStatus>
 }
 
 export type { CategoryEvidence }

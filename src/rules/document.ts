@@ -5,6 +5,8 @@ import type {
   AuthorRuleInput,
   KeywordRule,
   KeywordRuleInput,
+  LearnedRule,
+  LearningState,
   RulesDocument,
   RulesDocumentInput
 } from './schema.js'
@@ -85,7 +87,10 @@ export function checkRules(content: RulesContent, limits: RulesLimits): RulesCon
   return content
 }
 
-/** The content a PUT stores: ids assigned where missing, expired rules dropped. */
+/**
+ * The content a PUT stores: ids assigned where missing, expired rules dropped. Learned rules are not the
+ * client's to write: they come from the current document (see `keepLearned`).
+ */
 export function contentFromInput(input: RulesDocumentInput, now = Date.now()): RulesContent {
   return {
     sensitivity: input.sensitivity,
@@ -93,7 +98,8 @@ export function contentFromInput(input: RulesDocumentInput, now = Date.now()): R
     restrictedMode: input.restrictedMode,
     categories: input.categories,
     keywords: input.keywords.map((rule) => toKeywordRule(rule, rule.id ?? newRuleId())).filter((r) => isLive(r, now)),
-    authors: input.authors.map(toAuthorRule).filter((r) => isLive(r, now))
+    authors: input.authors.map(toAuthorRule).filter((r) => isLive(r, now)),
+    learned: []
   }
 }
 
@@ -103,8 +109,74 @@ export function pruneExpired(doc: RulesDocument, now = Date.now()): RulesContent
   return {
     ...content,
     keywords: content.keywords.filter((rule) => isLive(rule, now)),
-    authors: content.authors.filter((rule) => isLive(rule, now))
+    authors: content.authors.filter((rule) => isLive(rule, now)),
+    learned: content.learned.filter((rule) => isLive(rule, now))
   }
+}
+
+/** The document as the API shows it: learning's bookkeeping stays inside. */
+export function publicRules(doc: RulesDocument): RulesDocument {
+  const { learning: _learning, ...shown } = doc
+  return shown
+}
+
+/**
+ * A document holding nothing but what feedback taught can be forgotten once all of that has expired
+ * (epoch ms); null while it holds any of the user's own settings, which never expire.
+ */
+export function forgettableAt(doc: RulesDocument): number | null {
+  const ownSettings =
+    doc.sensitivity !== 'standard' ||
+    doc.ageBand !== 'adult' ||
+    doc.restrictedMode ||
+    Object.keys(doc.categories).length > 0 ||
+    doc.keywords.length > 0 ||
+    doc.authors.length > 0
+  if (ownSettings || (doc.learned.length === 0 && !doc.learning)) return null
+  return Math.max(doc.learning?.keepUntil ?? 0, ...doc.learned.map((rule) => Date.parse(rule.expiresAt)))
+}
+
+/** Where learning keeps the recent not-interested signals about one creator or hashtag. */
+export const signalKey = (kind: 'author' | 'hashtag', value: string) => `${kind === 'author' ? 'a' : 'h'}:${value}`
+
+/**
+ * A replaced document keeps the current learned rules, so a settings screen that does not know about
+ * them cannot drop them by accident. When the client sends `learned`, only the rules it lists (by id)
+ * are kept: a client may drop learned rules this way, never create them.
+ */
+export function keepLearned(
+  current: RulesDocument,
+  content: RulesContent,
+  listed: ReadonlyArray<{ id: string }> | undefined,
+  now = Date.now()
+): RulesContent {
+  const live = current.learned.filter((rule) => isLive(rule, now))
+  const ids = listed && new Set(listed.map((rule) => rule.id))
+  const kept = ids ? live.filter((rule) => ids.has(rule.id)) : live
+  const learning = forgetSignals(current.learning, ids ? live.filter((rule) => !ids.has(rule.id)) : [])
+  return learning ? { ...content, learned: kept, learning } : { ...content, learned: kept }
+}
+
+/** Returns null when the document has no such learned rule. */
+export function withoutLearned(doc: RulesDocument, learnedId: string): RulesContent | null {
+  const rule = doc.learned.find((learned) => learned.id === learnedId)
+  if (!rule) return null
+  const content = pruneExpired(doc)
+  const learning = forgetSignals(content.learning, [rule])
+  const next = { ...content, learned: content.learned.filter((learned) => learned.id !== learnedId) }
+  if (learning) next.learning = learning
+  return next
+}
+
+/**
+ * A user who removes a learned mute has said it was wrong: the signals that made it are forgotten too,
+ * so the next not-interested alone does not bring it straight back.
+ */
+function forgetSignals(learning: LearningState | undefined, removed: readonly LearnedRule[]): LearningState | undefined {
+  if (!learning || removed.length === 0) return learning
+  const signals = { ...learning.signals }
+  for (const rule of removed) if (rule.kind !== 'item') delete signals[signalKey(rule.kind, rule.value)]
+  return { ...learning, signals }
 }
 
 const sameKeyword = (a: KeywordRule, b: KeywordRule) =>

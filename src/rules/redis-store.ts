@@ -1,5 +1,6 @@
 import type { Redis, Result } from 'ioredis'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
+import { forgettableAt } from './document.js'
 import type { ReadBatch } from '../store/read-batch.js'
 import { defaultRules, type RulesDocument } from './schema.js'
 import type { RulesChange, RulesStore } from './store.js'
@@ -7,11 +8,13 @@ import type { RulesChange, RulesStore } from './store.js'
 /**
  * Compare-and-set: stores the new document only if the stored version is still the one the change was
  * computed from, and announces the change in the same atomic step. Returns the stored version on a race.
+ * A document holding only what feedback taught expires with it (ARGV[6], ms); any other never expires.
  */
 const CAS_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'v') or '0'
 if current ~= ARGV[1] then return tonumber(current) end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
+if ARGV[6] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return -1
 `
@@ -30,7 +33,8 @@ declare module 'ioredis' {
       next: string,
       doc: string,
       channel: string,
-      userId: string
+      userId: string,
+      ttlMs: string
     ): Result<number, Context>
     fgRulesDelete(key: string, channel: string, userId: string): Result<number, Context>
   }
@@ -106,6 +110,8 @@ export class RedisRulesStore implements RulesStore {
       }
       const { content, result } = change(current)
       const doc: RulesDocument = { version: current.version + 1, ...content }
+      const forgettable = forgettableAt(doc)
+      const ttlMs = forgettable === null ? '' : String(Math.max(1, forgettable - Date.now()))
       const outcome = await this.#call(() =>
         this.#redis.fgRulesCas(
           key,
@@ -113,7 +119,8 @@ export class RedisRulesStore implements RulesStore {
           String(doc.version),
           JSON.stringify(doc),
           this.#channel,
-          userId
+          userId,
+          ttlMs
         )
       )
       if (outcome === -1) return { doc, result }

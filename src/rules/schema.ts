@@ -67,7 +67,14 @@ export const RulesDocumentInputSchema = z
     restrictedMode: z.boolean().default(false),
     categories: CategoryChoicesSchema.default({}),
     keywords: z.array(KeywordRuleInputSchema).default([]),
-    authors: z.array(AuthorRuleInputSchema).default([])
+    authors: z.array(AuthorRuleInputSchema).default([]),
+    learned: z
+      .array(z.object({ id: z.string().min(1).max(64) }).loose())
+      .max(100_000)
+      .optional()
+      .describe(
+        'Absent: the learned rules are kept as they are. Present: only the learned rules listed (by id) are kept; learned rules are only ever created by feedback'
+      )
   })
   .strict()
 
@@ -92,6 +99,38 @@ export interface AuthorRule {
   expiresAt: string | null
 }
 
+/** The negative-feedback signals a user can send. */
+export const FEEDBACK_SIGNALS = ['not_interested', 'hide_author', 'see_less_hashtag', 'report'] as const
+export type FeedbackSignal = (typeof FEEDBACK_SIGNALS)[number]
+export const LEARNED_KINDS = ['item', 'author', 'hashtag'] as const
+export type LearnedKind = (typeof LEARNED_KINDS)[number]
+
+/** A rule learned from the user's own feedback: always hides, always expires, removable by the user. */
+export interface LearnedRule {
+  id: string
+  kind: LearnedKind
+  /** The item id, the author id, or the hashtag (normalised, without `#`). */
+  value: string
+  /** The signal that made the rule. */
+  signal: FeedbackSignal
+  createdAt: string
+  expiresAt: string
+}
+
+/**
+ * What learning needs to remember between events and never shows through the API: the event ids already
+ * applied (idempotency) and recent not-interested signals per creator (`a:<id>`) and hashtag (`h:<tag>`).
+ * Both are bounded; the oldest entries go first.
+ */
+export interface LearningState {
+  /** [event id, time applied (epoch ms)], oldest first. */
+  events: Array<[string, number]>
+  /** key → [item id, signal time (epoch ms), author id or ''], oldest first. */
+  signals: Record<string, Array<[string, number, string]>>
+  /** Epoch ms until which this bookkeeping is of use (the newest entry plus its window). */
+  keepUntil: number
+}
+
 /** A user's stored filter rules. `version` 0 means the user never saved any. */
 export interface RulesDocument {
   version: number
@@ -101,6 +140,9 @@ export interface RulesDocument {
   categories: z.infer<typeof CategoryChoicesSchema>
   keywords: KeywordRule[]
   authors: AuthorRule[]
+  learned: LearnedRule[]
+  /** Internal to learning from feedback; stripped from every API answer. */
+  learning?: LearningState
 }
 
 export function defaultRules(): RulesDocument {
@@ -111,6 +153,7 @@ export function defaultRules(): RulesDocument {
     restrictedMode: false,
     categories: {},
     keywords: [],
-    authors: []
+    authors: [],
+    learned: []
   }
 }

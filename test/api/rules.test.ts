@@ -24,7 +24,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
       restrictedMode: false,
       categories: {},
       keywords: [],
-      authors: []
+      authors: [],
+      learned: []
     })
 
     const put = await app.inject({

@@ -22,7 +22,8 @@ export function rulesStoreContract(t: Tap, makeStore: (t: Tap) => Promise<{ stor
       restrictedMode: false,
       categories: {},
       keywords: [],
-      authors: []
+      authors: [],
+      learned: []
     })
   })
 
