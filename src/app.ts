@@ -3,7 +3,10 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify'
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod'
+import { feedbackRoutes } from './api/feedback.js'
 import { healthRoutes } from './api/health.js'
+import { insightsRoutes } from './api/insights.js'
+import { itemRoutes } from './api/items.js'
 import { rulesRoutes } from './api/rules.js'
 import { scoreRoutes } from './api/score.js'
 import type { Config } from './config.js'
@@ -69,6 +72,9 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(healthRoutes)
   await fastify.register(scoreRoutes)
   await fastify.register(rulesRoutes)
+  await fastify.register(feedbackRoutes)
+  await fastify.register(itemRoutes)
+  await fastify.register(insightsRoutes)
 }
 
 interface ErrorBody {

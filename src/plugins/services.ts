@@ -3,6 +3,9 @@ import fp from 'fastify-plugin'
 import { loadClassifiers } from '../classifiers/load-models.js'
 import type { Classifier } from '../classifiers/types.js'
 import type { Config } from '../config.js'
+import type { AggregateStore } from '../feedback/aggregates.js'
+import { FeedbackService } from '../feedback/feedback-service.js'
+import { createAggregateStore, feedbackOptions } from '../feedback/setup.js'
 import { loadPolicy, type Policy } from '../policy/policy.js'
 import { MemoryRulesStore } from '../rules/memory-store.js'
 import { RedisRulesStore } from '../rules/redis-store.js'
@@ -23,6 +26,9 @@ export interface Services {
   rulesCache: RulesCache
   rules: RulesService
   scoring: ScoringService
+  /** Crowd signals, item statuses, trust and insights counters. */
+  aggregates: AggregateStore
+  feedback: FeedbackService
   readiness(): Promise<Readiness>
 }
 
@@ -38,6 +44,8 @@ export interface ServicesOptions {
   store?: RulesStore
   /** Replaces the models loaded from MODELS_DIR (tests). */
   models?: Classifier[]
+  /** Replaces the feedback aggregate store chosen from the config (tests). */
+  aggregates?: AggregateStore
 }
 
 /** Builds the service graph once: policy, stores, caches, classifiers, and the services routes call. */
@@ -56,6 +64,7 @@ export default fp<ServicesOptions>(
       : await loadClassifiers(config.MODELS_DIR, { textThreads: config.TEXT_MODEL_THREADS })
     for (const problem of loaded.problems) app.log.error({ problem }, 'model not loaded: the service stays unready')
     app.addHook('onClose', () => loaded.release())
+    const aggregates = options.aggregates ?? createAggregateStore(config, app.redis)
     const scoring = new ScoringService({
       policy,
       rules: rulesCache,
@@ -63,6 +72,7 @@ export default fp<ServicesOptions>(
       unavailableModels: loaded.problems,
       storeBudgetMs: config.SCORE_REDIS_BUDGET_MS,
       redis: app.redis,
+      itemStatuses: aggregates,
       scoreCache: {
         enabled: config.SCORE_CACHE_ENABLED,
         keyPrefix: config.REDIS_KEY_PREFIX,
@@ -70,11 +80,16 @@ export default fp<ServicesOptions>(
         ttlSeconds: config.SCORE_CACHE_TTL_S
       }
     })
-    const rules = new RulesService(store, {
-      maxKeywordRules: config.MAX_KEYWORD_RULES,
-      maxAuthorRules: config.MAX_AUTHOR_RULES,
-      maxKeywordLength: config.MAX_KEYWORD_LENGTH
-    })
+    const feedback = new FeedbackService({ rules: store, aggregates, options: feedbackOptions(config), log: app.log })
+    const rules = new RulesService(
+      store,
+      {
+        maxKeywordRules: config.MAX_KEYWORD_RULES,
+        maxAuthorRules: config.MAX_AUTHOR_RULES,
+        maxKeywordLength: config.MAX_KEYWORD_LENGTH
+      },
+      feedback.onRulesChanged
+    )
 
     async function readiness(): Promise<Readiness> {
       const checks: Readiness['checks'] = {
@@ -93,8 +108,9 @@ export default fp<ServicesOptions>(
       return { ready: Object.values(checks).every((check) => check.ok), checks }
     }
 
-    app.decorate('services', { config, policy, store, rulesCache, rules, scoring, readiness })
+    app.decorate('services', { config, policy, store, rulesCache, rules, scoring, aggregates, feedback, readiness })
     app.addHook('onClose', () => store.close())
+    app.addHook('onClose', () => aggregates.close())
   },
   { name: 'feedguard-services', dependencies: ['redis'], fastify: '5.x' }
 )

@@ -2,7 +2,7 @@ import { mergeEvidence, UpstreamLabels } from '../classifiers/labels.js'
 import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/score-cache.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { decide } from '../engine/decide.js'
-import type { Decision, FeedItem } from '../engine/types.js'
+import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { Policy } from '../policy/policy.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import type { Surface } from '../rules/schema.js'
@@ -43,7 +43,14 @@ export interface ScoringDeps {
   storeBudgetMs: number
   /** The connection the round trip is batched on; null with the embedded stores. */
   redis: Redis | null
+  /** Platform-wide item statuses (under review, removed), read in the same round trip. */
+  itemStatuses?: ItemStatusReader
   now?: () => number
+}
+
+export interface ItemStatusReader {
+  /** One read for the whole batch, queued on the request's batch. */
+  readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>>
 }
 
 /** The text a text model reads: caption, on-screen text and transcript. */
@@ -79,11 +86,12 @@ export class ScoringService {
     const batch = new ReadBatch(this.#deps.redis)
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
     const classified = this.#beginClassification(request.items, batch, degradedReasons)
+    const statuses = this.#readStatuses(request.items, batch, degradedReasons)
     await batch.run(this.#deps.storeBudgetMs)
-    const [lookup, modelEvidence] = await Promise.all([rulesLookup, classified()])
+    const [lookup, modelEvidence, itemStatuses] = await Promise.all([rulesLookup, classified(), statuses])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
 
-    const context = { userId: request.userId, surface: request.surface, now: this.#now() }
+    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses }
     const decisions = request.items.map((item, index) => {
       const evidence = this.#labels.evidenceFor(item.labels)
       for (const perModel of modelEvidence) mergeEvidence(evidence, perModel[index]!)
@@ -98,6 +106,21 @@ export class ScoringService {
     }
     if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
     return { userId: request.userId, decisions, meta }
+  }
+
+  /** Queues the read of the items' statuses; when it fails, items are decided as if they had none, and the answer says so. */
+  #readStatuses(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[]): Promise<ReadonlyMap<string, ItemStatus> | undefined> {
+    const reader = this.#deps.itemStatuses
+    if (!reader) return Promise.resolve(undefined)
+    return reader
+      .readStatuses(
+        items.map((item) => item.id),
+        batch
+      )
+      .catch((err: unknown) => {
+        degradedReasons.push(`item_status_unavailable: ${(err as Error).message}`)
+        return undefined
+      })
   }
 
   /** Queues the score-cache reads; the returned function classifies what the caches lacked. */
