@@ -130,7 +130,8 @@ export function checkedLookup(allowPrivateAddresses: boolean) {
 const timeoutError = (options: ImageFetchOptions) =>
   new ImageFetchError('timeout', `no complete answer within ${options.totalTimeoutMs}ms`)
 
-function checkUrl(raw: string, options: ImageFetchOptions): URL {
+/** The URL as it would be fetched, or an ImageFetchError saying why it would not be (checked again by `fetchImage`). */
+export function checkUrl(raw: string, options: ImageFetchOptions): URL {
   let url: URL
   try {
     url = new URL(raw)

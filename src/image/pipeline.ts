@@ -1,0 +1,360 @@
+/**
+ * Item images on the scoring path, inside a latency budget:
+ *
+ * 1. `begin` (before the request's Redis round trip): checks each item's image cheaply (strict base64,
+ *    byte cap, URL allowlist), answers what the in-process cache knows, and queues shared-cache reads
+ *    for the rest on the request's ReadBatch.
+ * 2. The function it returns (after the round trip): refuses the request (400 naming the item) if an
+ *    image's header says it is not an accepted image; submits what no cache knew as background jobs —
+ *    fetch, decode + PDQ hash + model input on a preparation thread, then the model, micro-batched
+ *    with other requests' images — and waits for them until the budget runs out. Images not scored by
+ *    then are answered `pending`; their jobs go on and fill the caches for the next request.
+ *
+ * The jobs run in a bounded queue (deduplicated by key, concurrency limited, a full queue drops work
+ * and counts it), so memory stays bounded however many images arrive.
+ */
+import type { CategoryEvidence } from '../classifiers/types.js'
+import type { FeedItem } from '../engine/types.js'
+import { validationError, type ErrorDetail } from '../errors.js'
+import type { ReadBatch } from '../store/read-batch.js'
+import { imageCategoryScores } from './categories.js'
+import { checkUrl, fetchImage, type ImageFetchError, type ImageFetchOptions, type ImageFetchRefusal } from './fetch.js'
+import { dataKey, ImageCache, urlKey, type CachedImage, type ImageCacheOptions, type ImageEntry, type ImageScores } from './image-cache.js'
+import { ImageClassifier, type ImageClassifierOptions } from './image-classifier.js'
+import { JobQueue, type JobQueueOptions, type JobQueueStats } from './job-queue.js'
+import { MicroBatcher, type MicroBatcherOptions, type MicroBatcherStats } from './micro-batcher.js'
+import type { ClassProbabilities } from './model-spec.js'
+import { readImageHeader, type ImageHash, type PreparedImage } from './prepare.js'
+import { PreparePool } from './prepare-pool.js'
+import { bytesFromBase64, ImageDecodeError } from './preprocess.js'
+
+/** What the pipeline needs of the model: class probabilities for a batch of model inputs, in one run. */
+export interface ImageModel {
+  readonly id: string
+  classifyTensors(inputs: readonly Float32Array[]): Promise<ClassProbabilities[]>
+  release(): Promise<void>
+}
+
+/** Why an item's image was not scored (and will not be by this request's background work). */
+export type ImageSkipReason =
+  | ImageFetchRefusal
+  /** `IMAGE_ALLOWED_HOSTS` is empty: no URL is fetched. */
+  | 'url_fetching_disabled'
+  | 'image_invalid'
+  | 'image_too_large'
+  /** The background queue was full: the work was dropped (and counted). */
+  | 'queue_full'
+  | 'closing'
+  | 'prepare_failed'
+  | 'model_failed'
+
+export type ImageOutcome =
+  | { status: 'scored'; scores: ImageScores; hash: ImageHash; from: 'memory' | 'redis' | 'model' }
+  | { status: 'pending' }
+  | { status: 'skipped'; reason: ImageSkipReason }
+
+export interface ImageResults {
+  /** Per item, in request order; undefined for an item without an image. */
+  outcomes: Array<ImageOutcome | undefined>
+  /** Per item: the `sexual` and `suggestive` evidence of its image when scored, else none. */
+  evidence: CategoryEvidence[]
+  /** Per item: the PDQ hash of its image (the full decoded image, as stored) when scored, for hash-bank matching. */
+  hashes: Array<ImageHash | undefined>
+  /** Items whose image is still being classified: decided without it this time. */
+  pending: string[]
+  skipped: Array<{ id: string; reason: ImageSkipReason }>
+  /** Failures of the pipeline itself met by this request (the answer is degraded). */
+  degraded: string[]
+}
+
+/** The seam the scoring service calls: two phases around the request's single Redis round trip. */
+export interface ImageStage {
+  readonly id: string
+  begin(items: readonly FeedItem[], batch: ReadBatch, budgetMs?: number): () => Promise<ImageResults>
+}
+
+export interface ImagePipelineOptions {
+  /** URL fetching; its `maxBytes` also caps `image.data`. */
+  fetch: ImageFetchOptions
+  maxInputPixels: number
+  /** Also hash the 8 rotations and flips of every image (for dihedral hash-bank matching). */
+  pdqVariants: boolean
+  /** How long a request waits for images no cache knows; `begin` may be given another. */
+  budgetMs: number
+  queue: JobQueueOptions
+  batch: MicroBatcherOptions
+  cache: ImageCacheOptions
+  /** Threads that decode and hash; 0 does it on the event loop. */
+  prepareThreads: number
+  /** Replaces the preparation threads (tests). */
+  preparer?: Preparer
+  now?: () => number
+}
+
+/** Turns image bytes into the model input and the PDQ hash (PreparePool). */
+export interface Preparer {
+  prepare(bytes: Uint8Array): Promise<PreparedImage>
+  close(): Promise<void>
+}
+
+export interface ImagePipelineStats {
+  /** Images answered from the in-process cache, from the shared one, and known to neither. */
+  memoryHits: number
+  redisHits: number
+  misses: number
+  /** Images the model scored. */
+  scored: number
+  /** Item answers `pending`. */
+  pending: number
+  /** Item answers `skipped`, by reason. */
+  skipped: Partial<Record<ImageSkipReason, number>>
+  /** Background work: running, queued, deduplicated, dropped (queue full). */
+  queue: JobQueueStats
+  batches: MicroBatcherStats
+  cachedImages: number
+}
+
+type Source = { kind: 'data'; bytes: Uint8Array } | { kind: 'url'; url: string }
+
+/** A job's result: what the caches now hold for the image, and a pipeline failure to report. */
+type JobOutcome = CachedImage & { degraded?: string }
+
+interface Lookup {
+  index: number
+  key: string
+  source: Source
+  remote: Promise<ImageEntry | null>
+}
+
+const describe = (err: unknown) => (err as Error).message
+
+export class ImagePipeline implements ImageStage {
+  readonly #model: ImageModel
+  readonly #options: ImagePipelineOptions
+  readonly #now: () => number
+  readonly #source: string
+  readonly #cache: ImageCache
+  readonly #queue: JobQueue<JobOutcome>
+  readonly #batcher: MicroBatcher<Float32Array, ClassProbabilities>
+  readonly #pool: Preparer
+  readonly #counts = { memoryHits: 0, redisHits: 0, misses: 0, scored: 0, pending: 0 }
+  readonly #skipped: Partial<Record<ImageSkipReason, number>> = {}
+  #closed = false
+
+  constructor(model: ImageModel, options: ImagePipelineOptions) {
+    this.#model = model
+    this.#options = options
+    this.#now = options.now ?? Date.now
+    this.#source = `model:${model.id}`
+    this.#cache = new ImageCache(`${model.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
+    this.#queue = new JobQueue(options.queue)
+    this.#batcher = new MicroBatcher((inputs) => model.classifyTensors(inputs), options.batch)
+    this.#pool = options.preparer ?? new PreparePool({ threads: options.prepareThreads, maxInputPixels: options.maxInputPixels, pdqVariants: options.pdqVariants })
+  }
+
+  /** The image model of a verified manifest entry, behind the pipeline. */
+  static async fromManifest(
+    entry: Parameters<typeof ImageClassifier.fromManifest>[0],
+    options: ImagePipelineOptions,
+    modelOptions: Omit<ImageClassifierOptions, 'model' | 'name' | 'version'> = {}
+  ): Promise<ImagePipeline> {
+    return new ImagePipeline(await ImageClassifier.fromManifest(entry, modelOptions), options)
+  }
+
+  get id(): string {
+    return this.#model.id
+  }
+
+  stats(): ImagePipelineStats {
+    return { ...this.#counts, skipped: { ...this.#skipped }, queue: this.#queue.stats(), batches: this.#batcher.stats(), cachedImages: this.#cache.size }
+  }
+
+  begin(items: readonly FeedItem[], batch: ReadBatch, budgetMs = this.#options.budgetMs): () => Promise<ImageResults> {
+    const deadline = this.#now() + budgetMs
+    const outcomes = new Array<ImageOutcome | undefined>(items.length)
+    const problems: Array<Promise<ErrorDetail | undefined>> = []
+    const lookups: Lookup[] = []
+    items.forEach((item, index) => {
+      const image = item.image
+      const found = image?.data !== undefined ? this.#dataSource(image.data, index, problems) : image?.url !== undefined ? this.#urlSource(image.url) : undefined
+      if (found === undefined) return
+      if ('reason' in found) {
+        outcomes[index] = { status: 'skipped', reason: found.reason }
+        return
+      }
+      const cached = this.#cache.memory(found.key)
+      if (cached) {
+        this.#counts.memoryHits++
+        outcomes[index] = outcomeOf(cached, 'memory')
+        return
+      }
+      // Only images no cache in this process knows are checked: the header read runs beside the round trip.
+      if (found.source.kind === 'data') problems.push(this.#checkHeader(found.source.bytes, index))
+      lookups.push({ index, key: found.key, source: found.source, remote: this.#cache.queueRead(found.key, batch) })
+    })
+
+    return async () => {
+      const details = (await Promise.all(problems)).filter((detail) => detail !== undefined)
+      if (details.length > 0) throw validationError(`invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details)
+      const jobs = new Map<string, Promise<JobOutcome> | undefined>()
+      const waiting: Array<{ index: number; job: Promise<JobOutcome> }> = []
+      for (const { index, key, source, remote } of lookups) {
+        const entry = await remote
+        if (entry) {
+          this.#counts.redisHits++
+          outcomes[index] = outcomeOf({ entry }, 'redis')
+          continue
+        }
+        this.#counts.misses++
+        if (!jobs.has(key)) jobs.set(key, this.#submit(key, source))
+        const job = jobs.get(key)
+        if (job) waiting.push({ index, job })
+        else outcomes[index] = { status: 'skipped', reason: this.#closed ? 'closing' : 'queue_full' }
+      }
+      const settled = await this.#within(deadline, new Set(waiting.map(({ job }) => job)))
+      const degraded = new Set<string>()
+      for (const { index, job } of waiting) {
+        const outcome = settled.get(job)
+        if (outcome?.degraded) degraded.add(outcome.degraded)
+        outcomes[index] = outcome ? outcomeOf(outcome, 'model') : { status: 'pending' }
+      }
+      return this.#results(items, outcomes, [...degraded])
+    }
+  }
+
+  /** Stops taking work, drops what waits, lets running jobs finish, then releases the threads and the model. */
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#queue.close()
+    this.#batcher.close()
+    await Promise.all([this.#pool.close(), this.#model.release()])
+  }
+
+  #dataSource(data: string, index: number, problems: Array<Promise<ErrorDetail | undefined>>): { key: string; source: Source } | undefined {
+    const path = `body.items.${index}.image.data`
+    const maxBytes = this.#options.fetch.maxBytes
+    // The decoded size, known from the length before decoding anything.
+    const size = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0)
+    let bytes: Uint8Array | undefined
+    if (size > maxBytes) problems.push(Promise.resolve({ path, message: `image data is ${size} bytes, over the ${maxBytes}-byte limit` }))
+    else {
+      try {
+        bytes = bytesFromBase64(data)
+      } catch (err) {
+        problems.push(Promise.resolve({ path, message: (err as ImageDecodeError).reason }))
+      }
+    }
+    return bytes && { key: dataKey(bytes), source: { kind: 'data', bytes } }
+  }
+
+  #urlSource(raw: string): { key: string; source: Source } | { reason: ImageSkipReason } {
+    const options = this.#options.fetch
+    if (options.allowedHosts.length === 0) return { reason: 'url_fetching_disabled' }
+    try {
+      const url = checkUrl(raw, options).href
+      return { key: urlKey(url), source: { kind: 'url', url } }
+    } catch (err) {
+      return { reason: (err as ImageFetchError).reason }
+    }
+  }
+
+  #checkHeader(bytes: Uint8Array, index: number): Promise<ErrorDetail | undefined> {
+    return readImageHeader(bytes, this.#options.maxInputPixels).then(
+      () => undefined,
+      (err: ImageDecodeError) => ({ path: `body.items.${index}.image.data`, message: err.reason })
+    )
+  }
+
+  /** The job for an image no cache knows; undefined when the queue is full or closed. */
+  #submit(key: string, source: Source): Promise<JobOutcome> | undefined {
+    if (this.#closed) return undefined
+    const bytes = source.kind === 'data' ? source.bytes.length : 0
+    // A job dropped from the queue as it closes is only not scored.
+    return this.#queue.submit(key, bytes, () => this.#work(key, source))?.catch((): JobOutcome => ({ failure: 'closing' }))
+  }
+
+  /** The jobs that settle before the deadline, with their outcomes. */
+  async #within(deadline: number, jobs: ReadonlySet<Promise<JobOutcome>>): Promise<Map<Promise<JobOutcome>, JobOutcome>> {
+    const settled = new Map<Promise<JobOutcome>, JobOutcome>()
+    const remaining = deadline - this.#now()
+    if (jobs.size === 0 || remaining <= 0) return settled
+    const all = Promise.all([...jobs].map((job) => job.then((outcome) => settled.set(job, outcome))))
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, remaining)))])
+    clearTimeout(timer)
+    return settled
+  }
+
+  /** Fetch (for a URL), prepare on a thread, classify in a micro-batch, cache. Never rejects. */
+  async #work(key: string, source: Source): Promise<JobOutcome> {
+    const keys = [key]
+    let bytes: Uint8Array
+    if (source.kind === 'url') {
+      try {
+        bytes = await fetchImage(source.url, this.#options.fetch)
+      } catch (err) {
+        return this.#failed(keys, (err as ImageFetchError).reason)
+      }
+      // Another URL (or an item's data) may have brought the same image already.
+      const contentKey = dataKey(bytes)
+      const known = this.#cache.memory(contentKey)
+      if (known) return 'entry' in known ? this.#remember(keys, known.entry) : this.#failed(keys, known.failure as ImageSkipReason)
+      keys.push(contentKey)
+    } else bytes = source.bytes
+
+    let prepared
+    try {
+      prepared = await this.#pool.prepare(bytes)
+    } catch (err) {
+      if (err instanceof ImageDecodeError) return this.#failed(keys, err.code === 'FG_IMAGE_TOO_LARGE' ? 'image_too_large' : 'image_invalid')
+      return { failure: 'prepare_failed', degraded: `image_prepare_failed: ${describe(err)}` }
+    }
+    let probabilities: ClassProbabilities
+    try {
+      probabilities = await this.#batcher.submit(prepared.input)
+    } catch (err) {
+      return { failure: 'model_failed', degraded: `model_failed: ${this.id}: ${describe(err)}` }
+    }
+    this.#counts.scored++
+    return this.#remember(keys, { scores: imageCategoryScores(probabilities), hash: prepared.hash })
+  }
+
+  #remember(keys: string[], entry: ImageEntry): JobOutcome {
+    this.#cache.store(keys, entry)
+    return { entry }
+  }
+
+  /** An image that cannot be scored as it is: remembered briefly, so it is not fetched or decoded again at once. */
+  #failed(keys: string[], reason: ImageSkipReason): JobOutcome {
+    for (const key of keys) this.#cache.storeFailure(key, reason)
+    return { failure: reason }
+  }
+
+  #results(items: readonly FeedItem[], outcomes: Array<ImageOutcome | undefined>, degraded: string[]): ImageResults {
+    const results: ImageResults = { outcomes, evidence: [], hashes: [], pending: [], skipped: [], degraded }
+    for (let index = 0; index < items.length; index++) {
+      const outcome = outcomes[index]
+      const id = items[index]!.id
+      results.evidence.push(outcome?.status === 'scored' ? this.#evidence(outcome.scores) : {})
+      results.hashes.push(outcome?.status === 'scored' ? outcome.hash : undefined)
+      if (outcome?.status === 'pending') {
+        this.#counts.pending++
+        results.pending.push(id)
+      } else if (outcome?.status === 'skipped') {
+        this.#skipped[outcome.reason] = (this.#skipped[outcome.reason] ?? 0) + 1
+        results.skipped.push({ id, reason: outcome.reason })
+      }
+    }
+    return results
+  }
+
+  #evidence(scores: ImageScores): CategoryEvidence {
+    return { sexual: { score: scores.sexual, source: this.#source }, suggestive: { score: scores.suggestive, source: this.#source } }
+  }
+}
+
+function outcomeOf(cached: CachedImage, from: 'memory' | 'redis' | 'model'): ImageOutcome {
+  return 'entry' in cached
+    ? { status: 'scored', scores: cached.entry.scores, hash: cached.entry.hash, from }
+    : { status: 'skipped', reason: cached.failure as ImageSkipReason }
+}

@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import t, { type Test } from 'tap'
+import type { FeedItem } from '../../src/engine/types.js'
+import { imageCategoryScores } from '../../src/image/categories.js'
+import { ImageClassifier } from '../../src/image/image-classifier.js'
+import { ImagePipeline, type ImageModel, type ImagePipelineOptions, type Preparer } from '../../src/image/pipeline.js'
+import { prepareImage } from '../../src/image/prepare.js'
+import { PreparePool } from '../../src/image/prepare-pool.js'
+import { hashToHex } from '../../src/pdq/pdq.js'
+import { ReadBatch } from '../../src/store/read-batch.js'
+import { redisClient, testPrefix } from '../redis-helper.js'
+import { gradient, modelPath, noise, sharedImages } from './helpers.js'
+import { eventually, imageHost } from './image-host.js'
+
+// One model session and one preparation thread for the whole file; each pipeline gets views of them
+// that its close() does not release.
+const classifier = await ImageClassifier.create({ model: modelPath })
+const pool = new PreparePool({ threads: 1 })
+t.teardown(() => Promise.all([classifier.release(), pool.close()]))
+
+/** Batch sizes the model was run with, and images prepared, by every pipeline of this file. */
+const runs: number[] = []
+let prepared = 0
+const model: ImageModel = {
+  id: classifier.id,
+  classifyTensors: async (inputs) => {
+    runs.push(inputs.length)
+    return classifier.classifyTensors(inputs)
+  },
+  release: async () => {}
+}
+const preparer: Preparer = {
+  prepare: (bytes) => {
+    prepared++
+    return pool.prepare(bytes)
+  },
+  close: async () => {}
+}
+
+const fetchOptions = { allowedHosts: ['127.0.0.1'], allowHttp: true, allowPrivateAddresses: true, connectTimeoutMs: 1000, totalTimeoutMs: 3000, maxBytes: 1_000_000, maxRedirects: 2 }
+
+function options(overrides: Partial<ImagePipelineOptions> = {}): ImagePipelineOptions {
+  return {
+    fetch: fetchOptions,
+    maxInputPixels: 4096 * 4096,
+    pdqVariants: false,
+    budgetMs: 10_000,
+    queue: { concurrency: 4, maxQueued: 16, maxQueuedBytes: 10_000_000 },
+    batch: { maxBatch: 8, maxWaitMs: 2 },
+    cache: { enabled: true, redis: null, keyPrefix: 'unused:', maxItems: 100, ttlSeconds: 60, failureTtlSeconds: 60 },
+    prepareThreads: 1,
+    preparer,
+    ...overrides
+  }
+}
+
+function pipeline(t: Test, overrides: Partial<ImagePipelineOptions> = {}, imageModel = model): ImagePipeline {
+  const images = new ImagePipeline(imageModel, options(overrides))
+  t.teardown(() => images.close())
+  return images
+}
+
+async function score(images: ImagePipeline, items: FeedItem[], budgetMs?: number, batch = new ReadBatch(null)) {
+  const finish = images.begin(items, batch, budgetMs)
+  await batch.run(1000)
+  return finish()
+}
+
+const photo = readFileSync(join(sharedImages, 'reg-test-input/labelme-subset/q0003.jpg'))
+const png = async (seed: number) => noise(48, 40, seed).png().toBuffer()
+const b64 = (bytes: Buffer) => bytes.toString('base64')
+const close = (a: number, b: number) => Math.abs(a - b) < 1e-5
+
+t.test('image.data: scored by the model within the budget, with evidence and the PDQ hash of the full image; then from memory', async (t) => {
+  const images = pipeline(t)
+  t.equal(images.id, 'nsfwjs-mobilenetv2@1.0.0')
+  const expected = await prepareImage(photo)
+  const [probabilities] = await classifier.classifyTensors([expected.input])
+  const scores = imageCategoryScores(probabilities!)
+  const items: FeedItem[] = [{ id: 'a', image: { data: b64(photo) } }, { id: 'b', text: 'no image' }, { id: 'c', image: { data: b64(photo) } }]
+
+  const first = await score(images, items)
+  t.match(first.outcomes, [{ status: 'scored', from: 'model' }, undefined, { status: 'scored', from: 'model' }])
+  t.equal(hashToHex(first.hashes[0]!.hash), hashToHex(expected.hash.hash), 'the hash of the full decoded image')
+  t.equal(first.hashes[0]!.quality, expected.hash.quality)
+  t.equal(first.hashes[1], undefined)
+  const evidence = first.evidence[0]!
+  t.same(Object.keys(evidence), ['sexual', 'suggestive'])
+  t.equal(evidence.sexual!.source, 'model:nsfwjs-mobilenetv2@1.0.0')
+  t.ok(close(evidence.sexual!.score, scores.sexual) && close(evidence.suggestive!.score, scores.suggestive), 'the model’s scores')
+  t.ok(evidence.sexual!.score > 0.1, `a photo the model finds somewhat sexual (${evidence.sexual!.score.toFixed(3)})`)
+  t.same(first.evidence[1], {})
+  t.same([first.pending, first.skipped, first.degraded], [[], [], []])
+
+  const second = await score(images, items)
+  t.match(second.outcomes, [{ status: 'scored', from: 'memory' }, undefined, { status: 'scored', from: 'memory' }])
+  t.same(second.evidence[0], evidence)
+  t.match(images.stats(), { scored: 1, memoryHits: 2, misses: 2, redisHits: 0, cachedImages: 1, queue: { accepted: 1, dropped: 0 } })
+})
+
+t.test('image.data that is not a usable image refuses the request, naming every item', async (t) => {
+  const images = pipeline(t, { fetch: { ...fetchOptions, maxBytes: 3000 }, maxInputPixels: 10_000 })
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+  const items: FeedItem[] = [
+    { id: 'fine', image: { data: b64(await gradient(16, 16).png().toBuffer()) } },
+    { id: 'not-base64', image: { data: 'abc' } },
+    { id: 'too-many-bytes', image: { data: b64(Buffer.alloc(4000, 7)) } },
+    { id: 'not-an-image', image: { data: b64(Buffer.from('hello, world')) } },
+    { id: 'svg', image: { data: b64(svg) } },
+    { id: 'too-many-pixels', image: { data: b64(await sharp({ create: { width: 200, height: 100, channels: 3, background: '#123' } }).png().toBuffer()) } }
+  ]
+  await t.rejects(score(images, items), {
+    code: 'FG_VALIDATION',
+    statusCode: 400,
+    message: /^invalid request: body\.items\.1\.image\.data: image data is not valid base64; body\.items\.2/,
+    details: [
+      { path: 'body.items.1.image.data', message: 'image data is not valid base64' },
+      { path: 'body.items.2.image.data', message: 'image data is 4000 bytes, over the 3000-byte limit' },
+      { path: 'body.items.3.image.data', message: /not a decodable image/ },
+      { path: 'body.items.4.image.data', message: 'image format svg is not accepted' },
+      { path: 'body.items.5.image.data', message: 'image is 200×100, over the 10000-pixel limit' }
+    ]
+  })
+  t.equal(images.stats().queue.accepted, 0, 'nothing was classified')
+})
+
+t.test('image.url: fetched from allowlisted hosts; refusals are skipped with why, and failures are not fetched again at once', async (t) => {
+  const host = await imageHost(t)
+  const images = pipeline(t)
+  const items: FeedItem[] = [
+    { id: 'ok', image: { url: host.serve('/ok.png', await png(2)) } },
+    { id: 'other-host', image: { url: 'http://cdn.example/x.png' } },
+    { id: 'ftp', image: { url: 'ftp://127.0.0.1/x.png' } },
+    { id: 'text', image: { url: host.serve('/page', 'hello', { type: 'text/html' }) } },
+    { id: 'missing', image: { url: `${host.origin}/nothing.png` } },
+    { id: 'broken', image: { url: host.serve('/broken.png', 'garbage, not a png') } },
+    { id: 'no-image', image: {} }
+  ]
+  const first = await score(images, items)
+  t.match(first.outcomes, [{ status: 'scored', from: 'model' }])
+  t.same(first.skipped, [
+    { id: 'other-host', reason: 'host_not_allowed' },
+    { id: 'ftp', reason: 'scheme_not_allowed' },
+    { id: 'text', reason: 'not_an_image' },
+    { id: 'missing', reason: 'http_error' },
+    { id: 'broken', reason: 'image_invalid' }
+  ])
+  t.equal(first.outcomes[6], undefined, 'an image with neither url nor data is no image')
+
+  const second = await score(images, items)
+  t.match(second.outcomes, [{ status: 'scored', from: 'memory' }])
+  t.same(second.skipped, first.skipped)
+  t.same(['/ok.png', '/page', '/nothing.png', '/broken.png'].map(host.hits), [1, 1, 1, 1], 'each URL fetched once')
+  t.match(images.stats().skipped, { host_not_allowed: 2, not_an_image: 2, image_invalid: 2 })
+})
+
+t.test('image.url refusals from the configuration: no allowlist, https only, no private addresses', async (t) => {
+  const url = 'http://127.0.0.1:9/x.png'
+  const refusal = async (fetch: Partial<typeof fetchOptions>) => (await score(pipeline(t, { fetch: { ...fetchOptions, ...fetch } }), [{ id: 'x', image: { url } }])).skipped
+  t.same(await refusal({ allowedHosts: [] }), [{ id: 'x', reason: 'url_fetching_disabled' }])
+  t.same(await refusal({ allowHttp: false }), [{ id: 'x', reason: 'scheme_not_allowed' }])
+  t.same(await refusal({ allowPrivateAddresses: false }), [{ id: 'x', reason: 'address_not_allowed' }])
+})
+
+t.test('image.url: an image with more pixels than allowed is skipped before it is decoded', async (t) => {
+  const host = await imageHost(t)
+  const images = pipeline(t, { maxInputPixels: 1000, preparer: undefined, prepareThreads: 0 })
+  const answer = await score(images, [{ id: 'big', image: { url: host.serve('/big.png', await png(20)) } }])
+  t.same(answer.skipped, [{ id: 'big', reason: 'image_too_large' }])
+})
+
+t.test('the same image behind another URL is not prepared again; bytes known to be broken are skipped at once', async (t) => {
+  const host = await imageHost(t)
+  const images = pipeline(t)
+  const bytes = await png(3)
+  await score(images, [{ id: 'data', image: { data: b64(bytes) } }, { id: 'broken', image: { url: host.serve('/broken', 'garbage') } }])
+  const before = { prepared, scored: images.stats().scored }
+  const again = await score(images, [
+    { id: 'copy', image: { url: host.serve('/copy.png', bytes) } },
+    { id: 'broken-copy', image: { url: host.serve('/broken-copy', 'garbage') } }
+  ])
+  t.match(again.outcomes, [{ status: 'scored' }, { status: 'skipped', reason: 'image_invalid' }])
+  t.same({ prepared, scored: images.stats().scored }, before, 'neither image was decoded again')
+})
+
+t.test('the budget: an image not scored in time is pending; its job goes on, fills the cache, and is shared by every request that wants it', async (t) => {
+  const host = await imageHost(t)
+  const images = pipeline(t)
+  const url = host.serve('/slow.png', await png(4), { held: true })
+  const started = performance.now()
+  const first = await score(images, [{ id: 'x', image: { url } }], 30)
+  const waited = performance.now() - started
+  t.ok(waited >= 25 && waited < 500, `answered after the budget (${waited.toFixed(0)} ms)`)
+  t.same(first.pending, ['x'])
+  t.same(first.outcomes, [{ status: 'pending' }])
+  t.same(first.evidence, [{}])
+  const second = await score(images, [{ id: 'y', image: { url } }], 10)
+  t.same(second.pending, ['y'])
+  t.match(images.stats(), { pending: 2, queue: { running: 1, deduplicated: 1 } })
+
+  host.release('/slow.png')
+  await eventually(() => images.stats().queue.finished === 1)
+  const third = await score(images, [{ id: 'z', image: { url } }], 0)
+  t.match(third.outcomes, [{ status: 'scored', from: 'memory' }])
+  t.equal(host.hits('/slow.png'), 1, 'fetched once for the three requests')
+
+  const quick = await png(5)
+  const zero = await score(images, [{ id: 'q', image: { data: b64(quick) } }], 0)
+  t.same(zero.pending, ['q'], 'a budget of 0 answers from the caches only')
+  await eventually(() => images.stats().queue.finished === 2)
+  t.match((await score(images, [{ id: 'q', image: { data: b64(quick) } }], 0)).outcomes, [{ status: 'scored', from: 'memory' }])
+})
+
+t.test('concurrent requests’ images go to the model in one micro-batch', async (t) => {
+  const images = pipeline(t, { batch: { maxBatch: 4, maxWaitMs: 2000 } })
+  const data = await Promise.all([6, 7, 8, 9].map(png))
+  runs.length = 0
+  const answers = await Promise.all(data.map((bytes, i) => score(images, [{ id: `i${i}`, image: { data: b64(bytes) } }])))
+  t.same(runs, [4], 'one session.run for the four requests')
+  t.ok(answers.every((answer) => answer.outcomes[0]?.status === 'scored'))
+  t.match(images.stats().batches, { batches: 1, inputs: 4, largestBatch: 4 })
+})
+
+t.test('a full queue drops work and counts it, by jobs and by the bytes they hold', async (t) => {
+  const host = await imageHost(t)
+  const images = pipeline(t, { queue: { concurrency: 1, maxQueued: 1, maxQueuedBytes: 1000 } })
+  const urls = await Promise.all([10, 11, 12].map(async (seed) => host.serve(`/q${seed}`, await png(seed), { held: true })))
+  const full = await score(images, urls.map((url, i) => ({ id: `q${i}`, image: { url } })), 20)
+  t.same(full.pending, ['q0', 'q1'])
+  t.same(full.skipped, [{ id: 'q2', reason: 'queue_full' }])
+  t.match(images.stats(), { skipped: { queue_full: 1 }, queue: { running: 1, queued: 1, dropped: 1 } })
+  for (const seed of [10, 11, 12]) host.release(`/q${seed}`)
+  await eventually(() => images.stats().queue.finished === 2)
+
+  const running = host.serve('/held', await png(13), { held: true })
+  const heavy = await score(images, [{ id: 'running', image: { url: running } }, { id: 'heavy', image: { data: b64(await noise(40, 40, 1).png().toBuffer()) } }], 10)
+  t.same(heavy.skipped, [{ id: 'heavy', reason: 'queue_full' }], 'more image bytes than the queue may hold')
+  host.release('/held')
+})
+
+t.test('the shared cache: another replica finds the image in Redis within the request’s one round trip', async (t) => {
+  const prefix = testPrefix()
+  const redis = await redisClient(t, prefix)
+  await redis.ping()
+  const host = await imageHost(t)
+  const cache = { ...options().cache, redis, keyPrefix: prefix, ttlSeconds: 120 }
+  const one = pipeline(t, { cache })
+  const two = pipeline(t, { cache })
+  const bytes = await png(14)
+  const url = host.serve('/shared.png', bytes)
+  const first = await score(one, [{ id: 'u', image: { url } }], undefined, new ReadBatch(redis))
+  const keys = () => redis.keys(`${prefix}img:*`)
+  await eventually(async () => (await keys()).length === 2)
+  t.same((await keys()).map((key) => key.slice(prefix.length).split(':').slice(0, 4).join(':')).sort(), ['img:nsfwjs-mobilenetv2@1.0.0:pdq1:d', 'img:nsfwjs-mobilenetv2@1.0.0:pdq1:u'], 'by content hash and by URL')
+  for (const key of await keys()) t.ok((await redis.ttl(key)) > 100, 'with a TTL')
+
+  const batch = new ReadBatch(redis)
+  const finish = two.begin([{ id: 'u', image: { url } }, { id: 'd', image: { data: b64(bytes) } }], batch)
+  t.equal(batch.size, 2, 'both reads queued on the request’s batch')
+  await batch.run(1000)
+  const second = await finish()
+  t.match(second.outcomes, [{ status: 'scored', from: 'redis' }, { status: 'scored', from: 'redis' }])
+  t.same(second.evidence[0], first.evidence[0])
+  t.equal(hashToHex(second.hashes[1]!.hash), hashToHex(first.hashes[0]!.hash))
+  t.equal(host.hits('/shared.png'), 1)
+  t.match(two.stats(), { redisHits: 2, scored: 0 })
+  t.match((await score(two, [{ id: 'u', image: { url } }], undefined, new ReadBatch(redis))).outcomes, [{ from: 'memory' }], 'then from memory')
+})
+
+t.test('a failing model: the image is skipped, the answer degraded, and nothing is cached', async (t) => {
+  const broken: ImageModel = {
+    id: 'broken@1',
+    classifyTensors: async () => {
+      throw new Error('session lost')
+    },
+    release: async () => {}
+  }
+  const images = pipeline(t, {}, broken)
+  const items = [{ id: 'a', image: { data: b64(await png(15)) } }]
+  const first = await score(images, items)
+  t.same(first.skipped, [{ id: 'a', reason: 'model_failed' }])
+  t.same(first.degraded, ['model_failed: broken@1: session lost'])
+  await score(images, items)
+  t.equal(images.stats().queue.accepted, 2, 'tried again on the next request')
+})
+
+t.test('a failing preparation thread: the image is skipped and the answer degraded', async (t) => {
+  const images = pipeline(t, {
+    preparer: {
+      prepare: async () => {
+        throw new Error('image preparation thread stopped')
+      },
+      close: async () => {}
+    }
+  })
+  const answer = await score(images, [{ id: 'a', image: { data: b64(await png(16)) } }])
+  t.same(answer.skipped, [{ id: 'a', reason: 'prepare_failed' }])
+  t.same(answer.degraded, ['image_prepare_failed: image preparation thread stopped'])
+})
+
+t.test('dihedral hashes when asked for, cached apart from single hashes', async (t) => {
+  const images = pipeline(t, { pdqVariants: true, preparer: undefined, prepareThreads: 0 })
+  const answer = await score(images, [{ id: 'a', image: { data: b64(photo) } }])
+  t.equal(answer.hashes[0]!.variants!.length, 8)
+  t.equal(hashToHex(answer.hashes[0]!.variants![0]!), hashToHex(answer.hashes[0]!.hash))
+})
+
+t.test('close: waiting work is dropped, running work completes, later requests are told; its own threads stop', async (t) => {
+  const host = await imageHost(t)
+  const images = new ImagePipeline(model, options({ queue: { concurrency: 1, maxQueued: 4, maxQueuedBytes: 1_000_000 }, preparer: undefined }))
+  const urls = await Promise.all([17, 18].map(async (seed) => host.serve(`/c${seed}`, await png(seed), { held: true })))
+  const batch = new ReadBatch(null)
+  const finish = images.begin(
+    urls.map((url, i) => ({ id: `c${i}`, image: { url } })),
+    batch,
+    5000
+  )
+  await batch.run(10)
+  const answer = finish()
+  await eventually(() => host.hits('/c17') === 1)
+  const closing = images.close()
+  host.release('/c17')
+  await closing
+  t.match((await answer).outcomes, [{ status: 'scored' }, { status: 'skipped', reason: 'closing' }])
+  const late = await score(images, [{ id: 'late', image: { data: b64(await png(19)) } }])
+  t.same(late.skipped, [{ id: 'late', reason: 'closing' }])
+})
