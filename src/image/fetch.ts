@@ -161,7 +161,9 @@ function get(url: URL, options: ImageFetchOptions, deadline: number): Promise<In
     const connectTimer = setTimeout(() => request.destroy(new ImageFetchError('connect_timeout', `no connection within ${options.connectTimeoutMs}ms`)), options.connectTimeoutMs)
     const totalTimer = setTimeout(() => request.destroy(timeoutError(options)), Math.max(0, deadline - Date.now()))
     request.on('socket', (socket) => {
-      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer))
+      // A kept-alive socket is connected already (and would never say so again).
+      if (!socket.connecting) clearTimeout(connectTimer)
+      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer))
     })
     request.on('response', (response) => {
       clearTimeout(connectTimer)

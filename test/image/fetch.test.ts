@@ -131,6 +131,22 @@ t.test('timeouts: a host that never answers, or answers too slowly', async (t) =
   t.equal(await refusal(fetchImage(`http://localhost:${port}/slow-body`, quick)), 'timeout')
 })
 
+t.test('kept-alive connections: a slow answer on a reused one is no connect timeout, and no listener piles up', async (t) => {
+  const port = await imageHost(t, (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'image/png' })
+      res.end(PNG)
+    }, 60)
+  })
+  const warnings: Error[] = []
+  const onWarning = (warning: Error) => warnings.push(warning)
+  process.on('warning', onWarning)
+  t.teardown(() => process.off('warning', onWarning))
+  const options = { ...base, connectTimeoutMs: 30 }
+  for (let i = 0; i < 12; i++) t.same(await fetchImage(`http://127.0.0.1:${port}/a.png`, options), PNG, `fetch ${i + 1}`)
+  t.same(warnings, [])
+})
+
 t.test('connect timeout: a TLS handshake that never completes', async (t) => {
   // A TCP listener that accepts and stays silent: the https connection is never established.
   const { createServer: createTcpServer } = await import('node:net')
