@@ -68,9 +68,12 @@ const iso = (ms: number) => new Date(ms).toISOString()
 /**
  * Applies a user's events in order. Rules: not-interested hides the item, and mutes its creator (or a
  * hashtag) once enough distinct items of it were marked within the window; hide-author and
- * see-less-hashtag mute at once; a report hides the item for the reporter. A hashtag's count leaves out
- * items whose creator is muted: those are explained by the creator, and counting them would mute the
- * creator's usual hashtags for everyone else's videos too.
+ * see-less-hashtag mute at once; a report hides the item for the reporter.
+ *
+ * A hashtag's count leaves out items a better cause explains: items whose creator is muted (else a
+ * disliked creator's usual hashtags would be muted on everyone else's videos too), and items on which
+ * another hashtag was marked more often (else popular hashtags riding along with a disliked one would
+ * be muted). Hashtags on nearly every item (the stoplist) are never learned from not-interested.
  */
 export function learnFromFeedback(
   doc: RulesDocument,
@@ -108,19 +111,22 @@ export function learnFromFeedback(
       case 'not_interested': {
         learn('item', event.itemId, options.itemHideMs)
         const authorId = event.authorId
-        if (authorId !== undefined) {
-          const key = signalKey('author', authorId)
-          addSignal(state, key, event)
-          if (distinctItems(state.signals[key]!, () => true) >= options.authorThreshold) {
-            learn('author', authorId, options.authorMuteMs)
-          }
+        const tags = event.hashtags.filter((tag) => !options.hashtagStoplist.has(tag))
+        if (authorId !== undefined) addSignal(state, signalKey('author', authorId), event)
+        for (const tag of tags) addSignal(state, signalKey('hashtag', tag), event)
+        if (authorId !== undefined && state.signals[signalKey('author', authorId)]!.length >= options.authorThreshold) {
+          learn('author', authorId, options.authorMuteMs)
         }
-        for (const tag of event.hashtags) {
-          if (options.hashtagStoplist.has(tag)) continue
-          const key = signalKey('hashtag', tag)
-          addSignal(state, key, event)
-          const unexplained = distinctItems(state.signals[key]!, (author) => author === '' || !mutedAuthors(author))
-          if (unexplained >= options.hashtagThreshold) learn('hashtag', tag, options.hashtagMuteMs)
+        if (tags.length > 0) {
+          const strongest = strongestHashtags(state)
+          for (const tag of tags) {
+            const entries = state.signals[signalKey('hashtag', tag)]!
+            let explained = 0
+            for (const [itemId, , author] of entries) {
+              if ((author !== '' && mutedAuthors(author)) || !strongest.get(itemId)!.includes(tag)) explained++
+            }
+            if (entries.length - explained >= options.hashtagThreshold) learn('hashtag', tag, options.hashtagMuteMs)
+          }
         }
         break
       }
@@ -160,17 +166,30 @@ function freshState(learning: LearningState | undefined, now: number, options: L
   return { events: (learning?.events ?? []).filter(([, at]) => at > eventsSince), signals, keepUntil: 0 }
 }
 
+/**
+ * For each marked item, its hashtags marked on the most items. A hashtag counts towards its threshold
+ * only on items where it is one of these: on the others, a hashtag the user marks more often explains
+ * the item better, and counting it would mute popular hashtags that merely come along with a disliked one.
+ */
+function strongestHashtags(state: LearningState): Map<string, string[]> {
+  const strongest = new Map<string, { tags: string[]; count: number }>()
+  for (const [key, entries] of Object.entries(state.signals)) {
+    if (!key.startsWith('h:')) continue
+    const tag = key.slice(2)
+    for (const [itemId] of entries) {
+      const best = strongest.get(itemId)
+      if (!best || entries.length > best.count) strongest.set(itemId, { tags: [tag], count: entries.length })
+      else if (entries.length === best.count) best.tags.push(tag)
+    }
+  }
+  return new Map([...strongest].map(([itemId, { tags }]) => [itemId, tags]))
+}
+
 function addSignal(state: LearningState, key: string, event: UserEvent) {
   const entries = (state.signals[key] ??= [])
   const known = entries.findIndex(([itemId]) => itemId === event.itemId)
   if (known !== -1) entries.splice(known, 1)
   entries.push([event.itemId, event.at, event.authorId ?? ''])
-}
-
-function distinctItems(entries: LearningState['signals'][string], counts: (authorId: string) => boolean): number {
-  let count = 0
-  for (const [, , authorId] of entries) if (counts(authorId)) count++
-  return count
 }
 
 /** Keeps the newest event ids and signals within their limits, and says how long they are of use. */

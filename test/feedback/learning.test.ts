@@ -61,6 +61,15 @@ t.test('three not-interested on one hashtag mute it; ubiquitous hashtags never; 
   explained = apply(explained, [ni('d4', { hashtags: ['dogs'] }), ni('d5', { hashtags: ['dogs'], authorId: 'z' })]).doc
   t.ok(kinds(explained).includes('hashtag:dogs:not_interested'), 'three items not explained by a muted creator')
 
+  // #b rides along with the disliked #a: on every item with both, #a was marked more often.
+  const along = apply(
+    defaultRules(),
+    [ni('i1', { hashtags: ['a', 'b'], authorId: 'c1' }), ni('i2', { hashtags: ['a'], authorId: 'c2' }), ni('i3', { hashtags: ['a', 'b'], authorId: 'c3' }), ni('i5', { hashtags: ['a'], authorId: 'c5' }), ni('i4', { hashtags: ['b'], authorId: 'c4' })]
+  ).doc
+  t.same(kinds(along).filter((k) => k.startsWith('hashtag')), ['hashtag:a:not_interested'], '#b is marked on three items, but only one it explains best')
+  const tied = apply(defaultRules(), ['j1', 'j2', 'j3'].map((id, i) => ni(id, { hashtags: ['p', 'q'], authorId: `k${i}` }))).doc
+  t.same(kinds(tied).filter((k) => k.startsWith('hashtag')), ['hashtag:p:not_interested', 'hashtag:q:not_interested'], 'always together: both')
+
   const byOwnRule = { ...defaultRules(), authors: [{ id: 'm', action: 'hide' as const, expiresAt: null }] }
   const muted = apply(byOwnRule, ['e1', 'e2', 'e3'].map((id) => ni(id, { hashtags: ['birds'], authorId: 'm' }))).doc
   t.notOk(kinds(muted).includes('hashtag:birds:not_interested'), "a creator the user muted explains the creator's hashtags too")
