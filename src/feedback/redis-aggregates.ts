@@ -309,12 +309,13 @@ export class RedisAggregateStore implements AggregateStore {
     const k = this.#keys
     const cutoff = this.#now() - this.#options.reportWindowMs
     const [stored, inWindow, entries] = (await this.#exec(
-      this.#redis.pipeline().get(k.status(itemId)).zrangebyscore(k.itemTimes(itemId), cutoff, '+inf').hgetall(k.itemReports(itemId))
+      // One transaction: the window and the weights are read at the same instant.
+      this.#redis.multi().get(k.status(itemId)).zrangebyscore(k.itemTimes(itemId), cutoff, '+inf').hgetall(k.itemReports(itemId))
     )) as [string | null, string[], Record<string, string>]
     let weighted = 0
     const byCategory = new Map<Category, number>()
     for (const reporter of inWindow) {
-      const [weight, category] = splitEntry(entries[reporter] ?? '0|')
+      const [weight, category] = splitEntry(entries[reporter]!)
       weighted += weight
       if (category) byCategory.set(category, (byCategory.get(category) ?? 0) + weight)
     }
