@@ -77,6 +77,14 @@ for (const storeKind of ['memory', 'redis'] as const) {
     t.equal((await score(app, 'u1', [{ id: 'v1' }])).decisions[0]!.action, 'allow')
   })
 
+  t.test(`${storeKind}: learned state is bounded per user, the oldest evicted first`, async (t) => {
+    const app = await makeApp(t, { FEEDBACK_MAX_LEARNED_RULES: '2' })
+    const events = ['v1', 'v2', 'v3'].map((itemId, i) => ({ id: `e${i}`, userId: 'u', kind: 'not_interested', itemId, at: new Date(Date.now() - 1000 + i).toISOString() }))
+    await post(app, '/v1/feedback', { events })
+    t.same((await get(app, '/v1/users/u/rules')).json().learned.map((rule: { value: string }) => rule.value), ['v2', 'v3'])
+    t.same((await score(app, 'u', [{ id: 'v1' }, { id: 'v3' }])).decisions.map((d) => d.action), ['allow', 'hide'])
+  })
+
   t.test(`${storeKind}: invalid feedback is refused with paths`, async (t) => {
     const app = await makeApp(t, { FEEDBACK_MAX_EVENTS: '2' })
     const single = await post(app, '/v1/feedback', { userId: 'u', kind: 'bored', itemId: '', colour: 'red' })
@@ -157,3 +165,19 @@ for (const storeKind of ['memory', 'redis'] as const) {
     t.equal((await get(app, '/v1/insights?limit=0')).statusCode, 400)
   })
 }
+
+t.test('redis: a rules document holding only learned state expires; one with the user\'s own settings does not', async (t) => {
+  const prefix = testPrefix()
+  const admin = await redisClient(t, prefix)
+  const app = await build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, FEEDBACK_ITEM_HIDE_DAYS: '2' }, { models: [] })
+  await post(app, '/v1/feedback', { userId: 'u', kind: 'not_interested', itemId: 'v1' })
+  const ttl = await admin.pttl(`${prefix}{u:u}:rules`)
+  t.ok(ttl > 86_400_000 && ttl <= 2 * 86_400_000, `expires with its last learned rule (${ttl} ms)`)
+  await post(app, '/v1/feedback', { id: 'e1', userId: 'u', kind: 'report', itemId: 'v2' })
+  const withIds = await admin.pttl(`${prefix}{u:u}:rules`)
+  t.ok(withIds > 6 * 86_400_000, `or with the event ids it must remember, when they last longer (${withIds} ms)`)
+  await app.inject({ method: 'PUT', url: '/v1/users/u/rules', payload: { sensitivity: 'strict' } })
+  t.equal(await admin.pttl(`${prefix}{u:u}:rules`), -1, 'the user\'s own settings never expire')
+  await app.inject({ method: 'PUT', url: '/v1/users/u/rules', payload: {} })
+  t.ok((await admin.pttl(`${prefix}{u:u}:rules`)) > 0, 'back to learned state only')
+})
