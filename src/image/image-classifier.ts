@@ -51,6 +51,8 @@ export interface ImageClassifierOptions {
    * onnxruntime-node's synchronous `run` would block the event loop for the whole batch.
    */
   inWorker?: boolean
+  /** Nice steps below the process for that worker thread (Linux): it yields the CPU to the event loop on a busy machine. */
+  threadNice?: number
   /** Decoding limits for `classifyBuffers` and `classify`. */
   decode?: DecodeOptions
 }
@@ -79,7 +81,7 @@ export class ImageClassifier implements Classifier {
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } }
     }
     const open = options.inWorker === false ? openInProcessSession : openWorkerSession
-    const session = await open({ model: options.model, inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME, sessionOptions })
+    const session = await open({ model: options.model, inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME, sessionOptions, threadNice: options.threadNice })
     return new ImageClassifier(session, options.name ?? IMAGE_MODEL_NAME, options.version ?? IMAGE_MODEL_VERSION, options.decode ?? {})
   }
 

@@ -17,6 +17,8 @@ export interface ModelSessionOptions {
   inputName: string
   outputName: string
   sessionOptions: ort.InferenceSession.SessionOptions
+  /** Nice steps below the process for the worker thread (Linux; see thread-priority.ts): it yields the CPU to the event loop. */
+  threadNice?: number
 }
 
 export interface ModelSession {
@@ -62,6 +64,13 @@ export async function openInProcessSession(options: ModelSessionOptions): Promis
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const ort = require(workerData.onnxruntimePath)
+if (workerData.threadNice > 0) {
+  try {
+    const os = require('node:os')
+    const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop())
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + workerData.threadNice))
+  } catch {}
+}
 const message = (err) => (err instanceof Error ? err.message : String(err))
 ort.InferenceSession.create(workerData.model, workerData.sessionOptions).then(
   (session) => {
@@ -99,7 +108,8 @@ export async function openWorkerSession(options: ModelSessionOptions): Promise<M
       model: options.model,
       inputName: options.inputName,
       outputName: options.outputName,
-      sessionOptions: options.sessionOptions
+      sessionOptions: options.sessionOptions,
+      threadNice: options.threadNice
     }
   })
   const pending = new Map<number, PendingCall>()

@@ -86,6 +86,8 @@ export interface ImagePipelineOptions {
   cache: ImageCacheOptions
   /** Threads that decode and hash; 0 does it on the event loop. */
   prepareThreads: number
+  /** Nice steps below the process for those threads (Linux): they yield the CPU to the event loop on a busy machine. */
+  threadNice?: number
   /** Replaces the preparation threads (tests). */
   preparer?: Preparer
   now?: () => number
@@ -149,7 +151,9 @@ export class ImagePipeline implements ImageStage {
     this.#cache = new ImageCache(`${model.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
     this.#queue = new JobQueue(options.queue)
     this.#batcher = new MicroBatcher((inputs) => model.classifyTensors(inputs), options.batch)
-    this.#pool = options.preparer ?? new PreparePool({ threads: options.prepareThreads, maxInputPixels: options.maxInputPixels, pdqVariants: options.pdqVariants })
+    this.#pool =
+      options.preparer ??
+      new PreparePool({ threads: options.prepareThreads, nice: options.threadNice, maxInputPixels: options.maxInputPixels, pdqVariants: options.pdqVariants })
   }
 
   /** The image model of a verified manifest entry, behind the pipeline. */

@@ -22,6 +22,8 @@ export interface PreparePoolOptions extends PrepareOptions {
   threads: number
   /** The threads' module (a file URL); default `prepare-worker` beside this file. */
   entry?: string
+  /** Nice steps below the process for the threads (Linux): they yield the CPU to the event loop. Default 0. */
+  nice?: number
 }
 
 /**
@@ -65,8 +67,8 @@ class PrepareThread {
   #stopped: Error | undefined
   #nextId = 0
 
-  constructor(entry: string, options: PrepareOptions, onStop: () => void) {
-    this.#worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, options } })
+  constructor(entry: string, options: PrepareOptions, nice: number, onStop: () => void) {
+    this.#worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, options, nice } })
     this.#ready = new Promise<void>((resolve, reject) => {
       const stop = (reason: Error) => {
         if (this.#stopped) return
@@ -119,12 +121,14 @@ class PrepareThread {
 export class PreparePool {
   readonly #options: PrepareOptions
   readonly #entry: string
+  readonly #nice: number
   readonly #threads: Array<PrepareThread | undefined>
   #closed = false
 
-  constructor({ threads, entry = ENTRY, ...options }: PreparePoolOptions) {
+  constructor({ threads, entry = ENTRY, nice = 0, ...options }: PreparePoolOptions) {
     this.#options = options
     this.#entry = entry
+    this.#nice = nice
     this.#threads = new Array<PrepareThread | undefined>(threads).fill(undefined)
   }
 
@@ -143,7 +147,7 @@ export class PreparePool {
     for (let i = 1; i < this.#threads.length && load(slot) > 0; i++) if (load(i) < load(slot)) slot = i
     let thread = this.#threads[slot]
     if (!thread) {
-      const started = new PrepareThread(this.#entry, this.#options, () => {
+      const started = new PrepareThread(this.#entry, this.#options, this.#nice, () => {
         if (this.#threads[slot] === started) this.#threads[slot] = undefined
       })
       thread = this.#threads[slot] = started

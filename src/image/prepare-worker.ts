@@ -5,9 +5,11 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { prepareImage, type PrepareOptions } from './prepare.js'
 import type { PrepareReply, PrepareRequest } from './prepare-pool.js'
+import { lowerThreadPriority } from './thread-priority.js'
 
 const port = parentPort!
-const { options } = workerData as { options: PrepareOptions }
+const { options, nice } = workerData as { options: PrepareOptions; nice: number }
+if (nice > 0) lowerThreadPriority(nice)
 
 port.on('message', ({ id, bytes }: PrepareRequest) => {
   prepareImage(bytes, options).then(
