@@ -12,6 +12,12 @@ t.test('other client errors keep their status with FG_BAD_REQUEST', async (t) =>
   t.same(body, { statusCode: 400, code: 'FG_BAD_REQUEST', error: 'Bad Request', message: 'bad length' })
 })
 
+t.test('validation problems without a context or message still get a path and a message', async (t) => {
+  const err = fastifyError({ statusCode: 400, message: 'invalid' })
+  Object.assign(err, { validation: [{ instancePath: '/items/0', message: undefined }] })
+  t.same(toErrorResponse(err).body.details, [{ path: 'body.items.0', message: 'invalid' }])
+})
+
 t.test('internal errors never show their internals', async (t) => {
   t.same(toErrorResponse(fastifyError({ message: 'secret stack detail' })), {
     statusCode: 500,

@@ -19,7 +19,8 @@ export function jsonSchemaValidatorCompiler<T>({ schema }: FastifyRouteSchemaDef
   const validate = ajv.compile(z.toJSONSchema(zodSchema, { io: 'input', target: 'draft-07', unrepresentable: 'any' }))
   return (data: unknown) => {
     if (validate(data)) return { value: data }
-    const error = Object.assign(new Error('invalid request'), { validation: toIssues(validate.errors ?? []) })
+    // Ajv always lists its errors when validation fails.
+    const error = Object.assign(new Error('invalid request'), { validation: toIssues(validate.errors!) })
     return { error }
   }
 }
@@ -28,6 +29,6 @@ export function jsonSchemaValidatorCompiler<T>({ schema }: FastifyRouteSchemaDef
 function toIssues(errors: ErrorObject[]) {
   return errors.map((error) => {
     const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : ''
-    return { instancePath: `${error.instancePath}${missing}`, message: error.keyword === 'required' ? 'required' : (error.message ?? 'invalid') }
+    return { instancePath: `${error.instancePath}${missing}`, message: error.keyword === 'required' ? 'required' : String(error.message) }
   })
 }

@@ -52,9 +52,10 @@ export class ReadBatch {
       timer = setTimeout(() => reject(new BudgetExceeded(budgetMs)), budgetMs)
     })
     try {
-      const replies = await Promise.race([pipeline.exec(), deadline])
+      // A plain pipeline (no MULTI) always answers one reply per queued command.
+      const replies = (await Promise.race([pipeline.exec(), deadline]))!
       reads.forEach((read, index) => {
-        const [err, reply] = replies?.[index] ?? [new Error('no reply'), null]
+        const [err, reply] = replies[index]!
         if (err) read.reject(err)
         else {
           try {

@@ -4,8 +4,9 @@ import { build, startRedis, testPrefix } from '../helper.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
+// A caption the models leave alone, so only the user's keyword rule decides.
 const scoreSpoiler = (app: App, userId: string) =>
-  app.inject({ method: 'POST', url: '/v1/score', payload: { userId, items: [{ id: 'v', text: 'big spoiler here' }] } })
+  app.inject({ method: 'POST', url: '/v1/score', payload: { userId, items: [{ id: 'v', text: 'lovely sunset spoiler at the beach' }] } })
 
 async function until(check: () => Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs

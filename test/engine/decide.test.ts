@@ -11,6 +11,7 @@ const policy = compilePolicy(
     categories: {
       sexual: { strict: { blurAt: 0.3, hideAt: 0.6 }, standard: { blurAt: 0.7, hideAt: 0.9 }, relaxed: { blurAt: 0.85 } },
       profanity: { strict: { blurAt: 0.5 }, standard: { blurAt: 0.8 }, relaxed: {} },
+      hate: { strict: {}, standard: {}, relaxed: {} },
       spam: { strict: {}, standard: { hideAt: 0.9 }, relaxed: {}, surfaces: ['for_you'] }
     },
     platform: { hideAt: { sexual: 0.99 } },
@@ -140,6 +141,7 @@ t.test("a user's category choice replaces the default once the category fires", 
   t.equal(profanity('hide', 'relaxed'), 'hide', 'a level without thresholds fires at the next stricter level')
   t.equal(profanity('allow', 'relaxed'), 'allow')
   t.equal(decide(policy, rules({ categories: { violence: 'hide' } }), { id: 'i' }, ev({ violence: 1 }), ctx).action, 'allow', 'no policy entry, nothing fires')
+  t.equal(decide(policy, rules({ categories: { hate: 'hide' } }), { id: 'i' }, ev({ hate: 1 }), ctx).action, 'allow', 'no threshold at any level, nothing fires')
 })
 
 t.test('floors for minors and restricted mode: stricter only, not overridable', async (t) => {

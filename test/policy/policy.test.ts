@@ -18,8 +18,8 @@ t.test('the shipped policy is valid', async (t) => {
 
 t.test('surface-limited entries only apply on their surfaces', async (t) => {
   const policy = await loadPolicy(shipped)
-  t.ok(policy.thresholds('spam', 'standard', 'for_you'))
-  t.equal(policy.thresholds('spam', 'standard', 'profile'), undefined)
+  t.ok(policy.thresholds('spam', 'standard', 'comments'))
+  t.equal(policy.thresholds('spam', 'standard', 'for_you'), undefined)
 })
 
 t.test('floors by age band and restricted mode', async (t) => {
