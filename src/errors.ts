@@ -34,9 +34,16 @@ export const rulesConflict = (expected: number, actual: number) =>
 
 export const notFound = (what: string) => new FeedguardError('FG_NOT_FOUND', 404, `${what} not found`)
 
-export const storeUnavailable = (cause: string) =>
-  new FeedguardError('FG_STORE_UNAVAILABLE', 503, `rules store unavailable: ${cause}; nothing was changed`)
+export const storeUnavailable = (cause: string, store = 'rules store') =>
+  new FeedguardError('FG_STORE_UNAVAILABLE', 503, `${store} unavailable: ${cause}; nothing was changed`)
 
 /** Raised by a store when optimistic concurrency gives up after repeated races. */
 export const storeContention = () =>
   new FeedguardError('FG_RULES_CONTENTION', 503, 'too many concurrent changes to these rules; retry')
+
+export const bankNotFound = (bank: string) => new FeedguardError('FG_BANK_NOT_FOUND', 404, `hash bank ${bank} not found`)
+
+export const bankExists = (bank: string) => new FeedguardError('FG_BANK_EXISTS', 409, `hash bank ${bank} already exists`)
+
+export const bankEntryNotFound = (bank: string, entryId: string) =>
+  new FeedguardError('FG_BANK_ENTRY_NOT_FOUND', 404, `entry ${entryId} not found in hash bank ${bank}`)
