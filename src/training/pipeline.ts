@@ -1,14 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { sha256, upsertManifestEntry, type ManifestEntry } from '../classifiers/manifest.js'
-import { SENSITIVITIES, type Sensitivity } from '../policy/categories.js'
+import { SENSITIVITIES, type Action, type Sensitivity } from '../policy/categories.js'
 import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, type TextFeatures } from '../text/featurize.js'
 import { TEXT_HEADS, type TextHead } from '../text/heads.js'
 import { TEXT_MODEL_FILE, TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../text/model-spec.js'
 import { TextClassifier } from '../text/text-classifier.js'
 import {
+  FEED_PREVALENCE,
   MIN_FLAGGED,
   PRECISION_TARGETS,
+  defaultAction,
   deriveThresholds,
   fitPlatt,
   reliability,
@@ -103,6 +105,8 @@ export interface ThresholdCheck {
   threshold: number
   on: string
   precision: number
+  /** Precision the threshold would have at the head's feed prevalence, from its recall and false-positive rate here. */
+  feedPrecision: number
   recall: number
   falsePositiveRate: number
   flagged: number
@@ -136,18 +140,29 @@ export interface TextMetrics {
   labelMapping: readonly LabelMappingRow[]
   targets: Array<{ title: string; dataset: DatasetName; head: TextHead; target: number; basis: string; rocAuc: number; met: boolean }>
   evaluations: Evaluation[]
-  calibration: Record<TextHead, { scale: number; shift: number; validation: { ece: number; bins: ReliabilityBin[] } }>
+  calibration: Record<
+    TextHead,
+    { scale: number; shift: number; validation: { texts: number; positives: number; ece: number; bins: ReliabilityBin[] } }
+  >
   testCalibration: Array<{ dataset: DatasetName; head: TextHead; ece: number; bins: ReliabilityBin[] }>
   thresholds: ThresholdsFile
   thresholdChecks: Record<TextHead, ThresholdCheck[]>
-  probes: Array<{ group: string; text: string; scores: Record<TextHead, number> }>
+  probes: Array<{ group: string; text: string; scores: Record<TextHead, number>; actions: Record<Sensitivity, ProbeAction> }>
   identityBias: Array<{ split: 'validation' | 'test'; datasets: readonly DatasetName[]; threshold: number; withTerm: FlagRate; withoutTerm: FlagRate }>
+}
+
+/** What the derived thresholds do to a probe at one sensitivity, and which heads call for it. */
+export interface ProbeAction {
+  action: Action
+  heads: TextHead[]
 }
 
 export interface ThresholdsFile {
   model: string
   featuriser: string
   derivedFrom: string
+  /** The share of feed texts assumed positive per head; the precision targets are met at these shares. */
+  feedPrevalence: Readonly<Record<TextHead, number>>
   precisionTargets: PrecisionTargets
   minFlagged: number
   categories: Record<TextHead, Record<Sensitivity, HeadThresholds>>
@@ -244,15 +259,16 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
     calibration[head] = {
       scale: round(weights.scale[k] as number, 6),
       shift: round(weights.shift[k] as number, 6),
-      validation: { ece: round(table.ece), bins: table.bins.map(roundBin) }
+      validation: { texts: labels.length, positives: labels.reduce((a, b) => a + b, 0), ece: round(table.ece), bins: table.bins.map(roundBin) }
     }
-    categories[head] = deriveThresholds(scores, labels, PRECISION_TARGETS)
+    categories[head] = deriveThresholds(scores, labels, PRECISION_TARGETS, FEED_PREVALENCE[head])
   }
   const id = `${TEXT_MODEL_NAME}@${options.version}`
   const thresholds: ThresholdsFile = {
     model: id,
     featuriser: FEATURIZER_VERSION,
-    derivedFrom: `calibrated scores on the validation split of ${sources.filter((s) => !CALIBRATION_EXCLUDED.includes(s)).join(', ')}`,
+    derivedFrom: `calibrated scores on the validation split of ${sources.filter((s) => !CALIBRATION_EXCLUDED.includes(s)).join(', ')}, positives and negatives reweighted to the feed prevalence of each head`,
+    feedPrevalence: FEED_PREVALENCE,
     precisionTargets: PRECISION_TARGETS,
     minFlagged: MIN_FLAGGED,
     categories
@@ -264,7 +280,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
   const checkThresholds = (head: TextHead, on: string, scores: number[], labels: number[]) => {
     for (const sensitivity of SENSITIVITIES) {
       for (const action of ['blur', 'hide'] as const) {
-        const report = thresholdReport(scores, labels, categories[head][sensitivity][`${action}At`])
+        const report = thresholdReport(scores, labels, categories[head][sensitivity][`${action}At`], FEED_PREVALENCE[head])
         if (!report) continue
         thresholdChecks[head].push({
           sensitivity,
@@ -272,6 +288,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
           on,
           threshold: report.threshold,
           precision: round(report.precision, 3),
+          feedPrecision: round(report.feedPrecision as number, 3),
           recall: round(report.recall, 3),
           falsePositiveRate: round(report.falsePositiveRate, 3),
           flagged: report.flagged
@@ -341,11 +358,15 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
     weights,
     PROBES.map((p) => featurize(p.text))
   )
-  const probes = PROBES.map((p, i) => ({
-    group: p.group,
-    text: p.text,
-    scores: Object.fromEntries(TEXT_HEADS.map((h, k) => [h, round((probeScores[i] as Float64Array)[k] as number, 3)])) as Record<TextHead, number>
-  }))
+  const probes = PROBES.map((p, i) => {
+    const scores = Object.fromEntries(TEXT_HEADS.map((h, k) => [h, (probeScores[i] as Float64Array)[k] as number])) as Record<TextHead, number>
+    return {
+      group: p.group,
+      text: p.text,
+      scores: Object.fromEntries(TEXT_HEADS.map((h) => [h, round(scores[h], 3)])) as Record<TextHead, number>,
+      actions: Object.fromEntries(SENSITIVITIES.map((s) => [s, defaultAction(scores, categories, s)])) as Record<Sensitivity, ProbeAction>
+    }
+  })
 
   const file = join(options.modelsDir, TEXT_MODEL_FILE)
   const textDir = dirname(file)

@@ -1,7 +1,7 @@
 /**
  * Hand-written texts scored by every training run and shown in the model card, so that known weak spots
- * (identity terms, negation, dialect, sarcasm, evasion, languages not covered) are visible with figures
- * instead of being asserted. They are not training or test data.
+ * (identity terms, negation, dialect, sarcasm, evasion, languages not covered, slang and hyperbole in
+ * harmless captions) are visible with figures instead of being asserted. They are not training or test data.
  */
 export const PROBES: ReadonlyArray<{ group: string; text: string }> = [
   { group: 'identity terms', text: 'I am a gay man.' },
@@ -32,5 +32,13 @@ export const PROBES: ReadonlyArray<{ group: string; text: string }> = [
   { group: 'neutral', text: 'Making pasta from scratch with my grandmother this weekend.' },
   { group: 'captions', text: 'New recipe video is up! Check out the full version on my channel' },
   { group: 'captions', text: 'Link in bio for the full recipe' },
-  { group: 'captions', text: 'My morning routine as a nurse working night shifts' }
+  { group: 'captions', text: 'My morning routine as a nurse working night shifts' },
+  { group: 'casual', text: 'i hate mondays lol' },
+  { group: 'casual', text: 'omg that was sick' },
+  { group: 'casual', text: 'this song slaps' },
+  { group: 'casual', text: 'damn that is good' },
+  { group: 'casual', text: 'big spoiler here' },
+  { group: 'casual', text: 'i could kill for a coffee rn' },
+  { group: 'casual', text: 'this is insanely good' },
+  { group: 'abuse', text: 'you are a worthless idiot and I hate you' }
 ]

@@ -1,5 +1,18 @@
 import t from 'tap'
-import { PRECISION_TARGETS, deriveThresholds, fitPlatt, reliability, thresholdForPrecision, thresholdReport } from '../../src/training/calibration.js'
+import {
+  FEED_PREVALENCE,
+  PRECISION_TARGETS,
+  defaultAction,
+  deriveThresholds,
+  fitPlatt,
+  precisionAtPrevalence,
+  reliability,
+  thresholdForPrecision,
+  thresholdReport,
+  type HeadThresholds
+} from '../../src/training/calibration.js'
+import type { Sensitivity } from '../../src/policy/categories.js'
+import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import { createRandom, sigmoid } from '../../src/training/model.js'
 
 t.test('fitPlatt recovers the scale and shift that generated the labels', async (t) => {
@@ -62,4 +75,101 @@ t.test('thresholdReport', async (t) => {
   t.equal(thresholdReport([0.9], [1], undefined), undefined)
   t.same(thresholdReport([0.9, 0.6, 0.2, 0.1], [1, 0, 0, 0], 0.5), { threshold: 0.5, precision: 0.5, recall: 1, falsePositiveRate: 1 / 3, flagged: 2 })
   t.equal(thresholdReport([0.9], [1], 0.5)?.falsePositiveRate, 0, 'no negatives, no false positives')
+  // TPR 1, FPR 1/3 at a prevalence of 0.1: 0.1 / (0.1 + 0.9 / 3) = 0.25
+  const feed = thresholdReport([0.9, 0.6, 0.2, 0.1], [1, 0, 0, 0], 0.5, 0.1)
+  t.equal(feed?.precision, 0.5, 'precision on the data as it is')
+  t.ok(Math.abs((feed?.feedPrecision as number) - 0.25) < 1e-12, `precision at feed prevalence ${feed?.feedPrecision}`)
+  t.throws(() => thresholdReport([0.9], [1], 0.5, 1.5), RangeError)
+})
+
+t.test('precisionAtPrevalence: TPR·π / (TPR·π + FPR·(1−π))', async (t) => {
+  const close = (a: number, b: number, msg: string) => t.ok(Math.abs(a - b) < 1e-12, `${msg}: ${a} vs ${b}`)
+  close(precisionAtPrevalence(0.5, 0.01, 0.05), 0.025 / 0.0345, 'half the positives, 1 % of the negatives, 5 % positive')
+  close(precisionAtPrevalence(0.5, 0.5, 0.2), 0.2, 'a score that does not rank is as precise as the base rate')
+  t.equal(precisionAtPrevalence(0.3, 0, 0.01), 1, 'no false positives')
+  t.ok(Number.isNaN(precisionAtPrevalence(0, 0, 0.05)), 'nothing flagged')
+})
+
+// Six texts flagged in score order P P N P N P, then four negatives tied at 0.3: 4 positives, 6 negatives.
+const SCORES = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.3, 0.3]
+const LABELS = [1, 1, 0, 1, 0, 1, 0, 0, 0, 0]
+
+t.test('thresholdForPrecision at a prevalence reweights positives and negatives to it', async (t) => {
+  // unweighted precision going down: 1, 1, 2/3, 3/4, 3/5, 4/6, 4/10
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.6, 1), 0.4)
+  // at π = 0.2 each positive weighs 0.2/4 = 0.05 and each negative 0.8/6: precision going down is
+  // 1, 1, 0.1/0.2333 = 0.429, 0.15/0.2833 = 0.529, 0.15/0.4167 = 0.36, 0.2/0.4667 = 0.429, 0.2/1 = 0.2
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.6, 1, 0.2), 0.8, 'the third text (a negative) breaks 0.6')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.4, 1, 0.2), 0.6, 'the fifth text breaks 0.4 (0.36)')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.2, 1, 0.2), 0.3, 'flagging everything gives the prevalence itself')
+  // at π = 0.8 positives weigh 0.2 and negatives 0.2/6: 1, 1, 0.923, 0.947, 0.9, 0.923, 0.8
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.85, 1, 0.8), 0.4, 'a richer feed allows a lower threshold than the data')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.85, 1), 0.8, 'unweighted, 0.85 stops at the first negative')
+  for (const target of [0.3, 0.5, 0.6, 0.7, 0.9]) {
+    t.equal(thresholdForPrecision(SCORES, LABELS, target, 1, 0.4), thresholdForPrecision(SCORES, LABELS, target, 1), `the data's own share (0.4) changes nothing at ${target}`)
+  }
+})
+
+t.test('thresholdForPrecision at a prevalence: minFlagged counts texts, unweighted', async (t) => {
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.9, 2, 0.2), 0.8, 'two flagged texts, both positive')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.9, 3, 0.2), undefined, 'by the third text precision is 0.43')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.5, 20, 0.2), undefined, 'fewer texts than minFlagged')
+})
+
+t.test('thresholdForPrecision at a prevalence: one-class data and invalid prevalences', async (t) => {
+  t.equal(thresholdForPrecision([0.9, 0.8], [0, 0], 0.1, 1, 0.5), undefined, 'no positive: nothing to find')
+  t.equal(thresholdForPrecision([0.9, 0.8], [1, 1], 0.99, 1, 0.01), 0.8, 'no negative: nothing can be a false positive')
+  for (const bad of [0, 1, -0.1, Number.NaN]) t.throws(() => thresholdForPrecision(SCORES, LABELS, 0.5, 1, bad), RangeError, `prevalence ${bad}`)
+})
+
+t.test('deriveThresholds at a prevalence: hand-computed', async (t) => {
+  // 40 positives: 20 at 0.95, 20 at 0.5; 160 negatives: 2 at 0.9, 18 at 0.6, 140 at 0.1
+  const scores = [...Array(20).fill(0.95), ...Array(20).fill(0.5), ...Array(2).fill(0.9), ...Array(18).fill(0.6), ...Array(140).fill(0.1)]
+  const labels = scores.map((_, i) => (i < 40 ? 1 : 0))
+  // at 0.9: TPR 0.5, FPR 2/160; unweighted precision 20/22 = 0.909, at π = 0.05 0.025 / (0.025 + 0.011875) = 0.678
+  // at 0.6: unweighted 0.5, at π = 0.05 0.174; at 0.5: 0.667 and 0.296; at 0.95: 1 at any prevalence
+  t.same(deriveThresholds(scores, labels), {
+    strict: { blurAt: 0.9, hideAt: 0.9 },
+    standard: { blurAt: 0.9, hideAt: 0.95 },
+    relaxed: { blurAt: 0.9, hideAt: 0.95 }
+  })
+  t.same(deriveThresholds(scores, labels, PRECISION_TARGETS, 0.05), {
+    strict: { blurAt: 0.9, hideAt: 0.95 },
+    standard: { blurAt: 0.95, hideAt: 0.95 },
+    relaxed: { blurAt: 0.95, hideAt: 0.95 }
+  })
+})
+
+t.test('deriveThresholds at a prevalence below the data\'s never lowers a threshold', async (t) => {
+  const scores = Array.from({ length: 400 }, (_, i) => i / 400)
+  const labels = scores.map((s, i) => (s > 0.8 || (s > 0.3 && i % 3 === 0) ? 1 : 0))
+  const plain = deriveThresholds(scores, labels)
+  const feed = deriveThresholds(scores, labels, PRECISION_TARGETS, 0.02)
+  for (const s of ['strict', 'standard', 'relaxed'] as const) {
+    for (const action of ['blurAt', 'hideAt'] as const) {
+      const before = plain[s][action]
+      const after = feed[s][action]
+      if (after !== undefined) t.ok(before !== undefined && after >= before, `${s} ${action}: ${before} → ${after}`)
+    }
+    if (feed[s].hideAt !== undefined) t.ok(feed[s].hideAt >= (feed[s].blurAt as number), `${s} hide ≥ blur`)
+  }
+})
+
+t.test('FEED_PREVALENCE states a share for every head', async (t) => {
+  t.same(Object.keys(FEED_PREVALENCE), [...TEXT_HEADS])
+  for (const head of TEXT_HEADS) t.ok(FEED_PREVALENCE[head] > 0 && FEED_PREVALENCE[head] < 0.2, head)
+})
+
+t.test('defaultAction: the most severe action over the heads, and the heads that call for it', async (t) => {
+  const none = { strict: {}, standard: {}, relaxed: {} }
+  const thresholds = Object.fromEntries(TEXT_HEADS.map((h) => [h, none])) as Record<TextHead, Record<Sensitivity, HeadThresholds>>
+  thresholds.toxicity = { ...none, standard: { blurAt: 0.5, hideAt: 0.9 } }
+  thresholds.insult = { ...none, standard: { blurAt: 0.6 } }
+  thresholds.profanity = { ...none, standard: { hideAt: 0.7 } }
+  const scores = (s: Partial<Record<TextHead, number>>) => ({ ...(Object.fromEntries(TEXT_HEADS.map((h) => [h, 0])) as Record<TextHead, number>), ...s })
+  t.same(defaultAction(scores({}), thresholds, 'standard'), { action: 'allow', heads: [] })
+  t.same(defaultAction(scores({ toxicity: 0.6, insult: 0.6 }), thresholds, 'standard'), { action: 'blur', heads: ['toxicity', 'insult'] })
+  t.same(defaultAction(scores({ toxicity: 0.95, insult: 0.7 }), thresholds, 'standard'), { action: 'hide', heads: ['toxicity'] })
+  t.same(defaultAction(scores({ toxicity: 0.6, profanity: 0.7 }), thresholds, 'standard'), { action: 'hide', heads: ['profanity'] }, 'a later head outranks')
+  t.same(defaultAction(scores({ toxicity: 0.95 }), thresholds, 'strict'), { action: 'allow', heads: [] }, 'no thresholds at that sensitivity')
 })

@@ -7,6 +7,7 @@ import { FEATURIZER_VERSION } from '../../src/text/featurize.js'
 import { TEXT_HEADS } from '../../src/text/heads.js'
 import { TEXT_MODEL_FILE } from '../../src/text/model-spec.js'
 import { TextClassifier } from '../../src/text/text-classifier.js'
+import { FEED_PREVALENCE } from '../../src/training/calibration.js'
 import { renderModelCard } from '../../src/training/model-card.js'
 import { readOnnxWeights } from '../../src/training/onnx-export.js'
 import { DEFAULT_TRAIN_OPTIONS, checkParity, trainTextModel, type TextMetrics } from '../../src/training/pipeline.js'
@@ -15,7 +16,8 @@ import { writeFixtureDatasets } from './fixtures.js'
 const root = mkdtempSync(join(tmpdir(), 'fg-train-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))
 const dataDir = join(root, 'data')
-writeFixtureDatasets(dataDir, 48)
+// enough validation texts that, after minFlagged, thresholds exist at the feed prevalences too
+writeFixtureDatasets(dataDir, 96)
 
 const lines: string[] = []
 const options = (modelsDir: string) => ({ ...DEFAULT_TRAIN_OPTIONS, dataDir, modelsDir, epochs: 2, log: (line: string) => lines.push(line) })
@@ -40,6 +42,11 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
 
   const thresholds = JSON.parse(readFileSync(join(modelsDir, 'text/thresholds.json'), 'utf8'))
   t.equal(thresholds.model, metrics.model.id)
+  t.same(thresholds.feedPrevalence, FEED_PREVALENCE, 'the prevalences the precision targets are met at')
+  t.match(thresholds.derivedFrom, /reweighted to the feed prevalence/)
+  for (const check of Object.values(metrics.thresholdChecks).flat()) t.type(check.feedPrecision, 'number')
+  for (const probe of metrics.probes) t.same(Object.keys(probe.actions), ['strict', 'standard', 'relaxed'])
+  t.ok(metrics.probes.some((p) => p.group === 'casual'), 'casual captions are probed')
   t.same(Object.keys(thresholds.categories), [...TEXT_HEADS])
   for (const head of TEXT_HEADS) t.same(Object.keys(thresholds.categories[head]), ['strict', 'standard', 'relaxed'])
 
@@ -48,6 +55,10 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     t.match(card, section)
   }
   t.match(card, metrics.model.sha256)
+  t.match(card, 'precision(t) = TPR(t) · π / (TPR(t) · π + FPR(t) · (1 − π))')
+  t.match(card, '| toxicity | 0.05 |', 'the feed prevalences are listed')
+  t.match(card, '| precision at feed prevalence |')
+  t.match(card, /\| strict \| standard \| relaxed \|\n/, 'probes show the action at each sensitivity')
   t.match(card, 'CC-BY-4.0')
   t.ok(lines.some((l) => l.startsWith('wrote ')))
 
@@ -65,12 +76,18 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     changed.thresholds.categories.spam = { strict: { blurAt: 0.3, hideAt: 0.8 }, standard: { hideAt: 0.85 }, relaxed: {} }
     changed.model.featuriserConfig = { ...changed.model.featuriserConfig, wordNgrams: 1 }
     changed.training.datasetWeights = {}
+    changed.probes[0]!.actions = {
+      strict: { action: 'hide', heads: ['toxicity', 'insult'] },
+      standard: { action: 'blur', heads: ['toxicity'] },
+      relaxed: { action: 'allow', heads: [] }
+    }
     changed.thresholdChecks.toxicity.push({
       sensitivity: 'strict',
       action: 'blur',
       threshold: 0.5,
       on: 'x',
       precision: Number.NaN,
+      feedPrecision: Number.NaN,
       recall: 0,
       falsePositiveRate: 0,
       flagged: 0
@@ -81,7 +98,8 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     t.match(card, '| spam | 0.3 | 0.8 | never | 0.85 | never | never |')
     t.match(card, 'word unigrams, hashed')
     t.match(card, 'Dataset loss weights: all 1')
-    t.match(card, '| 0 | – | 0.000 | 0.000 |')
+    t.match(card, '| hide (toxicity, insult) | blur (toxicity) | allow |')
+    t.match(card, '| 0 | – | – | 0.000 | 0.000 |')
   })
 
   t.test('checkParity refuses a model that does not match the reference', async (t) => {
