@@ -1,39 +1,43 @@
 /**
- * Keyword rules compiled once into a matcher whose cost grows with the text, not with the number of rules.
+ * Keyword rules compiled once into a matcher whose cost grows with the smaller of the field and the rules, not
+ * with their product.
  *
- * - `word` rules become sequences of word keys in one trie, walked from every atom of the text (see tokens.ts);
- *   text atoms are looked up by their reduced keys (inflection.ts).
- * - `#tag` rules are keys of one map, looked up by each hashtag read as one word.
- * - `substring` rules, and words in scripts written without spaces or made of emoji, are patterns of one
- *   Aho–Corasick automaton (substring.ts).
- * Each text is read twice when leetspeak folding changes it (folded and plain readings, normalize.ts).
+ * Matching has two halves. A field's analysis (analysis.ts) is the same for every user and cached per text:
+ * normalisation, readings, atoms, the ids of every atom's word keys, hashtags, substring runs. A user's matcher
+ * then works on that analysis:
+ * - `word` rules are sequences of word keys in one trie. Its first level is a table of key ids: the matcher
+ *   probes it with each distinct key of the field, or probes the field with each of its first keys, whichever
+ *   list is shorter, and follows phrases through the trie from the atoms found. Atoms that may be read joined
+ *   (`super-bad`, `s p o i l e r`, hashtag parts) are joined here, only while the join can still become one of
+ *   this user's keyword words, so that a long run of single letters costs a bounded amount per letter.
+ * - `#tag` rules are a table of key ids, probed with each hashtag's keys.
+ * - `substring` rules, and words in scripts written without spaces or made of emoji, are patterns searched in
+ *   the field's runs (substring.ts).
+ * The trie holds word strings; the key ids of a matcher are derived from them for the dictionary's generation.
  */
+import {
+  ATOM_FIELDS,
+  ATOM_LINK,
+  ATOM_SPAN_END,
+  ATOM_SPAN_START,
+  ATOM_TAG,
+  TAG_END,
+  TAG_FIELDS,
+  TAG_SOURCE_END,
+  TAG_SOURCE_START,
+  TAG_START,
+  analyzeField,
+  type FieldAnalysis,
+  type FieldKind
+} from './analysis.js'
+import { wordKeys } from './dictionary.js'
 import { appendCollapsed, collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
-import {
-  EMOJI,
-  HASH,
-  LEET,
-  NO_SPACE,
-  SPACE,
-  normalizeText,
-  readText,
-  reusableBuffer,
-  type NormalizedText,
-  type Reading
-} from './normalize.js'
-import { SubstringAutomaton, samePattern, toPattern, toRuns, type Pattern, type RunMatch } from './substring.js'
-import {
-  LINK_JOIN,
-  LINK_NONE,
-  LINK_SPACED,
-  fieldTag,
-  findTags,
-  spacedGaps,
-  tagWord,
-  tokenize,
-  type Atom,
-  type Tag
-} from './tokens.js'
+import { EMOJI, HASH, LEET, NO_SPACE, SPACE, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
+import { samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
+import { Atoms, LINK_JOIN, LINK_NONE, LINK_SPACED, spacedGaps, tagWord, tokenize } from './tokens.js'
+
+export { analysisCacheSize, analyzeField, configureAnalysisCache } from './analysis.js'
+export type { AnalysisCacheOptions, FieldAnalysis, FieldKind } from './analysis.js'
 
 export type KeywordMode = 'word' | 'substring'
 export type KeywordTarget = 'content' | 'hashtags' | 'author'
@@ -44,12 +48,6 @@ export interface KeywordRuleInput {
   mode: KeywordMode
   targets: readonly KeywordTarget[]
 }
-
-/**
- * content = caption / overlayText / transcript (may contain inline #tags); hashtag = one entry of
- * item.hashtags[] (with or without a leading '#'); author = author handle or display name
- */
-export type FieldKind = 'content' | 'hashtag' | 'author'
 
 export interface KeywordMatch {
   /** index into the array given to compileKeywordRules */
@@ -64,6 +62,8 @@ export interface KeywordMatcher {
   readonly size: number
   /** At most one match per rule: its leftmost match in this field. Sorted by rule index. */
   match(text: string, kind: FieldKind): KeywordMatch[]
+  /** match() on a field analysed already (analyzeField): the same result, for any number of matchers. */
+  matchAnalyzed(analysis: FieldAnalysis): KeywordMatch[]
 }
 
 /** Where a rule may match: anywhere in content, inside hashtags (inline or hashtags[] entries), in author names. */
@@ -82,9 +82,11 @@ const INFLECTION_SLACK = 3
  * that a long run of single letters (`a a a a …`) costs a bounded amount per letter.
  */
 const JOIN_ELONGATION_ROOM = 2
-
-/** match() is synchronous and keeps no view of these past its return, so one set serves every call. */
-const buffers = { text: reusableBuffer(), folded: reusableBuffer(), plain: reusableBuffer(), runs: reusableBuffer() }
+/**
+ * Looking one of the user's first keys up in a field's sorted keys (a binary search) costs about this many
+ * times probing the user's table with one of the field's keys (a hash).
+ */
+const BINARY_SEARCH_COST = 4
 
 interface TrieNode {
   children: Map<string, TrieNode> | null
@@ -112,13 +114,13 @@ function keywordReadings(text: NormalizedText, plainIfSymbols: boolean): Reading
  * The word sequences a keyword matches as: every choice of joining its linked words (`super-bad` is
  * [super, bad] and [superbad]); spaced-out letters (`s p o i l e r`) are joined only as a run of three or more.
  */
-function wordSequences(atoms: readonly Atom[]): string[][] {
-  if (atoms.length === 0) return []
+function wordSequences(atoms: Atoms): string[][] {
+  if (atoms.count === 0) return []
   const joinable: number[] = []
-  atoms.forEach((atom, index) => {
-    if (index === atoms.length - 1) return
-    if (atom.link === LINK_JOIN || (atom.link === LINK_SPACED && inSpacedRun(atoms, index))) joinable.push(index)
-  })
+  for (let index = 0; index < atoms.count - 1; index++) {
+    const link = atoms.link[index]
+    if (link === LINK_JOIN || (link === LINK_SPACED && inSpacedRun(atoms, index))) joinable.push(index)
+  }
   const choices: Array<(bit: number) => boolean> =
     joinable.length <= MAX_ENUMERATED_LINKS
       ? Array.from({ length: 1 << joinable.length }, (_, mask) => (bit) => ((mask >> bit) & 1) === 1)
@@ -127,21 +129,21 @@ function wordSequences(atoms: readonly Atom[]): string[][] {
     const joined = new Set(joinable.filter((_, bit) => isJoinedAt(bit)))
     const words: string[] = []
     let word = ''
-    atoms.forEach((atom, index) => {
-      word += atom.text
-      if (joined.has(index)) return
+    for (let index = 0; index < atoms.count; index++) {
+      word += atoms.text(index)
+      if (joined.has(index)) continue
       words.push(keywordWordKey(word))
       word = ''
-    })
+    }
     return words
   })
 }
 
-function inSpacedRun(atoms: readonly Atom[], link: number): boolean {
+function inSpacedRun(atoms: Atoms, link: number): boolean {
   let first = link
-  while (first > 0 && atoms[first - 1]!.link === LINK_SPACED) first--
+  while (first > 0 && atoms.link[first - 1] === LINK_SPACED) first--
   let last = link + 1
-  while (last < atoms.length - 1 && atoms[last]!.link === LINK_SPACED) last++
+  while (last < atoms.count - 1 && atoms.link[last] === LINK_SPACED) last++
   return last - first + 1 >= 3
 }
 
@@ -244,17 +246,89 @@ export function compileKeywordRules(rules: readonly KeywordRuleInput[]): Keyword
   return new CompiledMatcher(rules.length, builder)
 }
 
-interface Span {
-  start: number
-  end: number
+/** A trie node with its children keyed by word key id. */
+interface IdNode {
+  readonly children: Map<number, IdNode> | null
+  readonly rules: readonly number[] | null
+}
+
+/** Open addressing from key id to a value: the first level of the trie and the `#tag` rules, probed per key. */
+class IdTable<V> {
+  private readonly keys: Int32Array
+  private readonly values: V[]
+  private readonly shift: number
+
+  constructor(entries: ReadonlyArray<readonly [number, V]>) {
+    let bits = 3
+    while (1 << bits < entries.length * 4) bits++ // at most a quarter full: a miss ends at once
+    this.keys = new Int32Array(1 << bits).fill(-1)
+    this.values = new Array<V>(1 << bits)
+    this.shift = 32 - bits
+    const mask = (1 << bits) - 1
+    for (const [key, value] of entries) {
+      let slot = Math.imul(key, 0x9e3779b1) >>> this.shift
+      while (this.keys[slot] !== -1) slot = (slot + 1) & mask
+      this.keys[slot] = key
+      this.values[slot] = value
+    }
+  }
+
+  get(key: number): V | undefined {
+    const { keys } = this
+    const mask = keys.length - 1
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift
+    let found = keys[slot]
+    while (found !== key && found !== -1) {
+      slot = (slot + 1) & mask
+      found = keys[slot]
+    }
+    return found === key ? this.values[slot] : undefined
+  }
+}
+
+/** A matcher's rules as key ids of one dictionary generation. */
+class RuleIds {
+  readonly root: IdTable<IdNode>
+  /** the key ids of the trie's first level */
+  readonly firstKeys: Int32Array
+  /** every word of the trie → its id: joins of text parts are made here, as strings */
+  readonly wordIds = new Map<string, number>()
+  readonly tagRules: IdTable<readonly number[]>
+  readonly tagRuleCount: number
+
+  constructor(
+    readonly generation: number,
+    trie: TrieNode,
+    tagRules: ReadonlyMap<string, readonly number[]>
+  ) {
+    const first = this.children(trie) ?? new Map<number, IdNode>()
+    this.root = new IdTable([...first])
+    this.firstKeys = Int32Array.from(first.keys())
+    this.tagRules = new IdTable([...tagRules].map(([word, rules]) => [wordKeys.idOf(word), rules] as const))
+    this.tagRuleCount = tagRules.size
+  }
+
+  private children(node: TrieNode): Map<number, IdNode> | null {
+    if (node.children === null) return null
+    const children = new Map<number, IdNode>()
+    for (const [word, child] of node.children) {
+      const id = wordKeys.idOf(word)
+      this.wordIds.set(word, id)
+      children.set(id, { children: this.children(child), rules: child.rules })
+    }
+    return children
+  }
 }
 
 class CompiledMatcher implements KeywordMatcher {
   private readonly words: WordIndex
   private readonly tagRules: ReadonlyMap<string, readonly number[]>
-  private readonly automaton: SubstringAutomaton | null
+  private readonly search: SubstringSearch | null
   private readonly contexts: Uint8Array
   private readonly kindContexts: number
+  private ids: RuleIds | null = null
+  private readonly field: FieldMatches
+  private readonly walk: WordWalk
 
   constructor(
     readonly size: number,
@@ -262,110 +336,165 @@ class CompiledMatcher implements KeywordMatcher {
   ) {
     this.words = builder.wordIndex()
     this.tagRules = builder.tagRules
-    this.automaton = builder.patterns.length > 0 ? new SubstringAutomaton(builder.patterns) : null
+    this.search = builder.patterns.length > 0 ? substringSearch(builder.patterns) : null
     this.contexts = builder.contexts
     this.kindContexts = builder.contexts.reduce((all, context) => all | context, 0)
+    this.field = new FieldMatches(builder.contexts)
+    this.walk = new WordWalk(this.words, this.field)
   }
 
   match(text: string, kind: FieldKind): KeywordMatch[] {
     if ((this.kindContexts & KIND_CONTEXTS[kind]) === 0) return []
-    const normalized = normalizeText(text, buffers.text)
-    const tags = kind === 'content' ? findTags(normalized) : kind === 'hashtag' ? fieldTag(normalized) : []
-    const field = new FieldMatches(normalized, kind, tags, this.contexts)
-    const folded = readText(normalized, true, buffers.folded)
-    this.matchReading(field, folded)
-    if (folded.changed) this.matchReading(field, readText(normalized, false, buffers.plain))
+    return this.matchAnalyzed(analyzeField(text, kind))
+  }
+
+  matchAnalyzed(given: FieldAnalysis): KeywordMatch[] {
+    if ((this.kindContexts & KIND_CONTEXTS[given.kind]) === 0) return []
+    // key ids from before the dictionary started afresh mean nothing now: the text is analysed again
+    const analysis = given.generation === wordKeys.generation ? given : analyzeField(given.text, given.kind)
+    if (this.ids?.generation !== analysis.generation) this.ids = new RuleIds(analysis.generation, this.words.trie, this.tagRules)
+    const { ids, field } = this
+    field.start(analysis)
+    if (this.words.trie.children !== null && analysis.atomCount > 0) this.walk.walkAll(analysis, ids)
+    if (ids.tagRuleCount > 0) this.matchTags(analysis, ids.tagRules)
+    if (this.search !== null) for (const runs of analysis.runs) this.search.search(runs, field.recordSpan)
     return field.results()
   }
 
-  private matchReading(field: FieldMatches, reading: Reading): void {
-    const atoms = tokenize(reading, field.text, field.tags, field.kind === 'author')
-    if (this.words.trie.children !== null && atoms.length > 0) new WordWalk(atoms, this.words, field).walkAll()
-    if (this.tagRules.size > 0) {
-      for (const tag of field.tags) {
-        for (const key of textWordKeys(tagWord(reading, tag))) {
-          for (const rule of this.tagRules.get(key) ?? []) field.recordTag(rule, tag)
-        }
-      }
-    }
-    if (this.automaton !== null) {
-      const runs = toRuns(reading, spacedGaps(atoms, field.text.length), buffers.runs)
-      this.automaton.search(runs, (match: RunMatch) => field.recordSpan(match.rule, match.start, match.end))
+  private matchTags(analysis: FieldAnalysis, tagRules: IdTable<readonly number[]>): void {
+    const { data, tagKeysAt } = analysis
+    for (let pair = 0; pair < analysis.tagKeyCount; pair++) {
+      const rules = tagRules.get(data[tagKeysAt + pair * 2 + 1]!)
+      if (rules === undefined) continue
+      const tag = data[tagKeysAt + pair * 2]!
+      for (const rule of rules) this.field.recordTag(rule, tag)
     }
   }
 }
-
-const NO_KEYS: readonly string[] = []
 
 interface JoinedWord {
   /** index of the last atom joined */
   readonly last: number
-  readonly keys: readonly string[]
+  readonly keys: readonly number[]
 }
 
-/** One walk of the keyword trie over a reading's atoms. */
+const NO_JOINS: readonly JoinedWord[] = []
+
+/** Walks a matcher's trie over a field's atoms. One per matcher, reused: matching is synchronous. */
 class WordWalk {
-  private readonly keys: Array<readonly string[] | undefined>
-  private readonly joins: Array<JoinedWord[] | undefined>
+  private analysis: FieldAnalysis | null = null
+  private ids: RuleIds | null = null
+  private data: Int32Array = new Int32Array(0)
+  /** joins of text parts already made in this walk, by first atom; and those atoms, to forget them after */
+  private readonly joins = new Map<number, readonly JoinedWord[]>()
 
   constructor(
-    private readonly atoms: readonly Atom[],
     private readonly words: WordIndex,
     private readonly field: FieldMatches
-  ) {
-    this.keys = new Array<readonly string[] | undefined>(atoms.length)
-    this.joins = new Array<JoinedWord[] | undefined>(atoms.length)
+  ) {}
+
+  walkAll(analysis: FieldAnalysis, ids: RuleIds): void {
+    this.analysis = analysis
+    this.ids = ids
+    const { data } = analysis
+    this.data = data
+    const { keyCount, sortedKeysAt, sortedAtomsAt } = analysis
+    if (sortedKeysAt !== -1 && keyCount > ids.firstKeys.length * BINARY_SEARCH_COST) {
+      for (const key of ids.firstKeys) {
+        for (let index = lowerBound(data, sortedKeysAt, keyCount, key); index < keyCount && data[sortedKeysAt + index] === key; index++) {
+          this.follow(ids.root.get(key)!, data[sortedAtomsAt + index]!, data[sortedAtomsAt + index]!)
+        }
+      }
+    } else {
+      const { atomKeysAt, keysAt } = analysis
+      for (let atom = 0; atom < analysis.atomCount; atom++) {
+        const keysEnd = data[atomKeysAt + atom + 1]!
+        for (let entry = data[atomKeysAt + atom]!; entry < keysEnd; entry++) {
+          const node = ids.root.get(data[keysAt + entry]!)
+          if (node !== undefined) this.follow(node, atom, atom)
+        }
+      }
+    }
+    if (analysis.joinTexts === null) return
+    for (let first = 0; first < analysis.atomCount; first++) {
+      for (const joined of this.joinedWordsFrom(first)) {
+        for (const key of joined.keys) {
+          const node = ids.root.get(key)
+          if (node !== undefined) this.follow(node, first, joined.last)
+        }
+      }
+    }
+    this.joins.clear()
   }
 
-  walkAll(): void {
-    for (let first = 0; first < this.atoms.length; first++) this.walk(this.words.trie, first, first)
+  private link(atom: number): number {
+    return this.data[atom * ATOM_FIELDS + ATOM_LINK]!
   }
 
-  private walk(node: TrieNode, index: number, first: number): void {
-    this.follow(node, first, index, (this.keys[index] ??= this.wordKeys(this.atoms[index]!.text)))
-    for (const joined of (this.joins[index] ??= this.joinedWords(index))) this.follow(node, first, joined.last, joined.keys)
+  private follow(node: IdNode, first: number, last: number): void {
+    if (node.rules !== null) this.field.recordAtoms(node.rules, first, last)
+    if (node.children !== null && last + 1 < this.analysis!.atomCount && this.link(last) !== LINK_NONE) {
+      this.continueAt(node.children, last + 1, first)
+    }
   }
 
-  private follow(node: TrieNode, first: number, last: number, keys: readonly string[]): void {
-    for (const key of keys) {
-      const child = node.children!.get(key)
-      if (child === undefined) continue
-      if (child.rules !== null) this.field.recordAtoms(child.rules, this.atoms[first]!, this.atoms[last]!)
-      if (child.children !== null && last + 1 < this.atoms.length && this.atoms[last]!.link !== LINK_NONE) {
-        this.walk(child, last + 1, first)
+  /** Follows a phrase from the atoms matched so far into the atom at `index`, alone or joined with the next ones. */
+  private continueAt(children: Map<number, IdNode>, index: number, first: number): void {
+    const { data } = this
+    const analysis = this.analysis!
+    const keysEnd = data[analysis.atomKeysAt + index + 1]!
+    for (let entry = data[analysis.atomKeysAt + index]!; entry < keysEnd; entry++) {
+      const child = children.get(data[analysis.keysAt + entry]!)
+      if (child !== undefined) this.follow(child, first, index)
+    }
+    if (analysis.joinTexts === null) return
+    for (const joined of this.joinedWordsFrom(index)) {
+      for (const key of joined.keys) {
+        const child = children.get(key)
+        if (child !== undefined) this.follow(child, first, joined.last)
       }
     }
   }
 
-  /**
-   * A word's keys differ from it only in its last three letters (`puppies` → `puppy`) and in elongation, which
-   * collapsing ignores: a word whose start is no keyword's start needs no keys.
-   */
-  private wordKeys(word: string): readonly string[] {
-    const stem = collapseRuns(word.slice(0, Math.max(1, word.length - INFLECTION_SLACK)))
-    return this.words.prefixes.has(stem) ? textWordKeys(word) : NO_KEYS
+  private joinedWordsFrom(index: number): readonly JoinedWord[] {
+    if (!isJoined(this.link(index))) return NO_JOINS
+    const text = this.analysis!.joinTexts![index]!
+    // most parts start no keyword word: a set lookup, with nothing to remember
+    if (!this.words.prefixes.has(collapseRuns(text))) return NO_JOINS
+    let joined = this.joins.get(index)
+    if (joined === undefined) {
+      joined = this.joinedWords(index, text)
+      this.joins.set(index, joined)
+    }
+    return joined
   }
 
   /**
    * Joins of this atom with the next ones (`super-bad`, `s p o i l e r`, hashtag parts), tried only while the
    * join is a prefix of some keyword word, give or take an inflection ending.
    */
-  private joinedWords(index: number): JoinedWord[] {
-    const joined: JoinedWord[] = []
-    const { atoms, words } = this
-    if (!isJoined(atoms[index]!.link)) return joined
-    let word = atoms[index]!.text
+  private joinedWords(index: number, first: string): readonly JoinedWord[] {
+    const { words } = this
+    const texts = this.analysis!.joinTexts!
+    let word = first
     let collapsed = collapseRuns(word)
-    if (!words.prefixes.has(collapsed)) return joined
+    const joined: JoinedWord[] = []
     let spaced = false
-    for (let last = index + 1; last < atoms.length && isJoined(atoms[last - 1]!.link); last++) {
-      if (atoms[last - 1]!.link === LINK_SPACED) spaced = true
-      const part = atoms[last]!.text
+    for (let last = index + 1; last < this.analysis!.atomCount && isJoined(this.link(last - 1)); last++) {
+      if (this.link(last - 1) === LINK_SPACED) spaced = true
+      const part = texts[last]!
       word += part
       collapsed = appendCollapsed(collapsed, part)
       if (word.length > words.maxJoinedLength || !this.startsKeywordWord(collapsed)) break
       // spaced-out letters are a word only as a run of three or more
-      if ((!spaced || last - index >= 2) && this.mayBeKeywordWord(collapsed)) joined.push({ last, keys: textWordKeys(word) })
+      if ((!spaced || last - index >= 2) && this.mayBeKeywordWord(collapsed)) {
+        const keys: number[] = []
+        for (const key of textWordKeys(word)) {
+          const id = this.ids!.wordIds.get(key)
+          if (id !== undefined) keys.push(id)
+        }
+        if (keys.length > 0) joined.push({ last, keys })
+      }
     }
     return joined
   }
@@ -392,64 +521,96 @@ class WordWalk {
   }
 }
 
-/** The leftmost match of each rule in one field, across readings. */
-class FieldMatches {
-  private readonly best = new Map<number, Span>()
-  private readonly fieldContext: number
+/** The first index in data[at, at + count) holding a value >= key (the values are sorted). */
+function lowerBound(data: Int32Array, at: number, count: number, key: number): number {
+  let low = 0
+  let high = count
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (data[at + middle]! < key) low = middle + 1
+    else high = middle
+  }
+  return low
+}
 
-  constructor(
-    readonly text: NormalizedText,
-    readonly kind: FieldKind,
-    readonly tags: readonly Tag[],
-    private readonly contexts: Uint8Array
-  ) {
-    this.fieldContext = KIND_CONTEXTS[kind]
+/**
+ * The leftmost match of each rule in one field, across readings. One per matcher, reused: matching is
+ * synchronous, and only the rules touched are reset.
+ */
+class FieldMatches {
+  private readonly starts: Int32Array
+  private readonly ends: Int32Array
+  private readonly touched: Int32Array
+  private touchedCount = 0
+  private analysis: FieldAnalysis | null = null
+  private fieldContext = 0
+  private isContent = false
+
+  constructor(private readonly contexts: Uint8Array) {
+    this.starts = new Int32Array(contexts.length).fill(-1)
+    this.ends = new Int32Array(contexts.length)
+    this.touched = new Int32Array(contexts.length)
   }
 
-  recordAtoms(rules: readonly number[], first: Atom, last: Atom): void {
-    let start = first.start
-    let end = last.end
-    let insideTag = false
-    if (first.tag >= 0) {
-      start = this.tags[first.tag]!.start
-      insideTag = last.tag === first.tag
-    }
-    if (last.tag >= 0) end = this.tags[last.tag]!.end
+  start(analysis: FieldAnalysis): void {
+    this.analysis = analysis
+    this.fieldContext = KIND_CONTEXTS[analysis.kind]
+    this.isContent = analysis.kind === 'content'
+  }
+
+  recordAtoms(rules: readonly number[], first: number, last: number): void {
+    const { data } = this.analysis!
+    const tag = data[first * ATOM_FIELDS + ATOM_TAG]!
+    const insideTag = tag >= 0 && data[last * ATOM_FIELDS + ATOM_TAG] === tag
+    const start = data[first * ATOM_FIELDS + ATOM_SPAN_START]!
+    const end = data[last * ATOM_FIELDS + ATOM_SPAN_END]!
     for (const rule of rules) this.record(rule, start, end, insideTag)
   }
 
-  recordTag(rule: number, tag: Tag): void {
-    this.record(rule, tag.start, tag.end, true)
+  recordTag(rule: number, tag: number): void {
+    const { data, tagsAt } = this.analysis!
+    const at = tagsAt + tag * TAG_FIELDS
+    this.record(rule, data[at + TAG_SOURCE_START]!, data[at + TAG_SOURCE_END]!, true)
   }
 
-  /** A span found without atoms: widened to the hashtags it touches. */
-  recordSpan(rule: number, start: number, end: number): void {
+  /** A span found without atoms, in normalised positions: widened to the hashtags it touches. */
+  readonly recordSpan = (rule: number, start: number, end: number): void => {
+    const analysis = this.analysis!
+    const { data, tagsAt } = analysis
     let insideTag = false
-    for (const tag of this.tags) {
-      if (tag.end <= start || tag.start >= end) continue
-      insideTag = tag.start <= start && end <= tag.end
-      start = Math.min(start, tag.start)
-      end = Math.max(end, tag.end)
+    for (let at = tagsAt; at < tagsAt + analysis.tagCount * TAG_FIELDS; at += TAG_FIELDS) {
+      const tagStart = data[at + TAG_START]!
+      const tagEnd = data[at + TAG_END]!
+      if (tagEnd <= start || tagStart >= end) continue
+      insideTag = tagStart <= start && end <= tagEnd
+      start = Math.min(start, tagStart)
+      end = Math.max(end, tagEnd)
     }
-    this.record(rule, start, end, insideTag)
+    this.record(rule, analysis.sourceStart(start), analysis.sourceEnd(end - 1), insideTag)
   }
 
   /** A match counts where the rule targets it: a hashtags-only rule matches content only inside a hashtag. */
   private record(rule: number, start: number, end: number, insideTag: boolean): void {
     const context = this.contexts[rule]! & this.fieldContext
     if (context === 0) return
-    if (this.kind === 'content' && context === IN_TAGS && !insideTag) return
-    const sourceStart = this.text.sourceStart[start]!
-    const sourceEnd = this.text.sourceEnd[end - 1]!
-    const current = this.best.get(rule)
-    if (current === undefined || sourceStart < current.start || (sourceStart === current.start && sourceEnd > current.end)) {
-      this.best.set(rule, { start: sourceStart, end: sourceEnd })
+    if (this.isContent && context === IN_TAGS && !insideTag) return
+    const current = this.starts[rule]!
+    if (current === -1) this.touched[this.touchedCount++] = rule
+    if (current === -1 || start < current || (start === current && end > this.ends[rule]!)) {
+      this.starts[rule] = start
+      this.ends[rule] = end
     }
   }
 
   results(): KeywordMatch[] {
-    return Array.from(this.best, ([rule, span]) => ({ rule, start: span.start, end: span.end })).sort(
-      (a, b) => a.rule - b.rule
-    )
+    const matches: KeywordMatch[] = []
+    if (this.touchedCount === 0) return matches
+    const touched = this.touched.subarray(0, this.touchedCount).sort()
+    for (const rule of touched) {
+      matches.push({ rule, start: this.starts[rule]!, end: this.ends[rule]! })
+      this.starts[rule] = -1
+    }
+    this.touchedCount = 0
+    return matches
   }
 }

@@ -7,6 +7,8 @@
  * Leetspeak is folded afterwards, per word, because whether `0` is a letter depends on its neighbours.
  */
 
+import { Buffer } from 'node:buffer'
+
 /** What a normalised unit is, as the tokeniser sees it. */
 export const SPACE = 0
 export const LETTER = 1
@@ -20,6 +22,10 @@ export const EMOJI = 8
 export const HASH = 9
 export const OTHER = 10
 
+/**
+ * A normalised text. Its arrays may be longer than `length` when they are buffers reused from call to call (see
+ * TextBuffers): only [0, length) is the text.
+ */
 export interface NormalizedText {
   readonly length: number
   readonly text: string
@@ -29,32 +35,24 @@ export interface NormalizedText {
   readonly upper: Uint8Array
   readonly sourceStart: Int32Array
   readonly sourceEnd: Int32Array
+  /** Whether a unit is a digit or a leetspeak symbol: only then may a reading differ from the text. */
+  readonly hasLeetCandidates: boolean
+  readonly hasApostrophes: boolean
+  /** Whether every character was ASCII, folded to one unit: unit i is then source character i. */
+  readonly asciiOnly: boolean
 }
 
-/** One way of reading a normalised text: the folded reading (leetspeak folded) or the plain one. */
+/**
+ * One way of reading a normalised text: the folded reading (leetspeak folded) or the plain one. Like the text's,
+ * its arrays may be longer than `length`.
+ */
 export interface Reading {
+  readonly length: number
   readonly text: string
   readonly units: Uint16Array
   readonly classes: Uint8Array
   /** Whether leetspeak folding changed anything, i.e. whether a plain reading would differ. */
   readonly changed: boolean
-}
-
-/** Where the typed arrays of a call live: a new buffer, or a reused one (see reusableBuffer). */
-export type Allocate = (bytes: number) => ArrayBuffer
-
-export const newBuffer: Allocate = (bytes) => new ArrayBuffer(bytes)
-
-/**
- * One buffer reused from call to call, grown when too small. Allocating typed arrays dominates the cost of
- * matching a short text; match() is synchronous and keeps no view past its return, so it can reuse them.
- */
-export function reusableBuffer(): Allocate {
-  let buffer = new ArrayBuffer(1024)
-  return (bytes) => {
-    if (buffer.byteLength < bytes) buffer = new ArrayBuffer(Math.max(bytes, buffer.byteLength * 2))
-    return buffer
-  }
 }
 
 interface FoldEntry {
@@ -191,61 +189,106 @@ function continuesCluster(codePoint: number): boolean {
   return codePoint >= 0x300 && cached(continuations, codePoint, isContinuation)
 }
 
-const utf16 = new TextDecoder('utf-16le')
+/** A Buffer over each ArrayBuffer decoded lately: creating the view costs more than decoding a short text. */
+const decodeViews = new WeakMap<ArrayBufferLike, Buffer>()
 
-function unitsToString(units: Uint16Array): string {
-  return utf16.decode(units)
+/** The string of the first `length` UTF-16 units (normalised text has no lone surrogate to replace). */
+export function unitsToString(units: Uint16Array, length = units.length): string {
+  let view = decodeViews.get(units.buffer)
+  if (view === undefined) {
+    view = Buffer.from(units.buffer)
+    decodeViews.set(units.buffer, view)
+  }
+  return view.toString('utf16le', units.byteOffset, units.byteOffset + length * 2)
 }
 
 /**
- * The per-unit arrays of a normalised text, carved out of one buffer: allocating one buffer costs about as much
- * as allocating one typed array, and match() runs on every field of every item.
+ * The per-unit arrays of normalised texts, reused from call to call by a caller that keeps no text past the next
+ * call (an analysis copies what it keeps): allocating typed arrays would cost more than filling them.
  */
-class TextBuffers {
-  readonly sourceStart: Int32Array
-  readonly sourceEnd: Int32Array
-  readonly units: Uint16Array
-  readonly classes: Uint8Array
-  readonly upper: Uint8Array
+export class TextBuffers {
+  sourceStart: Int32Array
+  sourceEnd: Int32Array
+  units: Uint16Array
+  classes: Uint8Array
+  upper: Uint8Array
 
-  constructor(
-    readonly capacity: number,
-    allocate: Allocate
-  ) {
-    const buffer = allocate(capacity * 12)
-    this.sourceStart = new Int32Array(buffer, 0, capacity)
-    this.sourceEnd = new Int32Array(buffer, capacity * 4, capacity)
-    this.units = new Uint16Array(buffer, capacity * 8, capacity)
-    this.classes = new Uint8Array(buffer, capacity * 10, capacity)
-    this.upper = new Uint8Array(buffer, capacity * 11, capacity)
+  constructor(public capacity = 256) {
+    this.sourceStart = new Int32Array(capacity)
+    this.sourceEnd = new Int32Array(capacity)
+    this.units = new Uint16Array(capacity)
+    this.classes = new Uint8Array(capacity)
+    this.upper = new Uint8Array(capacity)
   }
 
-  grownTo(capacity: number): TextBuffers {
-    const grown = new TextBuffers(capacity, newBuffer) // never the buffer being copied from
-    grown.sourceStart.set(this.sourceStart)
-    grown.sourceEnd.set(this.sourceEnd)
-    grown.units.set(this.units)
-    grown.classes.set(this.classes)
-    grown.upper.set(this.upper)
-    return grown
+  /** Grows to hold `capacity` units, keeping the first `kept`. */
+  grow(capacity: number, kept: number): void {
+    if (capacity <= this.capacity) return
+    const grown = new TextBuffers(Math.max(capacity, this.capacity * 2))
+    grown.sourceStart.set(this.sourceStart.subarray(0, kept))
+    grown.sourceEnd.set(this.sourceEnd.subarray(0, kept))
+    grown.units.set(this.units.subarray(0, kept))
+    grown.classes.set(this.classes.subarray(0, kept))
+    grown.upper.set(this.upper.subarray(0, kept))
+    Object.assign(this, grown)
   }
 }
 
-/** Folds a text cluster by cluster, keeping for every normalised unit the source offsets of its cluster. */
-export function normalizeText(source: string, allocate = newBuffer): NormalizedText {
-  let buffers = new TextBuffers(source.length + 8, allocate)
+/** ASCII characters fold to one unit each (lower case, nothing else): their unit, class and case, by code. */
+const ASCII_UNITS = Uint16Array.from(asciiFolds, (entry) => entry.text.charCodeAt(0))
+const ASCII_CLASSES = Uint8Array.from(asciiFolds, (entry) => entry.classes[0]!)
+const ASCII_UPPER = Uint8Array.from(asciiFolds, (entry) => (entry.upper ? 1 : 0))
+/** What a class tells readText: LEET_CANDIDATE for digits and leet symbols, AN_APOSTROPHE. */
+const LEET_CANDIDATE = 1
+const AN_APOSTROPHE = 2
+const CLASS_FLAGS = new Uint8Array(OTHER + 1)
+CLASS_FLAGS[DIGIT] = LEET_CANDIDATE
+CLASS_FLAGS[LEET] = LEET_CANDIDATE
+CLASS_FLAGS[APOSTROPHE] = AN_APOSTROPHE
+/** Combining marks and other cluster continuations all start here: below it, a character ends its cluster. */
+const FIRST_CONTINUATION = 0x300
+
+/**
+ * Folds a text cluster by cluster, keeping for every normalised unit the source offsets of its cluster. With
+ * `into`, the arrays returned are those buffers (longer than the text); without, they are the text's own.
+ */
+export function normalizeText(source: string, into?: TextBuffers): NormalizedText {
+  const buffers = into ?? new TextBuffers(source.length + 8)
+  buffers.grow(source.length + 8, 0)
   let length = 0
   let position = 0
-  while (position < source.length) {
+  let flags = 0
+  let asciiOnly = true
+  const end = source.length
+  // each code is read once; reading past the end (NaN) would keep the loop from being optimised
+  let next = end > 0 ? source.charCodeAt(0) : 0
+  while (position < end) {
+    const code = next
+    next = position + 1 < end ? source.charCodeAt(position + 1) : 0
+    // the usual character: ASCII, not followed by a combining mark
+    if (code < 128 && next < FIRST_CONTINUATION) {
+      if (length === buffers.capacity) buffers.grow(length + 1, length) // after expansions
+      const unitClass = ASCII_CLASSES[code]!
+      buffers.units[length] = ASCII_UNITS[code]!
+      buffers.classes[length] = unitClass
+      buffers.upper[length] = ASCII_UPPER[code]!
+      buffers.sourceStart[length] = position
+      buffers.sourceEnd[length] = ++position
+      flags |= CLASS_FLAGS[unitClass]!
+      length++
+      continue
+    }
+    asciiOnly = false
     const clusterStart = position
     const codePoint = source.codePointAt(position)!
     position += codePoint > 0xffff ? 2 : 1
     const baseEnd = position
-    while (position < source.length) {
-      const next = source.codePointAt(position)!
-      if (!continuesCluster(next)) break
-      position += next > 0xffff ? 2 : 1
+    while (position < end) {
+      const continuation = source.codePointAt(position)!
+      if (!continuesCluster(continuation)) break
+      position += continuation > 0xffff ? 2 : 1
     }
+    next = position < end ? source.charCodeAt(position) : 0
     const entry =
       position > baseEnd
         ? cached(clusterFolds, source.slice(clusterStart, position), foldCluster)
@@ -254,26 +297,31 @@ export function normalizeText(source: string, allocate = newBuffer): NormalizedT
           : cached(codePointFolds, codePoint, foldCodePoint)
     const folded = entry.text
     // NFKC can expand one character into many (ﬃ, ㍻, ﷽)
-    if (length + folded.length > buffers.capacity) buffers = buffers.grownTo(Math.max(buffers.capacity * 2, length + folded.length))
+    buffers.grow(length + folded.length, length)
     const { units, classes, upper, sourceStart, sourceEnd } = buffers
     for (let index = 0; index < folded.length; index++) {
       units[length] = folded.charCodeAt(index)
       classes[length] = entry.classes[index]!
+      flags |= CLASS_FLAGS[entry.classes[index]!]!
       upper[length] = index === 0 && entry.upper ? 1 : 0
       sourceStart[length] = clusterStart
       sourceEnd[length] = position
       length++
     }
   }
-  const units = buffers.units.subarray(0, length)
+  const exact = into === undefined
   return {
     length,
-    text: unitsToString(units),
-    units,
-    classes: buffers.classes.subarray(0, length),
-    upper: buffers.upper.subarray(0, length),
-    sourceStart: buffers.sourceStart.subarray(0, length),
-    sourceEnd: buffers.sourceEnd.subarray(0, length)
+    // ASCII folds to lower case, one unit per character
+    text: asciiOnly ? source.toLowerCase() : unitsToString(buffers.units, length),
+    units: exact ? buffers.units.subarray(0, length) : buffers.units,
+    classes: exact ? buffers.classes.subarray(0, length) : buffers.classes,
+    upper: exact ? buffers.upper.subarray(0, length) : buffers.upper,
+    sourceStart: exact ? buffers.sourceStart.subarray(0, length) : buffers.sourceStart,
+    sourceEnd: exact ? buffers.sourceEnd.subarray(0, length) : buffers.sourceEnd,
+    hasLeetCandidates: (flags & LEET_CANDIDATE) !== 0,
+    hasApostrophes: (flags & AN_APOSTROPHE) !== 0,
+    asciiOnly
   }
 }
 
@@ -291,12 +339,16 @@ export function isTokenClass(unitClass: number): boolean {
  * letter (c@t, sp0iler, sh!t) and leaves numbers such as 2024 alone; the plain reading keeps digits and treats
  * the leet symbols as separators, so `$tsla` still reads `tsla`. A `!` ending a word stays punctuation.
  */
-export function readText(text: NormalizedText, foldLeetspeak: boolean, allocate = newBuffer): Reading {
+export function readText(text: NormalizedText, foldLeetspeak: boolean, into?: ReadingBuffers): Reading {
   const { length } = text
-  // one buffer for both copies; the units are copied only once leetspeak changes one
-  const buffer = allocate(length * 3 + 1)
-  const classes = new Uint8Array(buffer, 0, length)
-  classes.set(text.classes)
+  // without digits or leet symbols both readings are the text, apostrophes classified
+  if (!text.hasLeetCandidates && !text.hasApostrophes) {
+    return { length, text: text.text, units: text.units, classes: text.classes, changed: false }
+  }
+  const buffers = into ?? new ReadingBuffers(length)
+  buffers.grow(length)
+  const { classes } = buffers
+  classes.set(text.classes.subarray(0, length))
   let units = text.units
   let changed = false
   let position = 0
@@ -320,7 +372,7 @@ export function readText(text: NormalizedText, foldLeetspeak: boolean, allocate 
       const letter = unit < 128 ? LEET_LETTERS[unit]! : 0
       if (unitClass === LEET) {
         if (foldRun && (unit !== BANG || index < lastNonBang)) {
-          if (!changed) units = copyUnits(units, buffer)
+          if (!changed) units = copyUnits(units, buffers.units, length)
           units[index] = letter
           classes[index] = LETTER
           changed = true
@@ -328,20 +380,37 @@ export function readText(text: NormalizedText, foldLeetspeak: boolean, allocate 
           classes[index] = OTHER
         }
       } else if (unitClass === DIGIT && foldRun && letter !== 0) {
-        if (!changed) units = copyUnits(units, buffer)
+        if (!changed) units = copyUnits(units, buffers.units, length)
         units[index] = letter
         classes[index] = LETTER
         changed = true
       }
     }
   }
-  classifyApostrophes(units, classes)
-  return { text: changed ? unitsToString(units) : text.text, units, classes, changed }
+  classifyApostrophes(units, classes, length)
+  return { length, text: changed ? unitsToString(units, length) : text.text, units, classes, changed }
 }
 
-function copyUnits(units: Uint16Array, buffer: ArrayBuffer): Uint16Array {
-  const copy = new Uint16Array(buffer, units.length + (units.length % 2), units.length)
-  copy.set(units)
+/** The arrays of a reading that differs from its text, reused from call to call like TextBuffers. */
+export class ReadingBuffers {
+  units: Uint16Array
+  classes: Uint8Array
+
+  constructor(capacity = 256) {
+    this.units = new Uint16Array(capacity)
+    this.classes = new Uint8Array(capacity)
+  }
+
+  grow(capacity: number): void {
+    if (capacity <= this.classes.length) return
+    this.units = new Uint16Array(Math.max(capacity, this.classes.length * 2))
+    this.classes = new Uint8Array(this.units.length)
+  }
+}
+
+/** The leetspeak folding writes to a copy: the units are the text's until then. */
+function copyUnits(units: Uint16Array, copy: Uint16Array, length: number): Uint16Array {
+  copy.set(units.subarray(0, length))
   return copy
 }
 
@@ -353,20 +422,18 @@ const LOWER_T = 0x74
  * rock'n'roll), except in a negation (don't, can't), which would otherwise read as `don` or `can`.
  * At either end of a word it is punctuation.
  */
-function classifyApostrophes(units: Uint16Array, classes: Uint8Array): void {
-  const { length } = classes
-  for (let index = 0; index < length; index++) {
+function classifyApostrophes(units: Uint16Array, classes: Uint8Array, length: number): void {  for (let index = 0; index < length; index++) {
     if (classes[index] !== APOSTROPHE) continue
     const inWord = index > 0 && index + 1 < length && isTokenClass(classes[index - 1]!) && isTokenClass(classes[index + 1]!)
     if (!inWord) classes[index] = OTHER
-    else if (!(units[index - 1] === LOWER_N && units[index + 1] === LOWER_T && !isTokenClass(classes[index + 2] ?? SPACE))) {
+    else if (!(units[index - 1] === LOWER_N && units[index + 1] === LOWER_T && !(index + 2 < length && isTokenClass(classes[index + 2]!)))) {
       classes[index] = JOINER
     }
   }
 }
 
-/** foldText is synchronous and returns a string: its typed arrays are reused from call to call. */
-const foldBuffers = { text: reusableBuffer(), reading: reusableBuffer(), squeezed: reusableBuffer() }
+/** foldText is synchronous and returns a string: its arrays are reused from call to call. */
+const foldBuffers = { text: new TextBuffers(), reading: new ReadingBuffers(), squeezed: new Uint16Array(256) }
 
 /**
  * The folded reading of a text as one plain string: NFKC, case folding, accents removed, homoglyphs and
@@ -374,14 +441,15 @@ const foldBuffers = { text: reusableBuffer(), reading: reusableBuffer(), squeeze
  * never `god`), so that classifier features can't be evaded the ways keyword rules can't.
  */
 export function foldText(text: string): string {
-  const { units, classes } = readText(normalizeText(text, foldBuffers.text), true, foldBuffers.reading)
-  const squeezed = new Uint16Array(foldBuffers.squeezed(units.length * 2), 0, units.length)
+  const { units, classes, length: readingLength } = readText(normalizeText(text, foldBuffers.text), true, foldBuffers.reading)
+  if (foldBuffers.squeezed.length < readingLength) foldBuffers.squeezed = new Uint16Array(readingLength * 2)
+  const { squeezed } = foldBuffers
   let length = 0
-  for (let index = 0; index < units.length; index++) {
+  for (let index = 0; index < readingLength; index++) {
     const unit = units[index]!
     const elongated =
       length >= 2 && squeezed[length - 1] === unit && squeezed[length - 2] === unit && classes[index] === LETTER
     if (!elongated) squeezed[length++] = unit
   }
-  return unitsToString(squeezed.subarray(0, length))
+  return unitsToString(squeezed, length)
 }

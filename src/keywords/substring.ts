@@ -5,104 +5,266 @@
  * runs over the runs. A candidate is then checked run by run: counts must agree, except that a letter repeated
  * three times or more is an elongation and stands for one or two (`spoooiler` contains `spoil`, `good` does
  * not contain `god`). The first and last runs of a pattern may be the end or start of a longer run.
+ *
+ * A text's runs are kept in its field analysis and searched for every user; a user with few patterns skips the
+ * automaton: a bigram filter rules most patterns out, and `indexOf` finds the others.
  */
-import { LETTER, MARK, NO_SPACE, SPACE, newBuffer, type Reading } from './normalize.js'
+import { LETTER, MARK, NO_SPACE, SPACE, unitsToString, type Reading } from './normalize.js'
 
 const ELONGATION = 3
 const SPACE_UNIT = 0x20
 
-export interface RunText {
+/** Where a run's first unit is among the units kept, with the run's letter flag above it. */
+const LETTER_RUN = 1 << 30
+const RUN_START = LETTER_RUN - 1
+
+/** A reading as runs, in reusable arrays: what toRuns builds, before it is kept (RunText) or made a pattern. */
+export interface Runs {
   readonly count: number
+  /** units kept */
+  readonly kept: number
   readonly units: Uint16Array
-  readonly runLengths: Int32Array
-  readonly letters: Uint8Array
-  /** index into `positions` of each run's first unit */
-  readonly runStarts: Int32Array
+  /**
+   * per run, the index in `positions` of its first unit, plus LETTER_RUN for a run of letters (which may be an
+   * elongation); then `kept`: a run's length is the difference of two starts
+   */
+  readonly starts: Int32Array
   /** normalised position of every unit kept */
   readonly positions: Int32Array
+  /** whether unit k is at position k throughout (nothing skipped or squeezed) */
+  readonly positionsAreIndexes: boolean
+}
+
+function runLength(starts: Int32Array, run: number): number {
+  return (starts[run + 1]! & RUN_START) - (starts[run]! & RUN_START)
+}
+
+/** The arrays of Runs, reused from call to call by a caller that keeps no runs past the next call. */
+export class RunBuffers {
+  positions: Int32Array
+  starts: Int32Array
+  units: Uint16Array
+
+  constructor(capacity = 256) {
+    this.positions = new Int32Array(capacity)
+    this.starts = new Int32Array(capacity + 1)
+    this.units = new Uint16Array(capacity)
+  }
+
+  grow(capacity: number): void {
+    if (capacity <= this.units.length) return
+    Object.assign(this, new RunBuffers(Math.max(capacity, this.units.length * 2)))
+  }
 }
 
 /**
  * A reading as runs: whitespace runs become one space, or none between characters of scripts written without
  * spaces; `skip` marks positions left out (the gaps of spaced-out letters).
  */
-export function toRuns(reading: Reading, skip: Uint8Array | null, allocate = newBuffer): RunText {
-  const { length } = reading.units
-  const { classes } = reading
-  const buffer = allocate(length * 15)
-  const positions = new Int32Array(buffer, 0, length)
-  const runStarts = new Int32Array(buffer, length * 4, length)
-  const runLengths = new Int32Array(buffer, length * 8, length)
-  const units = new Uint16Array(buffer, length * 12, length)
-  const letters = new Uint8Array(buffer, length * 14, length)
+export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuffers): Runs {
+  const { length, classes } = reading
+  const readingUnits = reading.units
+  const buffers = into ?? new RunBuffers(length)
+  buffers.grow(length)
+  const { positions, starts, units } = buffers
   let count = 0
   let kept = 0
   let previousClass = SPACE
+  let positionsAreIndexes = true
   for (let position = 0; position < length; position++) {
-    if (skip?.[position] === 1) continue
+    if (skip !== null && skip[position] === 1) continue
     const unitClass = classes[position]!
     const isSpace = unitClass === SPACE
     if (isSpace && previousClass === NO_SPACE) {
       let next = position + 1
       while (next < length && classes[next] === SPACE) next++
-      if (classes[next] === NO_SPACE) {
+      if (next < length && classes[next] === NO_SPACE) {
         position = next - 1
         continue
       }
     }
     previousClass = unitClass
-    const unit = isSpace ? SPACE_UNIT : reading.units[position]!
+    const unit = isSpace ? SPACE_UNIT : readingUnits[position]!
     if (count > 0 && units[count - 1] === unit) {
       if (isSpace) continue
-      runLengths[count - 1]!++
-      positions[kept++] = position
-      continue
+    } else {
+      units[count] = unit
+      starts[count++] = kept | (unitClass === LETTER || unitClass === MARK || unitClass === NO_SPACE ? LETTER_RUN : 0)
     }
-    units[count] = unit
-    runLengths[count] = 1
-    letters[count] = unitClass === LETTER || unitClass === MARK || unitClass === NO_SPACE ? 1 : 0
-    runStarts[count] = kept
+    if (position !== kept) positionsAreIndexes = false
     positions[kept++] = position
-    count++
   }
-  return { count, units, runLengths, letters, runStarts, positions }
+  starts[count] = kept
+  return { count, kept, units, starts, positions, positionsAreIndexes }
+}
+
+/** Bits of a 256-bit set, one per unit and one per pair of neighbouring units: a pattern's must all be in the text's. */
+const GRAM_WORDS = 8
+
+function addGrams(grams: Int32Array, offset: number, units: ArrayLike<number>, count: number): void {
+  let previous = -1
+  for (let index = 0; index < count; index++) {
+    const unit = units[index]!
+    const single = Math.imul(unit, 0x9e3779b1) >>> 24
+    grams[offset + (single >>> 5)]! |= 1 << (single & 31)
+    if (previous !== -1) {
+      const pair = Math.imul(previous * 65_599 + unit, 0x85ebca6b) >>> 24
+      grams[offset + (pair >>> 5)]! |= 1 << (pair & 31)
+    }
+    previous = unit
+  }
+}
+
+/** One character per run. */
+export function runString(units: Uint16Array, count: number): string {
+  return unitsToString(units, count)
+}
+
+/** Copies from[0, count) to into[at, at + count): a loop, as a view for set() would cost more for short lists. */
+export function copyNumbers(from: Int32Array, count: number, into: Int32Array, at: number): void {
+  for (let index = 0; index < count; index++) into[at + index] = from[index]!
+}
+
+/** How many numbers a RunText of these runs holds (see RunText). */
+export function runTextSize(runs: Runs): number {
+  return runs.count + 1 + GRAM_WORDS + (runs.positionsAreIndexes ? 0 : runs.kept)
+}
+
+/** Writes the numbers of a RunText of these runs at into[at, at + runTextSize(runs)). */
+export function writeRunText(runs: Runs, into: Int32Array, at: number): void {
+  const { count, kept } = runs
+  copyNumbers(runs.starts, count + 1, into, at)
+  into.fill(0, at + count + 1, at + count + 1 + GRAM_WORDS)
+  addGrams(into, at + count + 1, runs.units, count)
+  if (!runs.positionsAreIndexes) copyNumbers(runs.positions, kept, into, at + count + 1 + GRAM_WORDS)
+}
+
+/**
+ * A reading's runs as kept in a field analysis: immutable numbers in the analysis' array, from `at`: per run,
+ * the index of its first unit kept (LETTER_RUN added for a run of letters, which may be an elongation), then the
+ * number of units kept; the bigram filter; then the normalised position of every unit kept, unless unit k is at
+ * position k throughout (`positionsAt` is -1), as in most texts.
+ */
+export class RunText {
+  readonly gramsAt: number
+  readonly positionsAt: number
+
+  constructor(
+    readonly count: number,
+    /** one character per run, for `indexOf` */
+    readonly units: string,
+    readonly data: Int32Array,
+    readonly at: number,
+    withPositions: boolean
+  ) {
+    this.gramsAt = at + count + 1
+    this.positionsAt = withPositions ? this.gramsAt + GRAM_WORDS : -1
+  }
+
+  /** The same runs over a copy of the array holding them. */
+  movedTo(data: Int32Array, at: number): RunText {
+    return new RunText(this.count, this.units, data, at, this.positionsAt !== -1)
+  }
+
+  /** Every unit of a run is kept, except in whitespace runs, which count as one. */
+  runLength(run: number): number {
+    return runLength(this.data, this.at + run)
+  }
+
+  isLetterRun(run: number): boolean {
+    return (this.data[this.at + run]! & LETTER_RUN) !== 0
+  }
+
+  /** Index of the run's first unit among the units kept. */
+  runStart(run: number): number {
+    return this.data[this.at + run]! & RUN_START
+  }
+
+  /** Normalised position of the k-th unit kept. */
+  position(unit: number): number {
+    return this.positionsAt === -1 ? unit : this.data[this.positionsAt + unit]!
+  }
 }
 
 export interface Pattern {
-  readonly units: readonly number[]
+  /** one character per run */
+  readonly units: string
   readonly runLengths: readonly number[]
   /** caller's payload (the rule) */
   readonly rule: number
 }
 
 /** A pattern from a keyword's runs, without surrounding whitespace; null when nothing is left. */
-export function toPattern(runs: RunText, rule: number): Pattern | null {
+export function toPattern(runs: Runs, rule: number): Pattern | null {
   let start = 0
   let end = runs.count
   while (start < end && runs.units[start] === SPACE_UNIT) start++
   while (end > start && runs.units[end - 1] === SPACE_UNIT) end--
   if (start === end) return null
-  return { units: Array.from(runs.units.subarray(start, end)), runLengths: Array.from(runs.runLengths.subarray(start, end)), rule }
+  return {
+    units: unitsToString(runs.units.subarray(start), end - start),
+    runLengths: Array.from({ length: end - start }, (_, run) => runLength(runs.starts, start + run)),
+    rule
+  }
 }
 
 export function samePattern(a: Pattern, b: Pattern): boolean {
   return (
     a.rule === b.rule &&
-    a.units.length === b.units.length &&
-    a.units.every((unit, index) => unit === b.units[index] && a.runLengths[index] === b.runLengths[index])
+    a.units === b.units &&
+    a.runLengths.every((length, index) => length === b.runLengths[index])
   )
 }
 
-/** A substring match, in normalised positions. */
-export interface RunMatch {
-  readonly rule: number
-  readonly start: number
-  readonly end: number
+/** Reports a match in normalised positions [start, end). */
+export type OnSubstringMatch = (rule: number, start: number, end: number) => void
+
+/** Every verified match of every pattern in a text's runs. */
+export interface SubstringSearch {
+  search(text: RunText, onMatch: OnSubstringMatch): void
+}
+
+/**
+ * Patterns at most this many are searched one by one (filter, then `indexOf`): cheaper than the automaton's
+ * step per run of the text until there are several dozen of them.
+ */
+const FEW_PATTERNS = 24
+
+export function substringSearch(patterns: readonly Pattern[]): SubstringSearch {
+  return patterns.length <= FEW_PATTERNS ? new PatternList(patterns) : new SubstringAutomaton(patterns)
+}
+
+export class PatternList implements SubstringSearch {
+  private readonly grams: Int32Array
+
+  constructor(private readonly patterns: readonly Pattern[]) {
+    this.grams = new Int32Array(patterns.length * GRAM_WORDS)
+    patterns.forEach((pattern, index) => {
+      // by UTF-16 unit, as the text's runs are (iterating the string would go by code point)
+      const units = Array.from({ length: pattern.units.length }, (_, unit) => pattern.units.charCodeAt(unit))
+      addGrams(this.grams, index * GRAM_WORDS, units, units.length)
+    })
+  }
+
+  search(text: RunText, onMatch: OnSubstringMatch): void {
+    const { patterns, grams } = this
+    const { data, gramsAt } = text
+    for (let index = 0; index < patterns.length; index++) {
+      let word = 0
+      const offset = index * GRAM_WORDS
+      while (word < GRAM_WORDS && (grams[offset + word]! & ~data[gramsAt + word]!) === 0) word++
+      if (word < GRAM_WORDS) continue
+      const pattern = patterns[index]!
+      for (let at = text.units.indexOf(pattern.units); at !== -1; at = text.units.indexOf(pattern.units, at + 1)) {
+        reportIfAgreeing(pattern, text, at, onMatch)
+      }
+    }
+  }
 }
 
 const NO_OUTPUT: readonly number[] = []
 
-export class SubstringAutomaton {
+export class SubstringAutomaton implements SubstringSearch {
   private readonly transitions: Array<Map<number, number>> = [new Map()]
   private readonly failures: number[] = [0]
   private readonly outputs: Array<readonly number[]> = [NO_OUTPUT]
@@ -132,7 +294,8 @@ export class SubstringAutomaton {
 
   private insert(pattern: Pattern, index: number): void {
     let state = 0
-    for (const unit of pattern.units) {
+    for (let position = 0; position < pattern.units.length; position++) {
+      const unit = pattern.units.charCodeAt(position)
       let next = this.transitions[state]!.get(unit)
       if (next === undefined) {
         next = this.transitions.length
@@ -172,30 +335,34 @@ export class SubstringAutomaton {
     return unit < 128 ? this.rootAscii[unit]! : (this.transitions[0]!.get(unit) ?? 0)
   }
 
-  /** Every verified match of every pattern in the text's runs. */
-  search(text: RunText, onMatch: (match: RunMatch) => void): void {
+  search(text: RunText, onMatch: OnSubstringMatch): void {
     let state = 0
+    const units = text.units
     for (let run = 0; run < text.count; run++) {
-      state = this.step(state, text.units[run]!)
+      state = this.step(state, units.charCodeAt(run))
       const outputs = this.outputs[state]!
       for (let output = 0; output < outputs.length; output++) {
         const pattern = this.patterns[outputs[output]!]!
-        const firstRun = run - pattern.units.length + 1
-        if (!runsAgree(pattern, text, firstRun)) continue
-        const { start, end } = matchedUnits(pattern, text, firstRun)
-        onMatch({ rule: pattern.rule, start: text.positions[start]!, end: text.positions[end]! + 1 })
+        reportIfAgreeing(pattern, text, run - pattern.units.length + 1, onMatch)
       }
     }
   }
 }
 
+/** Reports the units found at `firstRun` if their run lengths agree with the pattern's. */
+function reportIfAgreeing(pattern: Pattern, text: RunText, firstRun: number, onMatch: OnSubstringMatch): void {
+  if (!runsAgree(pattern, text, firstRun)) return
+  const { start, end } = matchedUnits(pattern, text, firstRun)
+  onMatch(pattern.rule, text.position(start), text.position(end) + 1)
+}
+
 function runsAgree(pattern: Pattern, text: RunText, firstRun: number): boolean {
-  const last = pattern.units.length - 1
+  const last = pattern.runLengths.length - 1
   for (let index = 0; index <= last; index++) {
     const wanted = pattern.runLengths[index]!
-    const found = text.runLengths[firstRun + index]!
+    const found = text.runLength(firstRun + index)
     if (found === wanted) continue
-    if (text.letters[firstRun + index] === 1 && found >= ELONGATION) continue
+    if (text.isLetterRun(firstRun + index) && found >= ELONGATION) continue
     // a pattern's first and last runs may be the tail or head of a longer run
     if ((index === 0 || index === last) && found > wanted) continue
     return false
@@ -205,12 +372,12 @@ function runsAgree(pattern: Pattern, text: RunText, firstRun: number): boolean {
 
 /** The matched units (indexes into `positions`): the tail of the first run and the head of the last. */
 function matchedUnits(pattern: Pattern, text: RunText, firstRun: number): { start: number; end: number } {
-  const lastIndex = pattern.units.length - 1
-  const firstFound = text.runLengths[firstRun]!
-  const firstStart = text.runStarts[firstRun]!
+  const lastIndex = pattern.runLengths.length - 1
+  const firstFound = text.runLength(firstRun)
+  const firstStart = text.runStart(firstRun)
   const lastRun = firstRun + lastIndex
-  const lastWanted = Math.min(pattern.runLengths[lastIndex]!, text.runLengths[lastRun]!)
-  const end = text.runStarts[lastRun]! + lastWanted - 1
+  const lastWanted = Math.min(pattern.runLengths[lastIndex]!, text.runLength(lastRun))
+  const end = text.runStart(lastRun) + lastWanted - 1
   if (lastIndex === 0) return { start: firstStart, end }
   const start = firstStart + Math.max(0, firstFound - pattern.runLengths[0]!)
   return { start, end }

@@ -26,17 +26,60 @@ export const LINK_JOIN = 2
 /** Single characters a short gap apart: read joined when at least three of them are. */
 export const LINK_SPACED = 3
 
-export interface Atom {
-  /** normalised offsets */
-  readonly start: number
-  readonly end: number
-  readonly text: string
-  /** the hashtag it belongs to (index into the field's tags), or -1 */
-  readonly tag: number
-  /** a whole word of one character */
-  readonly single: boolean
-  /** how it is linked to the next atom */
-  link: number
+/**
+ * The atoms of one reading, as parallel arrays: every field of every item is tokenized, and an object per word
+ * would be most of the cost. Offsets are normalised ones.
+ */
+export class Atoms {
+  count = 0
+  start: Int32Array
+  end: Int32Array
+  /** the hashtag each belongs to (index into the field's tags), or -1 */
+  tag: Int32Array
+  /** 1 for a whole word of one character */
+  single: Uint8Array
+  /** how each is linked to the next atom */
+  link: Uint8Array
+
+  constructor(
+    public reading: Reading,
+    capacity = 16
+  ) {
+    this.start = new Int32Array(capacity)
+    this.end = new Int32Array(capacity)
+    this.tag = new Int32Array(capacity)
+    this.single = new Uint8Array(capacity)
+    this.link = new Uint8Array(capacity)
+  }
+
+  /** An atom's text, apostrophes left out (`cat's` is `cats`). */
+  text(index: number): string {
+    const text = this.reading.text.slice(this.start[index], this.end[index])
+    return text.includes("'") ? text.replaceAll("'", '') : text
+  }
+
+  push(start: number, end: number, tag: number, single: boolean, link: number): void {
+    if (this.count === this.start.length) this.grow()
+    const index = this.count++
+    this.start[index] = start
+    this.end[index] = end
+    this.tag[index] = tag
+    this.single[index] = single ? 1 : 0
+    this.link[index] = link
+  }
+
+  private grow(): void {
+    const capacity = this.start.length * 2
+    const grown = <T extends Int32Array | Uint8Array>(array: T, next: T): T => {
+      next.set(array)
+      return next
+    }
+    this.start = grown(this.start, new Int32Array(capacity))
+    this.end = grown(this.end, new Int32Array(capacity))
+    this.tag = grown(this.tag, new Int32Array(capacity))
+    this.single = grown(this.single, new Uint8Array(capacity))
+    this.link = grown(this.link, new Uint8Array(capacity))
+  }
 }
 
 /** A hashtag, in normalised offsets: `start` is its `#` (or its first character in a hashtags[] entry). */
@@ -118,20 +161,23 @@ function isPartBoundary(reading: Reading, upper: Uint8Array, position: number, e
   )
 }
 
-function atomText(reading: Reading, start: number, end: number): string {
-  const text = reading.text.slice(start, end)
-  return text.includes("'") ? text.replaceAll("'", '') : text
-}
-
 /**
  * The atoms of a reading. Words are runs of letters, marks and digits (a negation's apostrophe stays inside);
  * with `splitParts` (author names), and inside hashtags, words are also split at camelCase and letter/digit
- * boundaries into parts linked with LINK_JOIN.
+ * boundaries into parts linked with LINK_JOIN. `into` is reused when given.
  */
-export function tokenize(reading: Reading, text: NormalizedText, tags: readonly Tag[], splitParts: boolean): Atom[] {
+export function tokenize(
+  reading: Reading,
+  text: NormalizedText,
+  tags: readonly Tag[],
+  splitParts: boolean,
+  into?: Atoms
+): Atoms {
   const { classes } = reading
   const { length } = text
-  const atoms: Atom[] = []
+  const atoms = into ?? new Atoms(reading)
+  atoms.reading = reading
+  atoms.count = 0
   let tagIndex = 0
   let previousEnd = 0
   let previousSingle = false
@@ -147,17 +193,16 @@ export function tokenize(reading: Reading, text: NormalizedText, tags: readonly 
     while (tagIndex < tags.length && tags[tagIndex]!.end < end) tagIndex++
     const tag = tagIndex < tags.length && tags[tagIndex]!.start <= start ? tagIndex : -1
     const single = end - start === 1
-    const previous = atoms[atoms.length - 1]
-    if (previous !== undefined) previous.link = linkBetween(reading, previousEnd, start, previousSingle && single)
+    if (atoms.count > 0) atoms.link[atoms.count - 1] = linkBetween(reading, previousEnd, start, previousSingle && single)
     let partStart = start
     if (splitParts || tag >= 0) {
       for (let boundary = start + 1; boundary < end; boundary++) {
         if (!isPartBoundary(reading, text.upper, boundary, end)) continue
-        atoms.push({ start: partStart, end: boundary, text: atomText(reading, partStart, boundary), tag, single, link: LINK_JOIN })
+        atoms.push(partStart, boundary, tag, single, LINK_JOIN)
         partStart = boundary
       }
     }
-    atoms.push({ start: partStart, end, text: atomText(reading, partStart, end), tag, single, link: LINK_NONE })
+    atoms.push(partStart, end, tag, single, LINK_NONE)
     previousEnd = end
     previousSingle = single
   }
@@ -166,24 +211,27 @@ export function tokenize(reading: Reading, text: NormalizedText, tags: readonly 
 
 /**
  * Normalised positions to leave out of a substring reading: the gaps inside runs of three or more single
- * characters (`s p o i l e r`, `s.p.o.i.l.e.r`), which are read joined.
+ * characters (`s p o i l e r`, `s.p.o.i.l.e.r`), which are read joined. `into`, when given, is reused (it has
+ * room for `length` positions).
  */
-export function spacedGaps(atoms: readonly Atom[], length: number): Uint8Array | null {
+export function spacedGaps(atoms: Atoms, length: number, into?: Uint8Array): Uint8Array | null {
   let gaps: Uint8Array | null = null
+  const { single, link, start, end } = atoms
   let runStart = 0
-  for (let index = 0; index <= atoms.length; index++) {
-    const atom = atoms[index]
-    const previous = atoms[index - 1]
+  for (let index = 0; index <= atoms.count; index++) {
     const continues =
-      atom !== undefined &&
-      atom.single &&
-      previous !== undefined &&
-      previous.single &&
-      (previous.link === LINK_SPACED || previous.link === LINK_JOIN)
+      index > 0 &&
+      index < atoms.count &&
+      single[index] === 1 &&
+      single[index - 1] === 1 &&
+      (link[index - 1] === LINK_SPACED || link[index - 1] === LINK_JOIN)
     if (continues) continue
     if (index - runStart >= 3) {
-      gaps ??= new Uint8Array(length)
-      for (let member = runStart; member < index - 1; member++) gaps.fill(1, atoms[member]!.end, atoms[member + 1]!.start)
+      if (gaps === null) {
+        gaps = into === undefined ? new Uint8Array(length) : into.subarray(0, length)
+        gaps.fill(0)
+      }
+      for (let member = runStart; member < index - 1; member++) gaps.fill(1, end[member]!, start[member + 1]!)
     }
     runStart = index
   }

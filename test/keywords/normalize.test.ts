@@ -65,3 +65,19 @@ t.test('fold caches stay bounded', async (t) => {
   t.equal(text.length, 50_100 * 3)
   t.equal(foldText('\u{20000}\u0301'), '\u{20000}\u0301')
 })
+
+t.test('plain text after a character that expands a lot', async (t) => {
+  const text = normalizeText('\ufdfa' + 'a'.repeat(20))
+  t.equal(text.length, 38)
+  t.equal(text.text, normalizeText('\ufdfa').text + 'a'.repeat(20))
+  t.equal(text.sourceStart[37], 20)
+})
+
+t.test('leetspeak next to letters beyond ASCII', async (t) => {
+  t.equal(readText(normalizeText('ж3ж caf3'), true).text, 'жeж cafe')
+  t.equal(foldText('ÜB3R'), 'uber')
+})
+
+t.test('foldText on long texts', async (t) => {
+  t.equal(foldText('Sooooo '.repeat(100)), 'soo '.repeat(100))
+})

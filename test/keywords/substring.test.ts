@@ -1,5 +1,7 @@
 import t from 'tap'
-import { compileKeywordRules } from '../../src/keywords/matcher.js'
+import { analyzeField, compileKeywordRules } from '../../src/keywords/matcher.js'
+import { normalizeText, readText } from '../../src/keywords/normalize.js'
+import { PatternList, SubstringAutomaton, samePattern, toPattern, toRuns, type Pattern } from '../../src/keywords/substring.js'
 import { expectMatches, matched } from './fixtures/helper.js'
 
 const substring = { mode: 'substring' } as const
@@ -115,4 +117,52 @@ t.test('patterns sharing suffixes are all found', async (t) => {
     { rule: 7, start: 3, end: 6 }
   ])
   t.same(matcher.match('жыжжы', 'content').map((match) => match.rule), [5, 6])
+})
+
+t.test('a keyword of spaced letters in substring mode reads them joined', async (t) => {
+  expectMatches(t, [['s p o i l', 'spoilers'], ['s.p.o.i.l', 's p o i l e r']], [['s p o i l', 'spo il']], substring)
+})
+
+/** The patterns of substring keywords, numbered from 0. */
+function patternsOf(keywords: readonly string[]): Pattern[] {
+  return keywords.map((keyword, rule) => {
+    const text = normalizeText(keyword)
+    return toPattern(toRuns(readText(text, true), null), rule)!
+  })
+}
+
+/** Every match a search reports, sorted. */
+function searchAll(search: PatternList | SubstringAutomaton, text: string): number[][] {
+  const found: number[][] = []
+  for (const runs of analyzeField(text, 'content').runs) search.search(runs, (rule, start, end) => found.push([rule, start, end]))
+  return found.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!)
+}
+
+t.test('the automaton finds what searching pattern by pattern finds', async (t) => {
+  const keywords = ['he', 'she', 'his', 'hers', 'oo', 'ook', 'bo', 'spoil', 'é', 'жж', 'жы', 'ыжа', '東京', '👍', 'a b', 'new york', '1000', 'brrr']
+  const patterns = patternsOf(keywords)
+  const texts = [
+    'ushers', 'this', 'boooook and book', 'spoooooiled s p o i l e r', 'ыжжыжа жыжжы', '東京タワー 👍👍', 'a  b  c', 'new   york',
+    '10000 and 1000', 'brrrrr', 'café crème', 'sp0iled', ''
+  ]
+  const list = new PatternList(patterns)
+  const automaton = new SubstringAutomaton(patterns)
+  for (const text of texts) t.same(searchAll(automaton, text), searchAll(list, text), text)
+  t.ok(searchAll(automaton, 'ushers').length > 0)
+})
+
+t.test('many substring rules go through the automaton', async (t) => {
+  const keywords = Array.from({ length: 40 }, (_, index) => `word${String.fromCharCode(97 + (index % 26))}${index}`)
+  const matcher = compileKeywordRules(keywords.map((value) => ({ id: value, value, mode: 'substring', targets: ['content'] })))
+  const text = `prefix${keywords[3]}suffix and ${keywords[39]}!`
+  t.same(matcher.match(text, 'content').map((match) => match.rule), [3, 39])
+})
+
+t.test('patterns are the same when their rule, units and run lengths are', async (t) => {
+  const [book] = patternsOf(['book'])
+  const [bok] = patternsOf(['bok'])
+  t.ok(samePattern(book!, patternsOf(['book'])[0]!))
+  t.notOk(samePattern(book!, { ...bok!, runLengths: [1, 1, 1] }))
+  t.notOk(samePattern(book!, { ...book!, runLengths: [1, 1, 1] }))
+  t.notOk(samePattern(book!, { ...book!, rule: 1 }))
 })

@@ -1,0 +1,498 @@
+/**
+ * What matching needs to know about a field, whoever the user: its atoms and the word keys of each (as ids of the
+ * process-wide dictionary), its hashtags and their keys, the texts of atoms that may be read joined, and its
+ * substring runs. A user's matcher then only compares integers and walks its own rules (matcher.ts).
+ *
+ * The same caption is scored for many users, so analyses are cached per text: analysing it once per process
+ * is the point. A cached analysis is immutable: it shares no buffer with the next one.
+ */
+import { HASH_START, hashStep, wordKeys } from './dictionary.js'
+import { textWordKeys } from './inflection.js'
+import { APOSTROPHE, ReadingBuffers, TextBuffers, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
+import { RunBuffers, RunText, copyNumbers, runString, runTextSize, toRuns, writeRunText } from './substring.js'
+import { Atoms, LINK_JOIN, LINK_SPACED, fieldTag, findTags, spacedGaps, tagWord, tokenize, type Tag } from './tokens.js'
+
+/**
+ * content = caption / overlayText / transcript (may contain inline #tags); hashtag = one entry of
+ * item.hashtags[] (with or without a leading '#'); author = author handle or display name
+ */
+export type FieldKind = 'content' | 'hashtag' | 'author'
+
+const KIND_INDEX: Readonly<Record<FieldKind, number>> = { content: 0, hashtag: 1, author: 2 }
+
+/** Values of an analysis' atom record, four numbers per atom. */
+export const ATOM_SPAN_START = 0
+export const ATOM_SPAN_END = 1
+export const ATOM_TAG = 2
+export const ATOM_LINK = 3
+export const ATOM_FIELDS = 4
+/** Values of an analysis' hashtag record: source span (what a match reports), then normalised span. */
+export const TAG_SOURCE_START = 0
+export const TAG_SOURCE_END = 1
+export const TAG_START = 2
+export const TAG_END = 3
+export const TAG_FIELDS = 4
+/**
+ * Fields with at least this many keys also list them sorted. With fewer, a matcher probes its table with each
+ * key of the field: a few dozen probes, about what sorting them would cost.
+ */
+export const SORTED_KEYS_FROM = 64
+
+/**
+ * The analysis of one field: opaque to callers, who hand it to KeywordMatcher.matchAnalyzed. Its numbers live
+ * in one Int32Array, `data`, laid out as:
+ * - per atom (both readings, one after the other: links never cross from one to the other), ATOM_FIELDS
+ *   numbers: the source start of a match starting there and the source end of one ending there (a whole
+ *   hashtag for an atom inside one), its hashtag or -1, its link to the next atom;
+ * - per atom, where its keys start in the key list (one more entry: the end of the last atom's keys);
+ * - the key list: the ids of each atom's keys, atom after atom;
+ * - for a field with SORTED_KEYS_FROM keys or more, the same keys sorted by id, then the atom of each (in
+ *   atom order for one id), so that a matcher with fewer keys can look its own up;
+ * - per hashtag, TAG_FIELDS numbers;
+ * - pairs (hashtag, key id) for the hashtags read as one word;
+ * - the runs of each reading (RunText);
+ * - unless they are the identity, the source start then the source end of every normalised unit.
+ */
+export class FieldAnalysis {
+  readonly atomKeysAt: number
+  readonly keysAt: number
+  /** -1 when the keys are not sorted (few keys) */
+  readonly sortedKeysAt: number
+  readonly sortedAtomsAt: number
+  readonly tagsAt: number
+  readonly tagKeysAt: number
+
+  constructor(
+    /** the field as given: match spans are offsets into it */
+    readonly text: string,
+    readonly kind: FieldKind,
+    /** the dictionary generation its key ids belong to */
+    readonly generation: number,
+    readonly atomCount: number,
+    readonly keyCount: number,
+    readonly tagCount: number,
+    readonly tagKeyCount: number,
+    readonly data: Int32Array,
+    /** the text of every atom with a joining link before or after it ('' for others); null when none has */
+    readonly joinTexts: readonly string[] | null,
+    /** the runs of each reading, for substring patterns; their numbers are in `data` too */
+    readonly runs: readonly RunText[],
+    /** where the source start then the source end of every normalised unit are in `data`; -1 when unit i is source character i */
+    readonly sourceOffsetsAt: number,
+    readonly normalizedLength: number
+  ) {
+    this.atomKeysAt = atomCount * ATOM_FIELDS
+    this.keysAt = this.atomKeysAt + atomCount + 1
+    const sorted = keyCount >= SORTED_KEYS_FROM
+    this.sortedKeysAt = sorted ? this.keysAt + keyCount : -1
+    this.sortedAtomsAt = sorted ? this.keysAt + keyCount * 2 : -1
+    this.tagsAt = this.keysAt + keyCount * (sorted ? 3 : 1)
+    this.tagKeysAt = this.tagsAt + tagCount * TAG_FIELDS
+  }
+
+  /** Source offset where a match starting at normalised unit `position` starts. */
+  sourceStart(position: number): number {
+    return this.sourceOffsetsAt === -1 ? position : this.data[this.sourceOffsetsAt + position]!
+  }
+
+  /** Source offset where a match ending with normalised unit `position` ends. */
+  sourceEnd(position: number): number {
+    return this.sourceOffsetsAt === -1 ? position + 1 : this.data[this.sourceOffsetsAt + this.normalizedLength + position]!
+  }
+
+  /** The same analysis in a new array (see AnalysisCache). */
+  copy(): FieldAnalysis {
+    const data = allocateNumbers(this.data.length)
+    data.set(this.data)
+    return new FieldAnalysis(
+      this.text,
+      this.kind,
+      this.generation,
+      this.atomCount,
+      this.keyCount,
+      this.tagCount,
+      this.tagKeyCount,
+      data,
+      this.joinTexts,
+      this.runs.map((runs) => runs.movedTo(data, runs.at)),
+      this.sourceOffsetsAt,
+      this.normalizedLength
+    )
+  }
+}
+
+/** Numbers are carved out of shared blocks of this many: an ArrayBuffer per analysis would cost more than the rest of it. */
+const BLOCK_NUMBERS = 1 << 14
+let block = new Int32Array(BLOCK_NUMBERS)
+let blockUsed = 0
+
+/**
+ * An array for an analysis' numbers. A block is freed once no analysis uses it; the cache copies the analyses it
+ * keeps using into new blocks, so that a few long-lived entries do not keep many old blocks.
+ */
+function allocateNumbers(length: number): Int32Array {
+  if (length > BLOCK_NUMBERS / 8) return new Int32Array(length)
+  if (blockUsed + length > BLOCK_NUMBERS) {
+    block = new Int32Array(BLOCK_NUMBERS)
+    blockUsed = 0
+  }
+  const numbers = block.subarray(blockUsed, blockUsed + length)
+  blockUsed += length
+  return numbers
+}
+
+/** A list of numbers reused from one analysis to the next, written directly once room is made. */
+class IntList {
+  data = new Int32Array(256)
+  length = 0
+
+  /** Makes room for `more` numbers; returns the array to write them to (from index `length`). */
+  reserve(more: number): Int32Array {
+    if (this.length + more > this.data.length) {
+      const grown = new Int32Array(Math.max(this.data.length * 2, this.length + more))
+      grown.set(this.data.subarray(0, this.length))
+      this.data = grown
+    }
+    return this.data
+  }
+
+  push(value: number): void {
+    this.reserve(1)[this.length++] = value
+  }
+}
+
+/** A reading's runs until the analysis' array is made: their numbers are in AnalysisBuilder.runNumbers. */
+interface PendingRuns {
+  readonly count: number
+  readonly units: string
+  readonly at: number
+  readonly withPositions: boolean
+}
+
+const NO_TAGS: readonly Tag[] = []
+const EMPTY_READING: Reading = { length: 0, text: '', units: new Uint16Array(0), classes: new Uint8Array(0), changed: false }
+
+function isJoinLink(link: number): boolean {
+  return link === LINK_JOIN || link === LINK_SPACED
+}
+
+const LOWER_S = 0x73
+const LOWER_E = 0x65
+const LOWER_I = 0x69
+const LOWER_Y = 0x79
+const LOWER_H = 0x68
+/** The most keys the plain path gives a word: itself and three stems. */
+const PLAIN_WORD_KEYS = 4
+
+/** Units of an `-es` plural: after s, x, z, o, ch or sh (inflection.ts reads the same). */
+function endsWithPluralEs(units: Uint16Array, start: number, end: number): boolean {
+  if (end - start < 5 || units[end - 1] !== LOWER_S || units[end - 2] !== LOWER_E) return false
+  const before = units[end - 3]!
+  if (before === LOWER_S || before === 0x78 || before === 0x7a || before === 0x6f) return true
+  return before === LOWER_H && (units[end - 4] === 0x63 || units[end - 4] === LOWER_S)
+}
+
+/**
+ * Builds analyses. analyzeField is synchronous and the finished analysis copies what it keeps, so one builder and
+ * its buffers serve every call.
+ */
+class AnalysisBuilder {
+  private readonly buffers = { text: new TextBuffers(), folded: new ReadingBuffers(), plain: new ReadingBuffers(), runs: new RunBuffers() }
+  private readonly atoms = new Atoms(EMPTY_READING, 64)
+  /** ATOM_FIELDS numbers per atom */
+  private readonly atomData = new IntList()
+  private readonly keyStarts = new IntList()
+  private readonly keyIds = new IntList()
+  /** the atom of each key in keyIds */
+  private readonly keyAtoms = new IntList()
+  private readonly tagKeys = new IntList()
+  private readonly runNumbers = new IntList()
+  /** atoms with a joining link before or after them, and their texts */
+  private readonly joinAtoms = new IntList()
+  private readonly joinTexts: string[] = []
+  private readonly runs: PendingRuns[] = []
+  private gaps = new Uint8Array(256)
+
+  analyze(text: string, kind: FieldKind): FieldAnalysis {
+    const generation = wordKeys.startAnalysis()
+    this.atomData.length = 0
+    this.keyStarts.length = 0
+    this.keyIds.length = 0
+    this.keyAtoms.length = 0
+    this.tagKeys.length = 0
+    this.joinAtoms.length = 0
+    this.joinTexts.length = 0
+    this.runs.length = 0
+    this.runNumbers.length = 0
+    const normalized = normalizeText(text, this.buffers.text)
+    const tags = kind === 'content' ? findTags(normalized) : kind === 'hashtag' ? fieldTag(normalized) : NO_TAGS
+    const folded = readText(normalized, true, this.buffers.folded)
+    this.addReading(normalized, folded, tags, kind)
+    if (folded.changed) this.addReading(normalized, readText(normalized, false, this.buffers.plain), tags, kind)
+    return this.finish(text, kind, generation, normalized, tags)
+  }
+
+  private addReading(normalized: NormalizedText, reading: Reading, tags: readonly Tag[], kind: FieldKind): void {
+    const atoms = tokenize(reading, normalized, tags, kind === 'author', this.atoms)
+    const { start, end, tag, link, count } = atoms
+    const { sourceStart, sourceEnd } = normalized
+    let at = this.atomData.length
+    const atomData = this.atomData.reserve(count * ATOM_FIELDS)
+    const keyStarts = this.keyStarts.reserve(count)
+    for (let atom = 0; atom < count; atom++) {
+      const atomTag = tag[atom]!
+      atomData[at + ATOM_SPAN_START] = sourceStart[atomTag >= 0 ? tags[atomTag]!.start : start[atom]!]!
+      atomData[at + ATOM_SPAN_END] = sourceEnd[(atomTag >= 0 ? tags[atomTag]!.end : end[atom]!) - 1]!
+      atomData[at + ATOM_TAG] = atomTag
+      atomData[at + ATOM_LINK] = link[atom]!
+      at += ATOM_FIELDS
+      const index = this.keyStarts.length++
+      keyStarts[index] = this.keyIds.length
+      this.addAtomKeys(atoms, atom, index)
+      if (isJoinLink(link[atom]!) || (atom > 0 && isJoinLink(link[atom - 1]!))) {
+        this.joinAtoms.push(index)
+        this.joinTexts.push(atoms.text(atom))
+      }
+    }
+    this.atomData.length = at
+    for (let index = 0; index < tags.length; index++) {
+      for (const key of textWordKeys(tagWord(reading, tags[index]!))) this.addTagKey(index, wordKeys.idOf(key))
+    }
+    if (this.gaps.length < normalized.length) this.gaps = new Uint8Array(normalized.length * 2)
+    const runs = toRuns(reading, spacedGaps(atoms, normalized.length, this.gaps), this.buffers.runs)
+    const size = runTextSize(runs)
+    writeRunText(runs, this.runNumbers.reserve(size), this.runNumbers.length)
+    this.runs.push({ count: runs.count, units: runString(runs.units, runs.count), at: this.runNumbers.length, withPositions: !runs.positionsAreIndexes })
+    this.runNumbers.length += size
+  }
+
+  /**
+   * The keys of textWordKeys(atom text), found from the units: a plain word and its plural stems, hashed in one
+   * pass. Words with an apostrophe or an elongation, rarer, go through the strings.
+   */
+  private addAtomKeys(atoms: Atoms, atom: number, index: number): void {
+    const { units, classes } = atoms.reading
+    const start = atoms.start[atom]!
+    const end = atoms.end[atom]!
+    // the hashes of the word less its last one, two and three units: the stems'
+    let hash = HASH_START
+    let lessOne = 0
+    let lessTwo = 0
+    let lessThree = 0
+    for (let position = start; position < end; position++) {
+      const unit = units[position]!
+      const elongated = position >= start + 2 && unit === units[position - 1] && unit === units[position - 2] && !isDigit(unit)
+      if (classes[position] === APOSTROPHE || elongated) {
+        for (const key of textWordKeys(atoms.text(atom))) this.addKey(wordKeys.idOf(key), index)
+        return
+      }
+      lessThree = lessTwo
+      lessTwo = lessOne
+      lessOne = hash
+      hash = hashStep(hash, unit)
+    }
+    const keyIds = this.keyIds.reserve(PLAIN_WORD_KEYS)
+    const keyAtoms = this.keyAtoms.reserve(PLAIN_WORD_KEYS)
+    let count = this.keyIds.length
+    keyIds[count] = wordKeys.idOfUnits(hash, units, start, end)
+    keyAtoms[count++] = index
+    const length = end - start
+    if (length >= 5 && units[end - 1] === LOWER_S && units[end - 2] === LOWER_E && units[end - 3] === LOWER_I) {
+      keyIds[count] = wordKeys.idOfUnits(hashStep(lessThree, LOWER_Y), units, start, end - 3, LOWER_Y)
+      keyAtoms[count++] = index
+    }
+    if (endsWithPluralEs(units, start, end)) {
+      keyIds[count] = wordKeys.idOfUnits(lessTwo, units, start, end - 2)
+      keyAtoms[count++] = index
+    }
+    if (length >= 4 && units[end - 1] === LOWER_S && units[end - 2] !== LOWER_S) {
+      keyIds[count] = wordKeys.idOfUnits(lessOne, units, start, end - 1)
+      keyAtoms[count++] = index
+    }
+    this.keyIds.length = count
+    this.keyAtoms.length = count
+  }
+
+  private addKey(key: number, atom: number): void {
+    this.keyIds.push(key)
+    this.keyAtoms.push(atom)
+  }
+
+  private addTagKey(tag: number, key: number): void {
+    const { data, length } = this.tagKeys
+    for (let pair = 0; pair < length; pair += 2) if (data[pair] === tag && data[pair + 1] === key) return
+    this.tagKeys.push(tag)
+    this.tagKeys.push(key)
+  }
+
+  private finish(text: string, kind: FieldKind, generation: number, normalized: NormalizedText, tags: readonly Tag[]): FieldAnalysis {
+    const atomCount = this.keyStarts.length
+    const keyCount = this.keyIds.length
+    this.keyStarts.push(keyCount)
+    const sourceOffsets = normalized.asciiOnly || isIdentity(normalized) ? 0 : normalized.length * 2
+    const sortedKeys = keyCount >= SORTED_KEYS_FROM ? keyCount * 2 : 0
+    const data = allocateNumbers(
+      atomCount * ATOM_FIELDS + atomCount + 1 + keyCount + sortedKeys + tags.length * TAG_FIELDS + this.tagKeys.length + this.runNumbers.length + sourceOffsets
+    )
+    copyNumbers(this.atomData.data, this.atomData.length, data, 0)
+    let at = this.atomData.length
+    copyNumbers(this.keyStarts.data, atomCount + 1, data, at)
+    at += atomCount + 1
+    copyNumbers(this.keyIds.data, keyCount, data, at)
+    at += keyCount
+    if (sortedKeys > 0) this.writeSortedKeys(data, at, keyCount)
+    at += sortedKeys
+    for (const tag of tags) {
+      data[at + TAG_SOURCE_START] = normalized.sourceStart[tag.start]!
+      data[at + TAG_SOURCE_END] = normalized.sourceEnd[tag.end - 1]!
+      data[at + TAG_START] = tag.start
+      data[at + TAG_END] = tag.end
+      at += TAG_FIELDS
+    }
+    copyNumbers(this.tagKeys.data, this.tagKeys.length, data, at)
+    at += this.tagKeys.length
+    copyNumbers(this.runNumbers.data, this.runNumbers.length, data, at)
+    const runsAt = at
+    at += this.runNumbers.length
+    if (sourceOffsets > 0) {
+      copyNumbers(normalized.sourceStart, normalized.length, data, at)
+      copyNumbers(normalized.sourceEnd, normalized.length, data, at + normalized.length)
+    }
+    return new FieldAnalysis(
+      text,
+      kind,
+      generation,
+      atomCount,
+      keyCount,
+      tags.length,
+      this.tagKeys.length / 2,
+      data,
+      this.joinAtoms.length > 0 ? this.allJoinTexts(atomCount) : null,
+      this.runs.map((runs) => new RunText(runs.count, runs.units, data, runsAt + runs.at, runs.withPositions)),
+      sourceOffsets > 0 ? at : -1,
+      normalized.length
+    )
+  }
+
+  private allJoinTexts(atomCount: number): string[] {
+    const texts = new Array<string>(atomCount).fill('')
+    for (let join = 0; join < this.joinAtoms.length; join++) texts[this.joinAtoms.data[join]!] = this.joinTexts[join]!
+    return texts
+  }
+
+  /** Writes the keys sorted by id (in atom order for one id, as they were listed), then their atoms, at `at`. */
+  private writeSortedKeys(data: Int32Array, at: number, keyCount: number): void {
+    const keyIds = this.keyIds.data
+    // id * count + index: one number to sort, and the index breaks ties in list order
+    const sorted = Float64Array.from({ length: keyCount }, (_, index) => keyIds[index]! * keyCount + index).sort()
+    for (let index = 0; index < keyCount; index++) {
+      const entry = sorted[index]! % keyCount
+      data[at + index] = keyIds[entry]!
+      data[at + keyCount + index] = this.keyAtoms.data[entry]!
+    }
+  }
+}
+
+function isDigit(unit: number): boolean {
+  return unit >= 0x30 && unit <= 0x39
+}
+
+/** Whether normalised unit i comes from source character i throughout (plain text, nothing expanded or dropped). */
+function isIdentity(normalized: NormalizedText): boolean {
+  const { length, sourceStart, sourceEnd } = normalized
+  for (let position = 0; position < length; position++) {
+    if (sourceStart[position] !== position || sourceEnd[position] !== position + 1) return false
+  }
+  return true
+}
+
+const builder = new AnalysisBuilder()
+
+/**
+ * The analyses of recently seen texts, one map per field kind. Two generations: new entries go to the recent
+ * one, and when it is full it becomes the older one, dropping the previous older one; a hit in the older one
+ * moves the entry back. Nearly least-recently-used, with nothing to update on a hit in the recent generation.
+ * Analyses in the cache were made (or moved) during its last two generations, so the blocks holding their
+ * numbers were too: older blocks are freed.
+ */
+class AnalysisCache {
+  private recent = [new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>()]
+  private older = [new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>()]
+  private recentCount = 0
+
+  constructor(private generationSize: number) {}
+
+  configure(maxEntries: number): void {
+    this.generationSize = Math.ceil(maxEntries / 2)
+    this.clear()
+  }
+
+  get entries(): number {
+    let entries = 0
+    for (let kind = 0; kind < 3; kind++) entries += this.recent[kind]!.size + this.older[kind]!.size
+    return entries
+  }
+
+  clear(): void {
+    for (let kind = 0; kind < 3; kind++) {
+      this.recent[kind]!.clear()
+      this.older[kind]!.clear()
+    }
+    this.recentCount = 0
+  }
+
+  analysisOf(text: string, kind: FieldKind): FieldAnalysis {
+    if (this.generationSize === 0) return builder.analyze(text, kind)
+    const index = KIND_INDEX[kind]
+    const recent = this.recent[index]!.get(text)
+    if (recent !== undefined && recent.generation === wordKeys.generation) return recent
+    const older = this.older[index]!.get(text)
+    // moved to a new array with the entry, so that the blocks of older entries can be freed with them
+    const analysis = older !== undefined && older.generation === wordKeys.generation ? older.copy() : builder.analyze(text, kind)
+    // a stale entry left in `recent` is replaced in place: set() keeps the count right
+    if (recent === undefined) this.makeRoom()
+    this.recent[index]!.set(text, analysis)
+    return analysis
+  }
+
+  private makeRoom(): void {
+    if (this.recentCount >= this.generationSize) {
+      this.older = this.recent
+      this.recent = [new Map(), new Map(), new Map()]
+      this.recentCount = 0
+    }
+    this.recentCount++
+  }
+}
+
+const DEFAULT_MAX_ENTRIES = 20_000
+const cache = new AnalysisCache(DEFAULT_MAX_ENTRIES / 2)
+
+/**
+ * The analysis of a field: from the cache when the text was seen recently. It is immutable and may be matched
+ * by any number of matchers (KeywordMatcher.matchAnalyzed).
+ */
+export function analyzeField(text: string, kind: FieldKind): FieldAnalysis {
+  return cache.analysisOf(text, kind)
+}
+
+export interface AnalysisCacheOptions {
+  /** analyses kept, at most (rounded up to an even number); 0 disables the cache. Default 20,000. */
+  maxEntries: number
+  /**
+   * Word keys the process-wide dictionary holds before it starts afresh (and every analysis and matcher
+   * rebuilds its ids). Default 500,000.
+   */
+  maxKeys?: number
+}
+
+/** Resizes (and empties) the analysis cache. */
+export function configureAnalysisCache(options: AnalysisCacheOptions): void {
+  if (options.maxKeys !== undefined) wordKeys.configure(options.maxKeys)
+  cache.configure(options.maxEntries)
+}
+
+/** How many analyses the cache holds. */
+export function analysisCacheSize(): number {
+  return cache.entries
+}
