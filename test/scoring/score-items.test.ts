@@ -30,7 +30,7 @@ t.test('models are called once per request with the whole batch, and their evide
     categories: ['toxicity', 'sexual'],
     classify: async (items) => {
       calls.push(items.map((item) => item.text))
-      return items.map((item) => (item.id === 'a' ? { toxicity: { score: 0.95, source: 'model:fake@1' }, sexual: { score: 0.5, source: 'model:fake@1' } } : {}))
+      return items.map((item) => (item.id === 'a' ? { toxicity: { score: 0.999, source: 'model:fake@1' }, sexual: { score: 0.5, source: 'model:fake@1' } } : {}))
     }
   }
   const scoring = await service([model])
@@ -45,7 +45,7 @@ t.test('models are called once per request with the whole batch, and their evide
   })
   t.same(calls, [['one\ntwo\nthree']], 'items without text cost the model nothing')
   t.same(res.meta.models, ['fake@1'])
-  t.same(res.decisions[0]!.scores, { sexual: 0.8, toxicity: 0.95 })
+  t.same(res.decisions[0]!.scores, { sexual: 0.8, toxicity: 0.999 })
   t.match(res.decisions[0]!.reasons, [{ category: 'toxicity', source: 'model:fake@1' }, { category: 'sexual', source: 'label:nudity' }])
 })
 
