@@ -50,6 +50,7 @@ export const SORTED_KEYS_FROM = 64
  *   atom order for one id), so that a matcher with fewer keys can look its own up;
  * - per hashtag, TAG_FIELDS numbers;
  * - pairs (hashtag, key id) for the hashtags read as one word;
+ * - the atoms a join of parts may start at (those with a joining link to the next one);
  * - the runs of each reading (RunText);
  * - unless they are the identity, the source start then the source end of every normalised unit.
  */
@@ -61,6 +62,7 @@ export class FieldAnalysis {
   readonly sortedAtomsAt: number
   readonly tagsAt: number
   readonly tagKeysAt: number
+  readonly joinStartsAt: number
 
   constructor(
     /** the field as given: match spans are offsets into it */
@@ -72,6 +74,7 @@ export class FieldAnalysis {
     readonly keyCount: number,
     readonly tagCount: number,
     readonly tagKeyCount: number,
+    readonly joinStartCount: number,
     readonly data: Int32Array,
     /** the text of every atom with a joining link before or after it ('' for others); null when none has */
     readonly joinTexts: readonly string[] | null,
@@ -88,6 +91,7 @@ export class FieldAnalysis {
     this.sortedAtomsAt = sorted ? this.keysAt + keyCount * 2 : -1
     this.tagsAt = this.keysAt + keyCount * (sorted ? 3 : 1)
     this.tagKeysAt = this.tagsAt + tagCount * TAG_FIELDS
+    this.joinStartsAt = this.tagKeysAt + tagKeyCount * 2
   }
 
   /** Source offset where a match starting at normalised unit `position` starts. */
@@ -112,6 +116,7 @@ export class FieldAnalysis {
       this.keyCount,
       this.tagCount,
       this.tagKeyCount,
+      this.joinStartCount,
       data,
       this.joinTexts,
       this.runs.map((runs) => runs.movedTo(data, runs.at)),
@@ -210,6 +215,7 @@ class AnalysisBuilder {
   /** atoms with a joining link before or after them, and their texts */
   private readonly joinAtoms = new IntList()
   private readonly joinTexts: string[] = []
+  private readonly joinStarts = new IntList()
   private readonly runs: PendingRuns[] = []
   private gaps = new Uint8Array(256)
 
@@ -222,6 +228,7 @@ class AnalysisBuilder {
     this.tagKeys.length = 0
     this.joinAtoms.length = 0
     this.joinTexts.length = 0
+    this.joinStarts.length = 0
     this.runs.length = 0
     this.runNumbers.length = 0
     const normalized = normalizeText(text, this.buffers.text)
@@ -249,6 +256,7 @@ class AnalysisBuilder {
       const index = this.keyStarts.length++
       keyStarts[index] = this.keyIds.length
       this.addAtomKeys(atoms, atom, index)
+      if (isJoinLink(link[atom]!)) this.joinStarts.push(index)
       if (isJoinLink(link[atom]!) || (atom > 0 && isJoinLink(link[atom - 1]!))) {
         this.joinAtoms.push(index)
         this.joinTexts.push(atoms.text(atom))
@@ -332,7 +340,16 @@ class AnalysisBuilder {
     const sourceOffsets = normalized.asciiOnly || isIdentity(normalized) ? 0 : normalized.length * 2
     const sortedKeys = keyCount >= SORTED_KEYS_FROM ? keyCount * 2 : 0
     const data = allocateNumbers(
-      atomCount * ATOM_FIELDS + atomCount + 1 + keyCount + sortedKeys + tags.length * TAG_FIELDS + this.tagKeys.length + this.runNumbers.length + sourceOffsets
+      atomCount * ATOM_FIELDS +
+        atomCount +
+        1 +
+        keyCount +
+        sortedKeys +
+        tags.length * TAG_FIELDS +
+        this.tagKeys.length +
+        this.joinStarts.length +
+        this.runNumbers.length +
+        sourceOffsets
     )
     copyNumbers(this.atomData.data, this.atomData.length, data, 0)
     let at = this.atomData.length
@@ -351,6 +368,8 @@ class AnalysisBuilder {
     }
     copyNumbers(this.tagKeys.data, this.tagKeys.length, data, at)
     at += this.tagKeys.length
+    copyNumbers(this.joinStarts.data, this.joinStarts.length, data, at)
+    at += this.joinStarts.length
     copyNumbers(this.runNumbers.data, this.runNumbers.length, data, at)
     const runsAt = at
     at += this.runNumbers.length
@@ -366,6 +385,7 @@ class AnalysisBuilder {
       keyCount,
       tags.length,
       this.tagKeys.length / 2,
+      this.joinStarts.length,
       data,
       this.joinAtoms.length > 0 ? this.allJoinTexts(atomCount) : null,
       this.runs.map((runs) => new RunText(runs.count, runs.units, data, runsAt + runs.at, runs.withPositions)),
@@ -408,6 +428,37 @@ function isIdentity(normalized: NormalizedText): boolean {
 
 const builder = new AnalysisBuilder()
 
+/** Characters of a text its cache hash reads, spread over it. */
+const HASH_SAMPLES = 24
+/** Texts sharing a cache hash that one cache generation keeps, the most recent. */
+const BUCKET_SIZE = 4
+
+/**
+ * A cheap hash of a text for the cache: its length and HASH_SAMPLES of its characters. A Map keyed by the text
+ * would hash all of it, and the texts of a request are new strings, hashed once each: for a caption that costs
+ * more than the rest of a warm match. Texts sharing a hash are told apart by comparing them; at most BUCKET_SIZE
+ * are kept per hash, so that texts made to share one cannot make lookups long.
+ */
+function cacheHash(text: string): number {
+  const { length } = text
+  let hash = Math.imul(length, 0x9e3779b1)
+  if (length <= HASH_SAMPLES) {
+    for (let position = 0; position < length; position++) hash = hashStep(hash, text.charCodeAt(position))
+  } else {
+    const step = length / HASH_SAMPLES
+    for (let sample = 0; sample < HASH_SAMPLES; sample++) hash = hashStep(hash, text.charCodeAt(Math.floor(sample * step)))
+  }
+  return hash
+}
+
+type Bucket = FieldAnalysis[]
+
+function find(bucket: Bucket | undefined, text: string): FieldAnalysis | undefined {
+  if (bucket === undefined) return undefined
+  for (const analysis of bucket) if (analysis.text === text) return analysis
+  return undefined
+}
+
 /**
  * The analyses of recently seen texts, one map per field kind. Two generations: new entries go to the recent
  * one, and when it is full it becomes the older one, dropping the previous older one; a hit in the older one
@@ -416,9 +467,10 @@ const builder = new AnalysisBuilder()
  * numbers were too: older blocks are freed.
  */
 class AnalysisCache {
-  private recent = [new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>()]
-  private older = [new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>(), new Map<string, FieldAnalysis>()]
+  private recent = [new Map<number, Bucket>(), new Map<number, Bucket>(), new Map<number, Bucket>()]
+  private older = [new Map<number, Bucket>(), new Map<number, Bucket>(), new Map<number, Bucket>()]
   private recentCount = 0
+  private olderCount = 0
 
   constructor(private generationSize: number) {}
 
@@ -428,9 +480,7 @@ class AnalysisCache {
   }
 
   get entries(): number {
-    let entries = 0
-    for (let kind = 0; kind < 3; kind++) entries += this.recent[kind]!.size + this.older[kind]!.size
-    return entries
+    return this.recentCount + this.olderCount
   }
 
   clear(): void {
@@ -439,29 +489,44 @@ class AnalysisCache {
       this.older[kind]!.clear()
     }
     this.recentCount = 0
+    this.olderCount = 0
   }
 
   analysisOf(text: string, kind: FieldKind): FieldAnalysis {
     if (this.generationSize === 0) return builder.analyze(text, kind)
     const index = KIND_INDEX[kind]
-    const recent = this.recent[index]!.get(text)
+    const hash = cacheHash(text)
+    const recent = find(this.recent[index]!.get(hash), text)
     if (recent !== undefined && recent.generation === wordKeys.generation) return recent
-    const older = this.older[index]!.get(text)
+    const older = find(this.older[index]!.get(hash), text)
     // moved to a new array with the entry, so that the blocks of older entries can be freed with them
     const analysis = older !== undefined && older.generation === wordKeys.generation ? older.copy() : builder.analyze(text, kind)
-    // a stale entry left in `recent` is replaced in place: set() keeps the count right
-    if (recent === undefined) this.makeRoom()
-    this.recent[index]!.set(text, analysis)
+    this.add(index, hash, analysis, recent)
     return analysis
   }
 
-  private makeRoom(): void {
-    if (this.recentCount >= this.generationSize) {
+  /** Adds an analysis to the recent generation, in place of `stale` (same text, older dictionary) if given. */
+  private add(kind: number, hash: number, analysis: FieldAnalysis, stale: FieldAnalysis | undefined): void {
+    if (stale === undefined && this.recentCount >= this.generationSize) {
       this.older = this.recent
+      this.olderCount = this.recentCount
       this.recent = [new Map(), new Map(), new Map()]
       this.recentCount = 0
     }
-    this.recentCount++
+    const map = this.recent[kind]!
+    const bucket = map.get(hash)
+    if (bucket === undefined) {
+      map.set(hash, [analysis])
+      this.recentCount++
+    } else if (stale !== undefined) {
+      bucket[bucket.indexOf(stale)] = analysis
+    } else if (bucket.length < BUCKET_SIZE) {
+      bucket.push(analysis)
+      this.recentCount++
+    } else {
+      bucket.shift()
+      bucket.push(analysis)
+    }
   }
 }
 

@@ -415,8 +415,8 @@ class WordWalk {
         }
       }
     }
-    if (analysis.joinTexts === null) return
-    for (let first = 0; first < analysis.atomCount; first++) {
+    for (let start = 0; start < analysis.joinStartCount; start++) {
+      const first = data[analysis.joinStartsAt + start]!
       for (const joined of this.joinedWordsFrom(first)) {
         for (const key of joined.keys) {
           const node = ids.root.get(key)
@@ -424,7 +424,8 @@ class WordWalk {
         }
       }
     }
-    this.joins.clear()
+    // clear() makes a new table even for an empty map
+    if (this.joins.size > 0) this.joins.clear()
   }
 
   private link(atom: number): number {

@@ -127,3 +127,21 @@ t.test('long texts with leetspeak', async (t) => {
   const text = `${'l33t sp34k '.repeat(100)} sp0iler`
   t.same(compileKeywordRules([rule('spoiler')]).match(text, 'content'), [{ rule: 0, start: text.length - 7, end: text.length }])
 })
+
+t.test('texts the cache hashes alike are told apart, a few kept', async (t) => {
+  // 48 characters: the cache reads every other one, so these differ only where it does not look
+  const texts = Array.from({ length: 6 }, (_, index) => 'ab'.repeat(24).replace(/b/, String.fromCharCode(99 + index)))
+  const analyses = texts.map((text) => analyzeField(text, 'content'))
+  t.same(
+    analyses.map((analysis) => analysis.text),
+    texts
+  )
+  t.equal(analysisCacheSize(), 4)
+  t.equal(analyzeField(texts[5]!, 'content'), analyses[5], 'the last ones are kept')
+  t.not(analyzeField(texts[0]!, 'content'), analyses[0], 'the first ones make room')
+  const matcher = compileKeywordRules([rule(texts[2]!)])
+  t.same(
+    texts.map((text) => matcher.match(text, 'content').length),
+    [0, 0, 1, 0, 0, 0]
+  )
+})
