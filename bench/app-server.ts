@@ -1,7 +1,14 @@
-/** feedguard itself for the benchmark, configured from the environment like the real server. */
+/**
+ * feedguard itself for the benchmark, configured from the environment like the real server. It runs
+ * the compiled build (`npm run build`, which `npm run bench` does first), as `npm start` does: the
+ * TypeScript loader's helpers would otherwise be measured along with the service.
+ */
 import Fastify from 'fastify'
-import app, { fastifyOptions } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+
+type AppModule = typeof import('../src/app.js')
+type ConfigModule = typeof import('../src/config.js')
+const { default: app, fastifyOptions } = (await import(new URL('../dist/src/app.js', import.meta.url).href)) as AppModule
+const { loadConfig } = (await import(new URL('../dist/src/config.js', import.meta.url).href)) as ConfigModule
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' })
 const server = Fastify(fastifyOptions(config))

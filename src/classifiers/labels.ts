@@ -32,7 +32,9 @@ export class UpstreamLabels implements Classifier {
 
 /** Keeps, per category, the strongest evidence from any source. */
 export function mergeEvidence(into: CategoryEvidence, from: CategoryEvidence): CategoryEvidence {
-  for (const [category, scored] of Object.entries(from) as Array<[keyof CategoryEvidence, { score: number; source: string }]>) {
+  for (const key in from) {
+    const category = key as keyof CategoryEvidence
+    const scored = from[category]!
     const current = into[category]
     if (!current || scored.score > current.score) into[category] = scored
   }

@@ -74,3 +74,16 @@ t.test('Redis: replicas share scores through the request batch; a failed read is
   t.same(two.seen, ['c'], 'an unreadable cache entry is classified again')
   t.equal(broken[0]!.toxicity!.score, 0.06)
 })
+
+t.test('scores are kept to four decimals, so cached and fresh scores are equal', async (t) => {
+  const model: Classifier = {
+    id: 'precise@1',
+    categories: ['spam'],
+    classify: async (items) => items.map(() => ({ spam: { score: 0.123456789, source: 'model:precise@1' } }))
+  }
+  const cached = new CachedClassifier(model, textOf, { enabled: true, redis: null, keyPrefix: 'x:', maxItems: 10, ttlSeconds: 60 })
+  const [fresh] = await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
+  t.same(fresh, { spam: { score: 0.1235, source: 'model:precise@1' } })
+  const [again] = await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
+  t.equal(again, fresh, 'a hit hands out the same shared evidence')
+})
