@@ -23,8 +23,10 @@ const KIND_INDEX: Readonly<Record<FieldKind, number>> = { content: 0, hashtag: 1
 /** Values of an analysis' atom record, four numbers per atom. */
 export const ATOM_SPAN_START = 0
 export const ATOM_SPAN_END = 1
-export const ATOM_TAG = 2
-export const ATOM_LINK = 3
+/** where its keys start in the key list; they end where the next atom's start */
+const ATOM_KEYS = 2
+/** its hashtag plus one, shifted left twice, and its link to the next atom */
+const ATOM_TAG_LINK = 3
 export const ATOM_FIELDS = 4
 /** Values of an analysis' hashtag record: source span (what a match reports), then normalised span. */
 export const TAG_SOURCE_START = 0
@@ -37,25 +39,28 @@ export const TAG_FIELDS = 4
  * key of the field: a few dozen probes, about what sorting them would cost.
  */
 export const SORTED_KEYS_FROM = 64
+/** Values of a source segment (see writeSourceSegments). */
+const SEGMENT_SOURCE = 1
+const SEGMENT_END = 2
+const SEGMENT_FIELDS = 3
 
 /**
  * The analysis of one field: opaque to callers, who hand it to KeywordMatcher.matchAnalyzed. Its numbers live
  * in one Int32Array, `data`, laid out as:
  * - per atom (both readings, one after the other: links never cross from one to the other), ATOM_FIELDS
  *   numbers: the source start of a match starting there and the source end of one ending there (a whole
- *   hashtag for an atom inside one), its hashtag or -1, its link to the next atom;
- * - per atom, where its keys start in the key list (one more entry: the end of the last atom's keys);
+ *   hashtag for an atom inside one), where its keys start in the key list, its hashtag and its link;
  * - the key list: the ids of each atom's keys, atom after atom;
  * - for a field with SORTED_KEYS_FROM keys or more, the same keys sorted by id, then the atom of each (in
  *   atom order for one id), so that a matcher with fewer keys can look its own up;
  * - per hashtag, TAG_FIELDS numbers;
  * - pairs (hashtag, key id) for the hashtags read as one word;
  * - the atoms a join of parts may start at (those with a joining link to the next one);
+ * - the atoms with a joining link before or after them, whose texts are `joinTexts`;
  * - the runs of each reading (RunText);
- * - unless they are the identity, the source start then the source end of every normalised unit.
+ * - unless unit i is source character i throughout, where the units come from (writeSourceSegments).
  */
 export class FieldAnalysis {
-  readonly atomKeysAt: number
   readonly keysAt: number
   /** -1 when the keys are not sorted (few keys) */
   readonly sortedKeysAt: number
@@ -63,6 +68,7 @@ export class FieldAnalysis {
   readonly tagsAt: number
   readonly tagKeysAt: number
   readonly joinStartsAt: number
+  readonly joinAtomsAt: number
 
   constructor(
     /** the field as given: match spans are offsets into it */
@@ -76,32 +82,83 @@ export class FieldAnalysis {
     readonly tagKeyCount: number,
     readonly joinStartCount: number,
     readonly data: Int32Array,
-    /** the text of every atom with a joining link before or after it ('' for others); null when none has */
+    /** the texts of the atoms with a joining link before or after them, in atom order; null when none has */
     readonly joinTexts: readonly string[] | null,
     /** the runs of each reading, for substring patterns; their numbers are in `data` too */
     readonly runs: readonly RunText[],
-    /** where the source start then the source end of every normalised unit are in `data`; -1 when unit i is source character i */
-    readonly sourceOffsetsAt: number,
-    readonly normalizedLength: number
+    /** where the source segments are in `data` (see writeSourceSegments); none when unit i is source character i */
+    readonly sourceSegmentsAt: number,
+    readonly sourceSegmentCount: number
   ) {
-    this.atomKeysAt = atomCount * ATOM_FIELDS
-    this.keysAt = this.atomKeysAt + atomCount + 1
+    this.keysAt = atomCount * ATOM_FIELDS
     const sorted = keyCount >= SORTED_KEYS_FROM
     this.sortedKeysAt = sorted ? this.keysAt + keyCount : -1
     this.sortedAtomsAt = sorted ? this.keysAt + keyCount * 2 : -1
     this.tagsAt = this.keysAt + keyCount * (sorted ? 3 : 1)
     this.tagKeysAt = this.tagsAt + tagCount * TAG_FIELDS
     this.joinStartsAt = this.tagKeysAt + tagKeyCount * 2
+    this.joinAtomsAt = this.joinStartsAt + joinStartCount
+  }
+
+  /** Where an atom's keys start in the key list (from `keysAt`). */
+  keysStart(atom: number): number {
+    return this.data[atom * ATOM_FIELDS + ATOM_KEYS]!
+  }
+
+  /** Where an atom's keys end in the key list. */
+  keysEnd(atom: number): number {
+    return atom + 1 < this.atomCount ? this.data[(atom + 1) * ATOM_FIELDS + ATOM_KEYS]! : this.keyCount
+  }
+
+  /** The hashtag an atom is in, or -1. */
+  tag(atom: number): number {
+    return (this.data[atom * ATOM_FIELDS + ATOM_TAG_LINK]! >> 2) - 1
+  }
+
+  /** How an atom is linked to the next one (LINK_NONE, LINK_PHRASE, …). */
+  link(atom: number): number {
+    return this.data[atom * ATOM_FIELDS + ATOM_TAG_LINK]! & 3
   }
 
   /** Source offset where a match starting at normalised unit `position` starts. */
   sourceStart(position: number): number {
-    return this.sourceOffsetsAt === -1 ? position : this.data[this.sourceOffsetsAt + position]!
+    const at = this.sourceSegmentAt(position)
+    if (at === -1) return position
+    const { data } = this
+    return data[at + SEGMENT_END] === -1 ? data[at + SEGMENT_SOURCE]! + position - data[at]! : data[at + SEGMENT_SOURCE]!
   }
 
   /** Source offset where a match ending with normalised unit `position` ends. */
   sourceEnd(position: number): number {
-    return this.sourceOffsetsAt === -1 ? position + 1 : this.data[this.sourceOffsetsAt + this.normalizedLength + position]!
+    const at = this.sourceSegmentAt(position)
+    if (at === -1) return position + 1
+    const { data } = this
+    return data[at + SEGMENT_END] === -1 ? data[at + SEGMENT_SOURCE]! + position - data[at]! + 1 : data[at + SEGMENT_END]!
+  }
+
+  /** Where the source segment holding normalised unit `position` is in `data`; -1 for none (identity). */
+  private sourceSegmentAt(position: number): number {
+    let low = 0
+    let high = this.sourceSegmentCount
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (this.data[this.sourceSegmentsAt + middle * SEGMENT_FIELDS]! <= position) low = middle + 1
+      else high = middle
+    }
+    return low === 0 ? -1 : this.sourceSegmentsAt + (low - 1) * SEGMENT_FIELDS
+  }
+
+  /** The text of an atom with a joining link before or after it. */
+  joinText(atom: number): string {
+    let low = 0
+    let high = this.joinTexts!.length - 1
+    // the atom is one of them: search their list in `data`
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (this.data[this.joinAtomsAt + middle]! < atom) low = middle + 1
+      else high = middle
+    }
+    return this.joinTexts![low]!
   }
 
   /** The same analysis in a new array (see AnalysisCache). */
@@ -119,9 +176,9 @@ export class FieldAnalysis {
       this.joinStartCount,
       data,
       this.joinTexts,
-      this.runs.map((runs) => runs.movedTo(data, runs.at)),
-      this.sourceOffsetsAt,
-      this.normalizedLength
+      this.runs.map((runs) => runs.movedTo(data)),
+      this.sourceSegmentsAt,
+      this.sourceSegmentCount
     )
   }
 }
@@ -168,10 +225,8 @@ class IntList {
 
 /** A reading's runs until the analysis' array is made: their numbers are in AnalysisBuilder.runNumbers. */
 interface PendingRuns {
-  readonly count: number
   readonly units: string
   readonly at: number
-  readonly withPositions: boolean
 }
 
 const NO_TAGS: readonly Tag[] = []
@@ -206,12 +261,13 @@ class AnalysisBuilder {
   private readonly atoms = new Atoms(EMPTY_READING, 64)
   /** ATOM_FIELDS numbers per atom */
   private readonly atomData = new IntList()
-  private readonly keyStarts = new IntList()
+  private atomCount = 0
   private readonly keyIds = new IntList()
   /** the atom of each key in keyIds */
   private readonly keyAtoms = new IntList()
   private readonly tagKeys = new IntList()
   private readonly runNumbers = new IntList()
+  private readonly sourceSegments = new IntList()
   /** atoms with a joining link before or after them, and their texts */
   private readonly joinAtoms = new IntList()
   private readonly joinTexts: string[] = []
@@ -222,7 +278,7 @@ class AnalysisBuilder {
   analyze(text: string, kind: FieldKind): FieldAnalysis {
     const generation = wordKeys.startAnalysis()
     this.atomData.length = 0
-    this.keyStarts.length = 0
+    this.atomCount = 0
     this.keyIds.length = 0
     this.keyAtoms.length = 0
     this.tagKeys.length = 0
@@ -245,16 +301,14 @@ class AnalysisBuilder {
     const { sourceStart, sourceEnd } = normalized
     let at = this.atomData.length
     const atomData = this.atomData.reserve(count * ATOM_FIELDS)
-    const keyStarts = this.keyStarts.reserve(count)
     for (let atom = 0; atom < count; atom++) {
       const atomTag = tag[atom]!
       atomData[at + ATOM_SPAN_START] = sourceStart[atomTag >= 0 ? tags[atomTag]!.start : start[atom]!]!
       atomData[at + ATOM_SPAN_END] = sourceEnd[(atomTag >= 0 ? tags[atomTag]!.end : end[atom]!) - 1]!
-      atomData[at + ATOM_TAG] = atomTag
-      atomData[at + ATOM_LINK] = link[atom]!
+      atomData[at + ATOM_KEYS] = this.keyIds.length
+      atomData[at + ATOM_TAG_LINK] = ((atomTag + 1) << 2) | link[atom]!
       at += ATOM_FIELDS
-      const index = this.keyStarts.length++
-      keyStarts[index] = this.keyIds.length
+      const index = this.atomCount++
       this.addAtomKeys(atoms, atom, index)
       if (isJoinLink(link[atom]!)) this.joinStarts.push(index)
       if (isJoinLink(link[atom]!) || (atom > 0 && isJoinLink(link[atom - 1]!))) {
@@ -270,7 +324,7 @@ class AnalysisBuilder {
     const runs = toRuns(reading, spacedGaps(atoms, normalized.length, this.gaps), this.buffers.runs)
     const size = runTextSize(runs)
     writeRunText(runs, this.runNumbers.reserve(size), this.runNumbers.length)
-    this.runs.push({ count: runs.count, units: runString(runs.units, runs.count), at: this.runNumbers.length, withPositions: !runs.positionsAreIndexes })
+    this.runs.push({ units: runString(runs.units, runs.count), at: this.runNumbers.length })
     this.runNumbers.length += size
   }
 
@@ -334,27 +388,23 @@ class AnalysisBuilder {
   }
 
   private finish(text: string, kind: FieldKind, generation: number, normalized: NormalizedText, tags: readonly Tag[]): FieldAnalysis {
-    const atomCount = this.keyStarts.length
+    const { atomCount } = this
     const keyCount = this.keyIds.length
-    this.keyStarts.push(keyCount)
-    const sourceOffsets = normalized.asciiOnly || isIdentity(normalized) ? 0 : normalized.length * 2
+    const sourceSegments = normalized.asciiOnly ? 0 : writeSourceSegments(normalized, this.sourceSegments)
     const sortedKeys = keyCount >= SORTED_KEYS_FROM ? keyCount * 2 : 0
     const data = allocateNumbers(
       atomCount * ATOM_FIELDS +
-        atomCount +
-        1 +
         keyCount +
         sortedKeys +
         tags.length * TAG_FIELDS +
         this.tagKeys.length +
         this.joinStarts.length +
+        this.joinAtoms.length +
         this.runNumbers.length +
-        sourceOffsets
+        sourceSegments * SEGMENT_FIELDS
     )
     copyNumbers(this.atomData.data, this.atomData.length, data, 0)
     let at = this.atomData.length
-    copyNumbers(this.keyStarts.data, atomCount + 1, data, at)
-    at += atomCount + 1
     copyNumbers(this.keyIds.data, keyCount, data, at)
     at += keyCount
     if (sortedKeys > 0) this.writeSortedKeys(data, at, keyCount)
@@ -370,13 +420,12 @@ class AnalysisBuilder {
     at += this.tagKeys.length
     copyNumbers(this.joinStarts.data, this.joinStarts.length, data, at)
     at += this.joinStarts.length
+    copyNumbers(this.joinAtoms.data, this.joinAtoms.length, data, at)
+    at += this.joinAtoms.length
     copyNumbers(this.runNumbers.data, this.runNumbers.length, data, at)
     const runsAt = at
     at += this.runNumbers.length
-    if (sourceOffsets > 0) {
-      copyNumbers(normalized.sourceStart, normalized.length, data, at)
-      copyNumbers(normalized.sourceEnd, normalized.length, data, at + normalized.length)
-    }
+    copyNumbers(this.sourceSegments.data, sourceSegments * SEGMENT_FIELDS, data, at)
     return new FieldAnalysis(
       text,
       kind,
@@ -387,17 +436,11 @@ class AnalysisBuilder {
       this.tagKeys.length / 2,
       this.joinStarts.length,
       data,
-      this.joinAtoms.length > 0 ? this.allJoinTexts(atomCount) : null,
-      this.runs.map((runs) => new RunText(runs.count, runs.units, data, runsAt + runs.at, runs.withPositions)),
-      sourceOffsets > 0 ? at : -1,
-      normalized.length
+      this.joinTexts.length > 0 ? this.joinTexts.slice() : null,
+      this.runs.map((runs) => new RunText(runs.units, data, runsAt + runs.at)),
+      at,
+      sourceSegments
     )
-  }
-
-  private allJoinTexts(atomCount: number): string[] {
-    const texts = new Array<string>(atomCount).fill('')
-    for (let join = 0; join < this.joinAtoms.length; join++) texts[this.joinAtoms.data[join]!] = this.joinTexts[join]!
-    return texts
   }
 
   /** Writes the keys sorted by id (in atom order for one id, as they were listed), then their atoms, at `at`. */
@@ -417,13 +460,36 @@ function isDigit(unit: number): boolean {
   return unit >= 0x30 && unit <= 0x39
 }
 
-/** Whether normalised unit i comes from source character i throughout (plain text, nothing expanded or dropped). */
-function isIdentity(normalized: NormalizedText): boolean {
+/**
+ * Writes where the normalised units come from in the source, as segments of SEGMENT_FIELDS numbers: the first
+ * unit, then a source offset, then -1 for a segment mapping its units one to one onto the source characters from
+ * that offset, or the source end for one whose units all come from [offset, end) (a character's expansion, a
+ * surrogate pair, a letter and its marks). A segment lasts until the next one. Returns the number of segments, 0
+ * when unit i is source character i throughout.
+ */
+function writeSourceSegments(normalized: NormalizedText, into: IntList): number {
   const { length, sourceStart, sourceEnd } = normalized
-  for (let position = 0; position < length; position++) {
-    if (sourceStart[position] !== position || sourceEnd[position] !== position + 1) return false
+  into.length = 0
+  let oneToOneFrom = -1
+  for (let position = 0; position < length; ) {
+    const start = sourceStart[position]!
+    const end = sourceEnd[position]!
+    let next = position + 1
+    while (next < length && sourceStart[next] === start) next++
+    const oneToOne = next === position + 1 && end === start + 1
+    // a one-to-one unit continues the one-to-one segment before it when their offsets run on
+    if (!oneToOne || oneToOneFrom === -1 || into.data[oneToOneFrom + SEGMENT_SOURCE]! + position - into.data[oneToOneFrom]! !== start) {
+      oneToOneFrom = oneToOne ? into.length : -1
+      const segment = into.reserve(SEGMENT_FIELDS)
+      segment[into.length] = position
+      segment[into.length + SEGMENT_SOURCE] = start
+      segment[into.length + SEGMENT_END] = oneToOne ? -1 : end
+      into.length += SEGMENT_FIELDS
+    }
+    position = next
   }
-  return true
+  const identity = into.length === SEGMENT_FIELDS && into.data[SEGMENT_SOURCE] === 0 && into.data[SEGMENT_END] === -1
+  return identity ? 0 : into.length / SEGMENT_FIELDS
 }
 
 const builder = new AnalysisBuilder()

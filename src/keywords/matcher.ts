@@ -17,10 +17,8 @@
  */
 import {
   ATOM_FIELDS,
-  ATOM_LINK,
   ATOM_SPAN_END,
   ATOM_SPAN_START,
-  ATOM_TAG,
   TAG_END,
   TAG_FIELDS,
   TAG_SOURCE_END,
@@ -406,10 +404,10 @@ class WordWalk {
         }
       }
     } else {
-      const { atomKeysAt, keysAt } = analysis
+      const { keysAt } = analysis
       for (let atom = 0; atom < analysis.atomCount; atom++) {
-        const keysEnd = data[atomKeysAt + atom + 1]!
-        for (let entry = data[atomKeysAt + atom]!; entry < keysEnd; entry++) {
+        const keysEnd = analysis.keysEnd(atom)
+        for (let entry = analysis.keysStart(atom); entry < keysEnd; entry++) {
           const node = ids.root.get(data[keysAt + entry]!)
           if (node !== undefined) this.follow(node, atom, atom)
         }
@@ -429,7 +427,7 @@ class WordWalk {
   }
 
   private link(atom: number): number {
-    return this.data[atom * ATOM_FIELDS + ATOM_LINK]!
+    return this.analysis!.link(atom)
   }
 
   private follow(node: IdNode, first: number, last: number): void {
@@ -443,8 +441,8 @@ class WordWalk {
   private continueAt(children: Map<number, IdNode>, index: number, first: number): void {
     const { data } = this
     const analysis = this.analysis!
-    const keysEnd = data[analysis.atomKeysAt + index + 1]!
-    for (let entry = data[analysis.atomKeysAt + index]!; entry < keysEnd; entry++) {
+    const keysEnd = analysis.keysEnd(index)
+    for (let entry = analysis.keysStart(index); entry < keysEnd; entry++) {
       const child = children.get(data[analysis.keysAt + entry]!)
       if (child !== undefined) this.follow(child, first, index)
     }
@@ -459,7 +457,7 @@ class WordWalk {
 
   private joinedWordsFrom(index: number): readonly JoinedWord[] {
     if (!isJoined(this.link(index))) return NO_JOINS
-    const text = this.analysis!.joinTexts![index]!
+    const text = this.analysis!.joinText(index)
     // most parts start no keyword word: a set lookup, with nothing to remember
     if (!this.words.prefixes.has(collapseRuns(text))) return NO_JOINS
     let joined = this.joins.get(index)
@@ -476,14 +474,14 @@ class WordWalk {
    */
   private joinedWords(index: number, first: string): readonly JoinedWord[] {
     const { words } = this
-    const texts = this.analysis!.joinTexts!
+    const analysis = this.analysis!
     let word = first
     let collapsed = collapseRuns(word)
     const joined: JoinedWord[] = []
     let spaced = false
-    for (let last = index + 1; last < this.analysis!.atomCount && isJoined(this.link(last - 1)); last++) {
+    for (let last = index + 1; last < analysis.atomCount && isJoined(this.link(last - 1)); last++) {
       if (this.link(last - 1) === LINK_SPACED) spaced = true
-      const part = texts[last]!
+      const part = analysis.joinText(last)
       word += part
       collapsed = appendCollapsed(collapsed, part)
       if (word.length > words.maxJoinedLength || !this.startsKeywordWord(collapsed)) break
@@ -560,9 +558,10 @@ class FieldMatches {
   }
 
   recordAtoms(rules: readonly number[], first: number, last: number): void {
-    const { data } = this.analysis!
-    const tag = data[first * ATOM_FIELDS + ATOM_TAG]!
-    const insideTag = tag >= 0 && data[last * ATOM_FIELDS + ATOM_TAG] === tag
+    const analysis = this.analysis!
+    const { data } = analysis
+    const tag = analysis.tag(first)
+    const insideTag = tag >= 0 && analysis.tag(last) === tag
     const start = data[first * ATOM_FIELDS + ATOM_SPAN_START]!
     const end = data[last * ATOM_FIELDS + ATOM_SPAN_END]!
     for (const rule of rules) this.record(rule, start, end, insideTag)

@@ -9,7 +9,7 @@
  * A text's runs are kept in its field analysis and searched for every user; a user with few patterns skips the
  * automaton: a bigram filter rules most patterns out, and `indexOf` finds the others.
  */
-import { LETTER, MARK, NO_SPACE, SPACE, unitsToString, type Reading } from './normalize.js'
+import { LETTER, MARK, NO_SPACE, OTHER, SPACE, unitsToString, type Reading } from './normalize.js'
 
 const ELONGATION = 3
 const SPACE_UNIT = 0x20
@@ -17,6 +17,11 @@ const SPACE_UNIT = 0x20
 /** Where a run's first unit is among the units kept, with the run's letter flag above it. */
 const LETTER_RUN = 1 << 30
 const RUN_START = LETTER_RUN - 1
+/** LETTER_RUN for the classes whose runs may be elongations: letters, their marks, scripts without spaces. */
+const RUN_FLAGS = new Int32Array(OTHER + 1)
+RUN_FLAGS[LETTER] = LETTER_RUN
+RUN_FLAGS[MARK] = LETTER_RUN
+RUN_FLAGS[NO_SPACE] = LETTER_RUN
 
 /** A reading as runs, in reusable arrays: what toRuns builds, before it is kept (RunText) or made a pattern. */
 export interface Runs {
@@ -25,14 +30,22 @@ export interface Runs {
   readonly kept: number
   readonly units: Uint16Array
   /**
-   * per run, the index in `positions` of its first unit, plus LETTER_RUN for a run of letters (which may be an
-   * elongation); then `kept`: a run's length is the difference of two starts
+   * per run, the index among the units kept of its first unit, plus LETTER_RUN for a run of letters (which may
+   * be an elongation); then `kept`: a run's length is the difference of two starts
    */
   readonly starts: Int32Array
-  /** normalised position of every unit kept */
-  readonly positions: Int32Array
-  /** whether unit k is at position k throughout (nothing skipped or squeezed) */
-  readonly positionsAreIndexes: boolean
+  /**
+   * Pairs (run, its start less its index) where that difference changes, i.e. after a run of several units:
+   * the starts in a few numbers, runs of one unit being the rule.
+   */
+  readonly startChanges: Int32Array
+  readonly startChangeCount: number
+  /**
+   * Pairs (unit kept, its position less its index) where that difference changes, i.e. after units left out:
+   * the positions in a few numbers.
+   */
+  readonly positionChanges: Int32Array
+  readonly positionChangeCount: number
 }
 
 function runLength(starts: Int32Array, run: number): number {
@@ -41,14 +54,16 @@ function runLength(starts: Int32Array, run: number): number {
 
 /** The arrays of Runs, reused from call to call by a caller that keeps no runs past the next call. */
 export class RunBuffers {
-  positions: Int32Array
   starts: Int32Array
   units: Uint16Array
+  startChanges: Int32Array
+  positionChanges: Int32Array
 
   constructor(capacity = 256) {
-    this.positions = new Int32Array(capacity)
     this.starts = new Int32Array(capacity + 1)
     this.units = new Uint16Array(capacity)
+    this.startChanges = new Int32Array(capacity * 2)
+    this.positionChanges = new Int32Array(capacity * 2)
   }
 
   grow(capacity: number): void {
@@ -66,11 +81,14 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
   const readingUnits = reading.units
   const buffers = into ?? new RunBuffers(length)
   buffers.grow(length)
-  const { positions, starts, units } = buffers
+  const { starts, units, startChanges, positionChanges } = buffers
   let count = 0
   let kept = 0
+  let lastUnit = -1
   let previousClass = SPACE
-  let positionsAreIndexes = true
+  let startChangeCount = 0
+  let positionChangeCount = 0
+  let skipped = 0
   for (let position = 0; position < length; position++) {
     if (skip !== null && skip[position] === 1) continue
     const unitClass = classes[position]!
@@ -85,17 +103,29 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
     }
     previousClass = unitClass
     const unit = isSpace ? SPACE_UNIT : readingUnits[position]!
-    if (count > 0 && units[count - 1] === unit) {
-      if (isSpace) continue
-    } else {
+    if (unit !== lastUnit) {
+      // the first run after one of several units starts further on than its index
+      if (count > 0 && kept - count !== (starts[count - 1]! & RUN_START) - (count - 1)) {
+        startChanges[startChangeCount * 2] = count
+        startChanges[startChangeCount * 2 + 1] = kept - count
+        startChangeCount++
+      }
       units[count] = unit
-      starts[count++] = kept | (unitClass === LETTER || unitClass === MARK || unitClass === NO_SPACE ? LETTER_RUN : 0)
+      starts[count++] = kept | RUN_FLAGS[unitClass]!
+      lastUnit = unit
+    } else if (isSpace) {
+      continue
     }
-    if (position !== kept) positionsAreIndexes = false
-    positions[kept++] = position
+    if (position - kept !== skipped) {
+      skipped = position - kept
+      positionChanges[positionChangeCount * 2] = kept
+      positionChanges[positionChangeCount * 2 + 1] = skipped
+      positionChangeCount++
+    }
+    kept++
   }
   starts[count] = kept
-  return { count, kept, units, starts, positions, positionsAreIndexes }
+  return { count, kept, units, starts, startChanges, startChangeCount, positionChanges, positionChangeCount }
 }
 
 /** Bits of a 256-bit set, one per unit and one per pair of neighbouring units: a pattern's must all be in the text's. */
@@ -105,10 +135,10 @@ function addGrams(grams: Int32Array, offset: number, units: ArrayLike<number>, c
   let previous = -1
   for (let index = 0; index < count; index++) {
     const unit = units[index]!
-    const single = Math.imul(unit, 0x9e3779b1) >>> 24
+    const single = unit & 255
     grams[offset + (single >>> 5)]! |= 1 << (single & 31)
     if (previous !== -1) {
-      const pair = Math.imul(previous * 65_599 + unit, 0x85ebca6b) >>> 24
+      const pair = (((previous << 3) ^ unit) + 128) & 255
       grams[offset + (pair >>> 5)]! |= 1 << (pair & 31)
     }
     previous = unit
@@ -125,64 +155,100 @@ export function copyNumbers(from: Int32Array, count: number, into: Int32Array, a
   for (let index = 0; index < count; index++) into[at + index] = from[index]!
 }
 
+const HEADER = GRAM_WORDS + 4
+const COUNT = GRAM_WORDS
+const KEPT = GRAM_WORDS + 1
+const START_CHANGES = GRAM_WORDS + 2
+const POSITION_CHANGES = GRAM_WORDS + 3
+
 /** How many numbers a RunText of these runs holds (see RunText). */
 export function runTextSize(runs: Runs): number {
-  return runs.count + 1 + GRAM_WORDS + (runs.positionsAreIndexes ? 0 : runs.kept)
+  return HEADER + ((runs.count + 31) >>> 5) + (runs.startChangeCount + runs.positionChangeCount) * 2
 }
 
 /** Writes the numbers of a RunText of these runs at into[at, at + runTextSize(runs)). */
 export function writeRunText(runs: Runs, into: Int32Array, at: number): void {
-  const { count, kept } = runs
-  copyNumbers(runs.starts, count + 1, into, at)
-  into.fill(0, at + count + 1, at + count + 1 + GRAM_WORDS)
-  addGrams(into, at + count + 1, runs.units, count)
-  if (!runs.positionsAreIndexes) copyNumbers(runs.positions, kept, into, at + count + 1 + GRAM_WORDS)
+  const { count } = runs
+  const size = runTextSize(runs)
+  into.fill(0, at, at + size)
+  addGrams(into, at, runs.units, count)
+  into[at + COUNT] = count
+  into[at + KEPT] = runs.kept
+  into[at + START_CHANGES] = runs.startChangeCount
+  into[at + POSITION_CHANGES] = runs.positionChangeCount
+  const letters = at + HEADER
+  for (let run = 0; run < count; run++) if ((runs.starts[run]! & LETTER_RUN) !== 0) into[letters + (run >>> 5)]! |= 1 << (run & 31)
+  const startChanges = letters + ((count + 31) >>> 5)
+  copyNumbers(runs.startChanges, runs.startChangeCount * 2, into, startChanges)
+  copyNumbers(runs.positionChanges, runs.positionChangeCount * 2, into, startChanges + runs.startChangeCount * 2)
+}
+
+/** The value of the last pair (key, value) in data[at, at + count * 2) whose key is at most `key`; 0 if none. */
+function valueAtOrBefore(data: Int32Array, at: number, count: number, key: number): number {
+  let low = 0
+  let high = count
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (data[at + middle * 2]! <= key) low = middle + 1
+    else high = middle
+  }
+  return low === 0 ? 0 : data[at + low * 2 - 1]!
 }
 
 /**
- * A reading's runs as kept in a field analysis: immutable numbers in the analysis' array, from `at`: per run,
- * the index of its first unit kept (LETTER_RUN added for a run of letters, which may be an elongation), then the
- * number of units kept; the bigram filter; then the normalised position of every unit kept, unless unit k is at
- * position k throughout (`positionsAt` is -1), as in most texts.
+ * A reading's runs as kept in a field analysis: immutable numbers in the analysis' array, from `at`: the bigram
+ * filter; the number of runs, of units kept, of start changes and of position changes (see Runs); a bit per run,
+ * set for runs of letters; the start changes; the position changes. Runs of one unit and positions with nothing
+ * left out before them are the rule, and cost nothing. Searches read these numbers only to check a candidate.
  */
 export class RunText {
-  readonly gramsAt: number
-  readonly positionsAt: number
+  readonly count: number
+  readonly kept: number
+  readonly lettersAt: number
+  readonly startChangesAt: number
+  readonly startChangeCount: number
+  readonly positionChangesAt: number
+  readonly positionChangeCount: number
 
   constructor(
-    readonly count: number,
     /** one character per run, for `indexOf` */
     readonly units: string,
     readonly data: Int32Array,
-    readonly at: number,
-    withPositions: boolean
+    /** where its numbers start; the bigram filter comes first */
+    readonly at: number
   ) {
-    this.gramsAt = at + count + 1
-    this.positionsAt = withPositions ? this.gramsAt + GRAM_WORDS : -1
+    this.count = data[at + COUNT]!
+    this.kept = data[at + KEPT]!
+    this.startChangeCount = data[at + START_CHANGES]!
+    this.positionChangeCount = data[at + POSITION_CHANGES]!
+    this.lettersAt = at + HEADER
+    this.startChangesAt = this.lettersAt + ((this.count + 31) >>> 5)
+    this.positionChangesAt = this.startChangesAt + this.startChangeCount * 2
   }
 
   /** The same runs over a copy of the array holding them. */
-  movedTo(data: Int32Array, at: number): RunText {
-    return new RunText(this.count, this.units, data, at, this.positionsAt !== -1)
-  }
-
-  /** Every unit of a run is kept, except in whitespace runs, which count as one. */
-  runLength(run: number): number {
-    return runLength(this.data, this.at + run)
-  }
-
-  isLetterRun(run: number): boolean {
-    return (this.data[this.at + run]! & LETTER_RUN) !== 0
+  movedTo(data: Int32Array): RunText {
+    return new RunText(this.units, data, this.at)
   }
 
   /** Index of the run's first unit among the units kept. */
   runStart(run: number): number {
-    return this.data[this.at + run]! & RUN_START
+    if (run === this.count) return this.kept
+    return run + valueAtOrBefore(this.data, this.startChangesAt, this.startChangeCount, run)
+  }
+
+  /** Every unit of a run is kept, except in whitespace runs, which count as one. */
+  runLength(run: number): number {
+    return this.runStart(run + 1) - this.runStart(run)
+  }
+
+  isLetterRun(run: number): boolean {
+    return (this.data[this.lettersAt + (run >>> 5)]! & (1 << (run & 31))) !== 0
   }
 
   /** Normalised position of the k-th unit kept. */
   position(unit: number): number {
-    return this.positionsAt === -1 ? unit : this.data[this.positionsAt + unit]!
+    return unit + valueAtOrBefore(this.data, this.positionChangesAt, this.positionChangeCount, unit)
   }
 }
 
@@ -248,11 +314,11 @@ export class PatternList implements SubstringSearch {
 
   search(text: RunText, onMatch: OnSubstringMatch): void {
     const { patterns, grams } = this
-    const { data, gramsAt } = text
+    const { data, at } = text
     for (let index = 0; index < patterns.length; index++) {
       let word = 0
       const offset = index * GRAM_WORDS
-      while (word < GRAM_WORDS && (grams[offset + word]! & ~data[gramsAt + word]!) === 0) word++
+      while (word < GRAM_WORDS && (grams[offset + word]! & ~data[at + word]!) === 0) word++
       if (word < GRAM_WORDS) continue
       const pattern = patterns[index]!
       for (let at = text.units.indexOf(pattern.units); at !== -1; at = text.units.indexOf(pattern.units, at + 1)) {
