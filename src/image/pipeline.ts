@@ -238,7 +238,7 @@ export class ImagePipeline implements ImageStage {
     const path = `body.items.${index}.image.data`
     const maxBytes = this.#options.fetch.maxBytes
     // The decoded size, known from the length before decoding anything.
-    const size = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0)
+    const size = Math.floor((data.length / 4) * 3) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0)
     let bytes: Uint8Array | undefined
     if (size > maxBytes) problems.push(Promise.resolve({ path, message: `image data is ${size} bytes, over the ${maxBytes}-byte limit` }))
     else {
