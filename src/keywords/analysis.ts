@@ -21,13 +21,13 @@ export type FieldKind = 'content' | 'hashtag' | 'author'
 const KIND_INDEX: Readonly<Record<FieldKind, number>> = { content: 0, hashtag: 1, author: 2 }
 
 /** Values of an analysis' atom record, four numbers per atom. */
-export const ATOM_SPAN_START = 0
-export const ATOM_SPAN_END = 1
+const ATOM_SPAN_START = 0
+const ATOM_SPAN_END = 1
 /** where its keys start in the key list; they end where the next atom's start */
 const ATOM_KEYS = 2
 /** its hashtag plus one, shifted left twice, and its link to the next atom */
 const ATOM_TAG_LINK = 3
-export const ATOM_FIELDS = 4
+const ATOM_FIELDS = 4
 /** Values of an analysis' hashtag record: source span (what a match reports), then normalised span. */
 export const TAG_SOURCE_START = 0
 export const TAG_SOURCE_END = 1
@@ -59,6 +59,7 @@ const SEGMENT_FIELDS = 3
  * - the atoms with a joining link before or after them, whose texts are `joinTexts`;
  * - the runs of each reading (RunText);
  * - unless unit i is source character i throughout, where the units come from (writeSourceSegments).
+ * The array is shared with other analyses (see NumberBlocks): an analysis' numbers start at `atomsAt`.
  */
 export class FieldAnalysis {
   readonly keysAt: number
@@ -69,6 +70,7 @@ export class FieldAnalysis {
   readonly tagKeysAt: number
   readonly joinStartsAt: number
   readonly joinAtomsAt: number
+  readonly sourceSegmentsAt: number
 
   constructor(
     /** the field as given: match spans are offsets into it */
@@ -81,16 +83,19 @@ export class FieldAnalysis {
     readonly tagCount: number,
     readonly tagKeyCount: number,
     readonly joinStartCount: number,
+    /** an array shared with other analyses: this one's numbers are data[atomsAt, atomsAt + size) */
     readonly data: Int32Array,
+    readonly atomsAt: number,
+    readonly size: number,
     /** the texts of the atoms with a joining link before or after them, in atom order; null when none has */
     readonly joinTexts: readonly string[] | null,
-    /** the runs of each reading, for substring patterns; their numbers are in `data` too */
-    readonly runs: readonly RunText[],
-    /** where the source segments are in `data` (see writeSourceSegments); none when unit i is source character i */
-    readonly sourceSegmentsAt: number,
+    /** the runs of the folded reading and, when leetspeak folding changed it, of the plain one */
+    readonly foldedRuns: RunText,
+    readonly plainRuns: RunText | null,
+    /** none when unit i is source character i throughout */
     readonly sourceSegmentCount: number
   ) {
-    this.keysAt = atomCount * ATOM_FIELDS
+    this.keysAt = atomsAt + atomCount * ATOM_FIELDS
     const sorted = keyCount >= SORTED_KEYS_FROM
     this.sortedKeysAt = sorted ? this.keysAt + keyCount : -1
     this.sortedAtomsAt = sorted ? this.keysAt + keyCount * 2 : -1
@@ -98,26 +103,37 @@ export class FieldAnalysis {
     this.tagKeysAt = this.tagsAt + tagCount * TAG_FIELDS
     this.joinStartsAt = this.tagKeysAt + tagKeyCount * 2
     this.joinAtomsAt = this.joinStartsAt + joinStartCount
+    this.sourceSegmentsAt = atomsAt + size - sourceSegmentCount * SEGMENT_FIELDS
+  }
+
+  /** Source offset where a match starting at the atom starts. */
+  spanStart(atom: number): number {
+    return this.data[this.atomsAt + atom * ATOM_FIELDS + ATOM_SPAN_START]!
+  }
+
+  /** Source offset where a match ending with the atom ends. */
+  spanEnd(atom: number): number {
+    return this.data[this.atomsAt + atom * ATOM_FIELDS + ATOM_SPAN_END]!
   }
 
   /** Where an atom's keys start in the key list (from `keysAt`). */
   keysStart(atom: number): number {
-    return this.data[atom * ATOM_FIELDS + ATOM_KEYS]!
+    return this.data[this.atomsAt + atom * ATOM_FIELDS + ATOM_KEYS]!
   }
 
   /** Where an atom's keys end in the key list. */
   keysEnd(atom: number): number {
-    return atom + 1 < this.atomCount ? this.data[(atom + 1) * ATOM_FIELDS + ATOM_KEYS]! : this.keyCount
+    return atom + 1 < this.atomCount ? this.data[this.atomsAt + (atom + 1) * ATOM_FIELDS + ATOM_KEYS]! : this.keyCount
   }
 
   /** The hashtag an atom is in, or -1. */
   tag(atom: number): number {
-    return (this.data[atom * ATOM_FIELDS + ATOM_TAG_LINK]! >> 2) - 1
+    return (this.data[this.atomsAt + atom * ATOM_FIELDS + ATOM_TAG_LINK]! >> 2) - 1
   }
 
   /** How an atom is linked to the next one (LINK_NONE, LINK_PHRASE, …). */
   link(atom: number): number {
-    return this.data[atom * ATOM_FIELDS + ATOM_TAG_LINK]! & 3
+    return this.data[this.atomsAt + atom * ATOM_FIELDS + ATOM_TAG_LINK]! & 3
   }
 
   /** Source offset where a match starting at normalised unit `position` starts. */
@@ -161,10 +177,12 @@ export class FieldAnalysis {
     return this.joinTexts![low]!
   }
 
-  /** The same analysis in a new array (see AnalysisCache). */
+  /** The same analysis with its numbers in a new place (see AnalysisCache). */
   copy(): FieldAnalysis {
-    const data = allocateNumbers(this.data.length)
-    data.set(this.data)
+    const at = numbers.allocate(this.size)
+    const data = numbers.block
+    data.set(this.data.subarray(this.atomsAt, this.atomsAt + this.size), at)
+    const moved = (runs: RunText): RunText => runs.movedTo(data, runs.at - this.atomsAt + at)
     return new FieldAnalysis(
       this.text,
       this.kind,
@@ -175,9 +193,11 @@ export class FieldAnalysis {
       this.tagKeyCount,
       this.joinStartCount,
       data,
+      at,
+      this.size,
       this.joinTexts,
-      this.runs.map((runs) => runs.movedTo(data)),
-      this.sourceSegmentsAt,
+      moved(this.foldedRuns),
+      this.plainRuns === null ? null : moved(this.plainRuns),
       this.sourceSegmentCount
     )
   }
@@ -185,23 +205,34 @@ export class FieldAnalysis {
 
 /** Numbers are carved out of shared blocks of this many: an ArrayBuffer per analysis would cost more than the rest of it. */
 const BLOCK_NUMBERS = 1 << 14
-let block = new Int32Array(BLOCK_NUMBERS)
-let blockUsed = 0
 
 /**
- * An array for an analysis' numbers. A block is freed once no analysis uses it; the cache copies the analyses it
- * keeps using into new blocks, so that a few long-lived entries do not keep many old blocks.
+ * Where analyses' numbers go. A block is freed once no analysis uses it; the cache copies the analyses it keeps
+ * using into new blocks, so that a few long-lived entries do not keep many old blocks.
  */
-function allocateNumbers(length: number): Int32Array {
-  if (length > BLOCK_NUMBERS / 8) return new Int32Array(length)
-  if (blockUsed + length > BLOCK_NUMBERS) {
-    block = new Int32Array(BLOCK_NUMBERS)
-    blockUsed = 0
+class NumberBlocks {
+  block = new Int32Array(BLOCK_NUMBERS)
+  private used = 0
+
+  /** Room for `length` numbers in `block` (a new one when needed), from the offset returned. */
+  allocate(length: number): number {
+    if (length > BLOCK_NUMBERS / 8) {
+      // large analyses get an array of their own, full at once
+      this.block = new Int32Array(length)
+      this.used = length
+      return 0
+    }
+    if (this.used + length > this.block.length) {
+      this.block = new Int32Array(BLOCK_NUMBERS)
+      this.used = 0
+    }
+    const at = this.used
+    this.used += length
+    return at
   }
-  const numbers = block.subarray(blockUsed, blockUsed + length)
-  blockUsed += length
-  return numbers
 }
+
+const numbers = new NumberBlocks()
 
 /** A list of numbers reused from one analysis to the next, written directly once room is made. */
 class IntList {
@@ -392,19 +423,20 @@ class AnalysisBuilder {
     const keyCount = this.keyIds.length
     const sourceSegments = normalized.asciiOnly ? 0 : writeSourceSegments(normalized, this.sourceSegments)
     const sortedKeys = keyCount >= SORTED_KEYS_FROM ? keyCount * 2 : 0
-    const data = allocateNumbers(
+    const size =
       atomCount * ATOM_FIELDS +
-        keyCount +
-        sortedKeys +
-        tags.length * TAG_FIELDS +
-        this.tagKeys.length +
-        this.joinStarts.length +
-        this.joinAtoms.length +
-        this.runNumbers.length +
-        sourceSegments * SEGMENT_FIELDS
-    )
-    copyNumbers(this.atomData.data, this.atomData.length, data, 0)
-    let at = this.atomData.length
+      keyCount +
+      sortedKeys +
+      tags.length * TAG_FIELDS +
+      this.tagKeys.length +
+      this.joinStarts.length +
+      this.joinAtoms.length +
+      this.runNumbers.length +
+      sourceSegments * SEGMENT_FIELDS
+    const base = numbers.allocate(size)
+    const data = numbers.block
+    copyNumbers(this.atomData.data, this.atomData.length, data, base)
+    let at = base + this.atomData.length
     copyNumbers(this.keyIds.data, keyCount, data, at)
     at += keyCount
     if (sortedKeys > 0) this.writeSortedKeys(data, at, keyCount)
@@ -426,6 +458,7 @@ class AnalysisBuilder {
     const runsAt = at
     at += this.runNumbers.length
     copyNumbers(this.sourceSegments.data, sourceSegments * SEGMENT_FIELDS, data, at)
+    const runs = (reading: PendingRuns): RunText => new RunText(reading.units, data, runsAt + reading.at)
     return new FieldAnalysis(
       text,
       kind,
@@ -436,9 +469,11 @@ class AnalysisBuilder {
       this.tagKeys.length / 2,
       this.joinStarts.length,
       data,
+      base,
+      size,
       this.joinTexts.length > 0 ? this.joinTexts.slice() : null,
-      this.runs.map((runs) => new RunText(runs.units, data, runsAt + runs.at)),
-      at,
+      runs(this.runs[0]!),
+      this.runs.length > 1 ? runs(this.runs[1]!) : null,
       sourceSegments
     )
   }
@@ -517,10 +552,12 @@ function cacheHash(text: string): number {
   return hash
 }
 
-type Bucket = FieldAnalysis[]
+/** The analyses of the texts sharing a cache hash: one, the usual case, or a few. */
+type Bucket = FieldAnalysis | FieldAnalysis[]
 
 function find(bucket: Bucket | undefined, text: string): FieldAnalysis | undefined {
   if (bucket === undefined) return undefined
+  if (!Array.isArray(bucket)) return bucket.text === text ? bucket : undefined
   for (const analysis of bucket) if (analysis.text === text) return analysis
   return undefined
 }
@@ -581,8 +618,11 @@ class AnalysisCache {
     }
     const map = this.recent[kind]!
     const bucket = map.get(hash)
-    if (bucket === undefined) {
-      map.set(hash, [analysis])
+    if (bucket === undefined || bucket === stale) {
+      map.set(hash, analysis)
+      if (bucket === undefined) this.recentCount++
+    } else if (!Array.isArray(bucket)) {
+      map.set(hash, [bucket, analysis])
       this.recentCount++
     } else if (stale !== undefined) {
       bucket[bucket.indexOf(stale)] = analysis

@@ -16,9 +16,6 @@
  * The trie holds word strings; the key ids of a matcher are derived from them for the dictionary's generation.
  */
 import {
-  ATOM_FIELDS,
-  ATOM_SPAN_END,
-  ATOM_SPAN_START,
   TAG_END,
   TAG_FIELDS,
   TAG_SOURCE_END,
@@ -355,7 +352,10 @@ class CompiledMatcher implements KeywordMatcher {
     field.start(analysis)
     if (this.words.trie.children !== null && analysis.atomCount > 0) this.walk.walkAll(analysis, ids)
     if (ids.tagRuleCount > 0) this.matchTags(analysis, ids.tagRules)
-    if (this.search !== null) for (const runs of analysis.runs) this.search.search(runs, field.recordSpan)
+    if (this.search !== null) {
+      this.search.search(analysis.foldedRuns, field.recordSpan)
+      if (analysis.plainRuns !== null) this.search.search(analysis.plainRuns, field.recordSpan)
+    }
     return field.results()
   }
 
@@ -559,11 +559,10 @@ class FieldMatches {
 
   recordAtoms(rules: readonly number[], first: number, last: number): void {
     const analysis = this.analysis!
-    const { data } = analysis
     const tag = analysis.tag(first)
     const insideTag = tag >= 0 && analysis.tag(last) === tag
-    const start = data[first * ATOM_FIELDS + ATOM_SPAN_START]!
-    const end = data[last * ATOM_FIELDS + ATOM_SPAN_END]!
+    const start = analysis.spanStart(first)
+    const end = analysis.spanEnd(last)
     for (const rule of rules) this.record(rule, start, end, insideTag)
   }
 

@@ -226,9 +226,9 @@ export class RunText {
     this.positionChangesAt = this.startChangesAt + this.startChangeCount * 2
   }
 
-  /** The same runs over a copy of the array holding them. */
-  movedTo(data: Int32Array): RunText {
-    return new RunText(this.units, data, this.at)
+  /** The same runs with their numbers copied to data[at…]. */
+  movedTo(data: Int32Array, at: number): RunText {
+    return new RunText(this.units, data, at)
   }
 
   /** Index of the run's first unit among the units kept. */

@@ -21,9 +21,9 @@ t.afterEach(() => configureAnalysisCache(DEFAULTS))
 
 /** What an analysis holds, to compare analyses made at different times. */
 const contents = (analysis: FieldAnalysis) => ({
-  data: Array.from(analysis.data),
+  data: Array.from(analysis.data.subarray(analysis.atomsAt, analysis.atomsAt + analysis.size)),
   joinTexts: analysis.joinTexts,
-  runs: analysis.runs.map((runs) => runs.units)
+  runs: [analysis.foldedRuns.units, analysis.plainRuns?.units]
 })
 
 const caption = 'No spoilers please! #SpoilerAlert s p o i l e r, super-bad c@t café 東京 👍'
@@ -60,8 +60,9 @@ t.test('an analysis does not change when later texts are analysed', async (t) =>
 
 t.test('the cache keeps the texts used most recently', async (t) => {
   configureAnalysisCache({ maxEntries: 4 })
-  // texts with joined parts: a copy shares their list of join texts, a new analysis makes its own
-  const [a, b, c, d] = ['first-text', 'second-text', 'third-text', 'fourth-text']
+  // texts with joined parts: a copy shares their list of join texts, a new analysis makes its own; and with
+  // leetspeak, read two ways
+  const [a, b, c, d] = ['first-t3xt', 'second-t3xt', 'third-t3xt', 'fourth-t3xt']
   const first = analyzeField(a, 'content')
   const second = analyzeField(b, 'content')
   analyzeField(c, 'content')
@@ -69,6 +70,7 @@ t.test('the cache keeps the texts used most recently', async (t) => {
   // a hit in the older half moves the entry to the recent one, in a copy of its own
   const moved = analyzeField(a, 'content')
   t.not(moved, first)
+  t.not(moved.plainRuns, null)
   t.equal(moved.joinTexts, first.joinTexts)
   t.same(contents(moved), contents(first))
   t.equal(analyzeField(a, 'content'), moved)
@@ -144,4 +146,17 @@ t.test('texts the cache hashes alike are told apart, a few kept', async (t) => {
     texts.map((text) => matcher.match(text, 'content').length),
     [0, 0, 1, 0, 0, 0]
   )
+})
+
+t.test('an entry made stale by the dictionary starting afresh is replaced in place', async (t) => {
+  configureAnalysisCache({ maxEntries: 100, maxKeys: 20 })
+  const texts = Array.from({ length: 3 }, (_, index) => 'ab'.repeat(24).replace(/b/, String.fromCharCode(99 + index)))
+  const analyses = texts.map((text) => analyzeField(text, 'content'))
+  analyzeField(Array.from({ length: 30 }, (_, index) => `word${index}`).join(' '), 'content')
+  analyzeField('the dictionary starts afresh before this one', 'content')
+  const again = analyzeField(texts[1]!, 'content')
+  t.not(again, analyses[1])
+  t.not(again.generation, analyses[1]!.generation)
+  t.equal(analyzeField(texts[1]!, 'content'), again)
+  t.equal(analysisCacheSize(), 5)
 })

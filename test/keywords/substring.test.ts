@@ -134,7 +134,10 @@ function patternsOf(keywords: readonly string[]): Pattern[] {
 /** Every match a search reports, sorted. */
 function searchAll(search: PatternList | SubstringAutomaton, text: string): number[][] {
   const found: number[][] = []
-  for (const runs of analyzeField(text, 'content').runs) search.search(runs, (rule, start, end) => found.push([rule, start, end]))
+  const { foldedRuns, plainRuns } = analyzeField(text, 'content')
+  for (const runs of plainRuns === null ? [foldedRuns] : [foldedRuns, plainRuns]) {
+    search.search(runs, (rule, start, end) => found.push([rule, start, end]))
+  }
   return found.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!)
 }
 
