@@ -8,7 +8,7 @@
  */
 import { HASH_START, hashStep, wordKeys } from './dictionary.js'
 import { textWordKeys } from './inflection.js'
-import { APOSTROPHE, ReadingBuffers, TextBuffers, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
+import { APOSTROPHE, ReadingBuffers, TextBuffers, isTokenClass, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
 import { RunBuffers, RunText, copyNumbers, runString, runTextSize, toRuns, writeRunText } from './substring.js'
 import { Atoms, LINK_JOIN, LINK_SPACED, fieldTag, findTags, spacedGaps, tagWord, tokenize, type Tag } from './tokens.js'
 
@@ -284,6 +284,45 @@ function endsWithPluralEs(units: Uint16Array, start: number, end: number): boole
 }
 
 /**
+ * Appends to `keys` the ids of textWordKeys(the word units[start, end)): the word and its plural stems, hashed in
+ * one pass, found without making strings when the word is known. Returns false, adding nothing, for a word with
+ * an apostrophe or an elongation (rarer): its keys go through strings.
+ */
+function addPlainWordKeys(reading: Reading, start: number, end: number, keys: IntList): boolean {
+  const { units, classes } = reading
+  // the hashes of the word less its last one, two and three units: the stems'
+  let hash = HASH_START
+  let lessOne = 0
+  let lessTwo = 0
+  let lessThree = 0
+  let previous = -1
+  let repeats = 0
+  for (let position = start; position < end; position++) {
+    const unit = units[position]!
+    repeats = unit === previous ? repeats + 1 : 0
+    if ((repeats >= 2 && !isDigit(unit)) || classes[position] === APOSTROPHE) return false
+    previous = unit
+    lessThree = lessTwo
+    lessTwo = lessOne
+    lessOne = hash
+    hash = hashStep(hash, unit)
+  }
+  const ids = keys.reserve(PLAIN_WORD_KEYS)
+  let count = keys.length
+  ids[count++] = wordKeys.idOfUnits(hash, units, start, end)
+  const length = end - start
+  if (length >= 5 && units[end - 1] === LOWER_S && units[end - 2] === LOWER_E && units[end - 3] === LOWER_I) {
+    ids[count++] = wordKeys.idOfUnits(hashStep(lessThree, LOWER_Y), units, start, end - 3, LOWER_Y)
+  }
+  if (endsWithPluralEs(units, start, end)) ids[count++] = wordKeys.idOfUnits(lessTwo, units, start, end - 2)
+  if (length >= 4 && units[end - 1] === LOWER_S && units[end - 2] !== LOWER_S) {
+    ids[count++] = wordKeys.idOfUnits(lessOne, units, start, end - 1)
+  }
+  keys.length = count
+  return true
+}
+
+/**
  * Builds analyses. analyzeField is synchronous and the finished analysis copies what it keeps, so one builder and
  * its buffers serve every call.
  */
@@ -297,6 +336,7 @@ class AnalysisBuilder {
   /** the atom of each key in keyIds */
   private readonly keyAtoms = new IntList()
   private readonly tagKeys = new IntList()
+  private readonly tagWordKeys = new IntList()
   private readonly runNumbers = new IntList()
   private readonly sourceSegments = new IntList()
   /** atoms with a joining link before or after them, and their texts */
@@ -348,9 +388,7 @@ class AnalysisBuilder {
       }
     }
     this.atomData.length = at
-    for (let index = 0; index < tags.length; index++) {
-      for (const key of textWordKeys(tagWord(reading, tags[index]!))) this.addTagKey(index, wordKeys.idOf(key))
-    }
+    for (let index = 0; index < tags.length; index++) this.addTagKeys(reading, tags, index)
     if (this.gaps.length < normalized.length) this.gaps = new Uint8Array(normalized.length * 2)
     const runs = toRuns(reading, spacedGaps(atoms, normalized.length, this.gaps), this.buffers.runs)
     const size = runTextSize(runs)
@@ -359,56 +397,28 @@ class AnalysisBuilder {
     this.runNumbers.length += size
   }
 
-  /**
-   * The keys of textWordKeys(atom text), found from the units: a plain word and its plural stems, hashed in one
-   * pass. Words with an apostrophe or an elongation, rarer, go through the strings.
-   */
+  /** The keys of an atom's text (textWordKeys), from its units when it is a plain word. */
   private addAtomKeys(atoms: Atoms, atom: number, index: number): void {
-    const { units, classes } = atoms.reading
-    const start = atoms.start[atom]!
-    const end = atoms.end[atom]!
-    // the hashes of the word less its last one, two and three units: the stems'
-    let hash = HASH_START
-    let lessOne = 0
-    let lessTwo = 0
-    let lessThree = 0
-    for (let position = start; position < end; position++) {
-      const unit = units[position]!
-      const elongated = position >= start + 2 && unit === units[position - 1] && unit === units[position - 2] && !isDigit(unit)
-      if (classes[position] === APOSTROPHE || elongated) {
-        for (const key of textWordKeys(atoms.text(atom))) this.addKey(wordKeys.idOf(key), index)
-        return
-      }
-      lessThree = lessTwo
-      lessTwo = lessOne
-      lessOne = hash
-      hash = hashStep(hash, unit)
+    const first = this.keyIds.length
+    if (!addPlainWordKeys(atoms.reading, atoms.start[atom]!, atoms.end[atom]!, this.keyIds)) {
+      for (const key of textWordKeys(atoms.text(atom))) this.keyIds.push(wordKeys.idOf(key))
     }
-    const keyIds = this.keyIds.reserve(PLAIN_WORD_KEYS)
-    const keyAtoms = this.keyAtoms.reserve(PLAIN_WORD_KEYS)
-    let count = this.keyIds.length
-    keyIds[count] = wordKeys.idOfUnits(hash, units, start, end)
-    keyAtoms[count++] = index
-    const length = end - start
-    if (length >= 5 && units[end - 1] === LOWER_S && units[end - 2] === LOWER_E && units[end - 3] === LOWER_I) {
-      keyIds[count] = wordKeys.idOfUnits(hashStep(lessThree, LOWER_Y), units, start, end - 3, LOWER_Y)
-      keyAtoms[count++] = index
-    }
-    if (endsWithPluralEs(units, start, end)) {
-      keyIds[count] = wordKeys.idOfUnits(lessTwo, units, start, end - 2)
-      keyAtoms[count++] = index
-    }
-    if (length >= 4 && units[end - 1] === LOWER_S && units[end - 2] !== LOWER_S) {
-      keyIds[count] = wordKeys.idOfUnits(lessOne, units, start, end - 1)
-      keyAtoms[count++] = index
-    }
-    this.keyIds.length = count
-    this.keyAtoms.length = count
+    const keyAtoms = this.keyAtoms.reserve(this.keyIds.length - first)
+    for (let key = first; key < this.keyIds.length; key++) keyAtoms[key] = index
+    this.keyAtoms.length = this.keyIds.length
   }
 
-  private addKey(key: number, atom: number): void {
-    this.keyIds.push(key)
-    this.keyAtoms.push(atom)
+  /** The keys of a hashtag read as one word, from its units when they are a plain word (no `_`). */
+  private addTagKeys(reading: Reading, tags: readonly Tag[], index: number): void {
+    const { bodyStart, end } = tags[index]!
+    const keys = this.tagWordKeys
+    keys.length = 0
+    let plain = true
+    for (let position = bodyStart; position < end && plain; position++) plain = isTokenClass(reading.classes[position]!)
+    if (!plain || !addPlainWordKeys(reading, bodyStart, end, keys)) {
+      for (const key of textWordKeys(tagWord(reading, tags[index]!))) keys.push(wordKeys.idOf(key))
+    }
+    for (let key = 0; key < keys.length; key++) this.addTagKey(index, keys.data[key]!)
   }
 
   private addTagKey(tag: number, key: number): void {

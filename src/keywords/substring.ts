@@ -17,6 +17,8 @@ const SPACE_UNIT = 0x20
 /** Where a run's first unit is among the units kept, with the run's letter flag above it. */
 const LETTER_RUN = 1 << 30
 const RUN_START = LETTER_RUN - 1
+/** Bits of a 256-bit set, one per unit and one per pair of neighbouring units: a pattern's must all be in the text's. */
+const GRAM_WORDS = 8
 /** LETTER_RUN for the classes whose runs may be elongations: letters, their marks, scripts without spaces. */
 const RUN_FLAGS = new Int32Array(OTHER + 1)
 RUN_FLAGS[LETTER] = LETTER_RUN
@@ -46,6 +48,10 @@ export interface Runs {
    */
   readonly positionChanges: Int32Array
   readonly positionChangeCount: number
+  /** a bit per run, set for runs of letters */
+  readonly letters: Int32Array
+  /** the bigram filter of the runs' units */
+  readonly grams: Int32Array
 }
 
 function runLength(starts: Int32Array, run: number): number {
@@ -58,12 +64,15 @@ export class RunBuffers {
   units: Uint16Array
   startChanges: Int32Array
   positionChanges: Int32Array
+  letters: Int32Array
+  readonly grams = new Int32Array(GRAM_WORDS)
 
   constructor(capacity = 256) {
     this.starts = new Int32Array(capacity + 1)
     this.units = new Uint16Array(capacity)
     this.startChanges = new Int32Array(capacity * 2)
     this.positionChanges = new Int32Array(capacity * 2)
+    this.letters = new Int32Array((capacity >>> 5) + 1)
   }
 
   grow(capacity: number): void {
@@ -81,7 +90,9 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
   const readingUnits = reading.units
   const buffers = into ?? new RunBuffers(length)
   buffers.grow(length)
-  const { starts, units, startChanges, positionChanges } = buffers
+  const { starts, units, startChanges, positionChanges, letters, grams } = buffers
+  letters.fill(0, 0, (length >>> 5) + 1)
+  grams.fill(0)
   let count = 0
   let kept = 0
   let lastUnit = -1
@@ -111,7 +122,10 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
         startChangeCount++
       }
       units[count] = unit
-      starts[count++] = kept | RUN_FLAGS[unitClass]!
+      starts[count] = kept | RUN_FLAGS[unitClass]!
+      if (RUN_FLAGS[unitClass] !== 0) letters[count >>> 5]! |= 1 << (count & 31)
+      count++
+      addGrams(grams, lastUnit, unit)
       lastUnit = unit
     } else if (isSpace) {
       continue
@@ -125,24 +139,17 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
     kept++
   }
   starts[count] = kept
-  return { count, kept, units, starts, startChanges, startChangeCount, positionChanges, positionChangeCount }
+  return { count, kept, units, starts, startChanges, startChangeCount, positionChanges, positionChangeCount, letters, grams }
 }
 
-/** Bits of a 256-bit set, one per unit and one per pair of neighbouring units: a pattern's must all be in the text's. */
-const GRAM_WORDS = 8
 
-function addGrams(grams: Int32Array, offset: number, units: ArrayLike<number>, count: number): void {
-  let previous = -1
-  for (let index = 0; index < count; index++) {
-    const unit = units[index]!
-    const single = unit & 255
-    grams[offset + (single >>> 5)]! |= 1 << (single & 31)
-    if (previous !== -1) {
-      const pair = (((previous << 3) ^ unit) + 128) & 255
-      grams[offset + (pair >>> 5)]! |= 1 << (pair & 31)
-    }
-    previous = unit
-  }
+/** Adds a unit to a bigram filter: its bit, and that of the pair it makes with the unit before (-1 for none). */
+function addGrams(grams: Int32Array, previous: number, unit: number): void {
+  const single = unit & 255
+  grams[single >>> 5]! |= 1 << (single & 31)
+  if (previous === -1) return
+  const pair = (((previous << 3) ^ unit) + 128) & 255
+  grams[pair >>> 5]! |= 1 << (pair & 31)
 }
 
 /** One character per run. */
@@ -169,16 +176,14 @@ export function runTextSize(runs: Runs): number {
 /** Writes the numbers of a RunText of these runs at into[at, at + runTextSize(runs)). */
 export function writeRunText(runs: Runs, into: Int32Array, at: number): void {
   const { count } = runs
-  const size = runTextSize(runs)
-  into.fill(0, at, at + size)
-  addGrams(into, at, runs.units, count)
+  copyNumbers(runs.grams, GRAM_WORDS, into, at)
   into[at + COUNT] = count
   into[at + KEPT] = runs.kept
   into[at + START_CHANGES] = runs.startChangeCount
   into[at + POSITION_CHANGES] = runs.positionChangeCount
-  const letters = at + HEADER
-  for (let run = 0; run < count; run++) if ((runs.starts[run]! & LETTER_RUN) !== 0) into[letters + (run >>> 5)]! |= 1 << (run & 31)
-  const startChanges = letters + ((count + 31) >>> 5)
+  const letterWords = (count + 31) >>> 5
+  copyNumbers(runs.letters, letterWords, into, at + HEADER)
+  const startChanges = at + HEADER + letterWords
   copyNumbers(runs.startChanges, runs.startChangeCount * 2, into, startChanges)
   copyNumbers(runs.positionChanges, runs.positionChangeCount * 2, into, startChanges + runs.startChangeCount * 2)
 }
@@ -305,10 +310,14 @@ export class PatternList implements SubstringSearch {
 
   constructor(private readonly patterns: readonly Pattern[]) {
     this.grams = new Int32Array(patterns.length * GRAM_WORDS)
+    const grams = new Int32Array(GRAM_WORDS)
     patterns.forEach((pattern, index) => {
+      grams.fill(0)
       // by UTF-16 unit, as the text's runs are (iterating the string would go by code point)
-      const units = Array.from({ length: pattern.units.length }, (_, unit) => pattern.units.charCodeAt(unit))
-      addGrams(this.grams, index * GRAM_WORDS, units, units.length)
+      for (let unit = 0; unit < pattern.units.length; unit++) {
+        addGrams(grams, unit === 0 ? -1 : pattern.units.charCodeAt(unit - 1), pattern.units.charCodeAt(unit))
+      }
+      this.grams.set(grams, index * GRAM_WORDS)
     })
   }
 
