@@ -62,7 +62,14 @@ export function scoreRequestSchema(maxItems: number) {
       userId: UserIdSchema,
       surface: z.enum(SURFACES).default('for_you'),
       items: z.array(FeedItemSchema).min(1).max(maxItems),
-      explain: z.boolean().default(true)
+      explain: z.boolean().default(true),
+      imageBudgetMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(5000)
+        .optional()
+        .describe('How long to wait for images no cache knows, in ms (default: the configured IMAGE_BUDGET_MS); 0 answers from the caches only')
     })
     .meta({ id: 'ScoreRequest' })
 }
@@ -109,8 +116,17 @@ const ItemReasonSchema = z.object({
   category: z.enum(CATEGORIES).optional()
 })
 
+const HashReasonSchema = z.object({
+  type: z.literal('hash'),
+  action: ActiveAction,
+  bank: z.string().describe('the hash bank whose entry the item\'s image matched; applies to everyone'),
+  distance: z.number().int().describe('Hamming distance between the PDQ hashes (0–256)'),
+  contentId: z.string().optional().describe('the content id stored with the bank entry'),
+  entryId: z.string()
+})
+
 export const ReasonSchema = z
-  .discriminatedUnion('type', [KeywordReasonSchema, AuthorReasonSchema, CategoryReasonSchema, FeedbackReasonSchema, ItemReasonSchema])
+  .discriminatedUnion('type', [KeywordReasonSchema, AuthorReasonSchema, CategoryReasonSchema, FeedbackReasonSchema, ItemReasonSchema, HashReasonSchema])
   .meta({ id: 'Reason' })
 
 export const DecisionSchema = z
@@ -131,7 +147,17 @@ export const ScoreResponseSchema = z
       rulesVersion: z.number().int(),
       degraded: z.boolean(),
       degradedReasons: z.array(z.string()).optional(),
-      models: z.array(z.string())
+      models: z.array(z.string()),
+      pendingImages: z
+        .array(z.string())
+        .optional()
+        .describe('Ids of the items whose image was not scored within the image budget: decided without it, and still being classified in the background (a later request finds its scores cached)'),
+      skippedImages: z
+        .array(z.object({ id: z.string(), reason: z.string() }))
+        .optional()
+        .describe(
+          'Items whose image could not be scored, and why: url_fetching_disabled, host_not_allowed, scheme_not_allowed, address_not_allowed, bad_url, dns_failed, connect_timeout, timeout, too_large, not_an_image, http_error, too_many_redirects, network_error, image_invalid, image_too_large, queue_full, closing, prepare_failed, model_failed'
+        )
     })
   })
   .meta({ id: 'ScoreResponse' })

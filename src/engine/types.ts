@@ -73,7 +73,18 @@ export interface ItemReason extends ItemStatus {
   action: ActiveAction
 }
 
-export type Reason = KeywordReason | AuthorReason | CategoryReason | FeedbackReason | ItemReason
+/** The item's image matched an entry of a known-image hash bank: applies to everyone, whatever their settings. */
+export interface HashReason {
+  type: 'hash'
+  action: ActiveAction
+  bank: string
+  /** Hamming distance between the image's PDQ hash and the entry's, 0–256. */
+  distance: number
+  contentId?: string
+  entryId: string
+}
+
+export type Reason = KeywordReason | AuthorReason | CategoryReason | FeedbackReason | ItemReason | HashReason
 
 export interface Decision {
   id: string
@@ -89,6 +100,8 @@ export interface DecisionContext {
   now: number
   /** Platform-wide statuses of the request's items, read before deciding; absent items have none. */
   itemStatuses?: ReadonlyMap<string, ItemStatus>
+  /** Reasons found before deciding that apply to everyone (known-image hash matches), by item id. */
+  platformReasons?: ReadonlyMap<string, readonly Reason[]>
 }
 
 export type { CategoryEvidence }
