@@ -9,7 +9,7 @@
 import { HASH_START, hashStep, wordKeys } from './dictionary.js'
 import { textWordKeys } from './inflection.js'
 import { APOSTROPHE, ReadingBuffers, TextBuffers, isTokenClass, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
-import { RunBuffers, RunText, copyNumbers, runString, runTextSize, toRuns, writeRunText } from './substring.js'
+import { RunBuffers, copyNumbers, runTextSize, toRuns, writeRunText } from './substring.js'
 import { Atoms, LINK_JOIN, LINK_SPACED, fieldTag, findTags, spacedGaps, tagWord, tokenize, type Tag } from './tokens.js'
 
 /**
@@ -57,7 +57,7 @@ const SEGMENT_FIELDS = 3
  * - pairs (hashtag, key id) for the hashtags read as one word;
  * - the atoms a join of parts may start at (those with a joining link to the next one);
  * - the atoms with a joining link before or after them, whose texts are `joinTexts`;
- * - the runs of each reading (RunText);
+ * - the runs of each reading (see RunText);
  * - unless unit i is source character i throughout, where the units come from (writeSourceSegments).
  * The array is shared with other analyses (see NumberBlocks): an analysis' numbers start at `atomsAt`.
  */
@@ -89,9 +89,10 @@ export class FieldAnalysis {
     readonly size: number,
     /** the texts of the atoms with a joining link before or after them, in atom order; null when none has */
     readonly joinTexts: readonly string[] | null,
-    /** the runs of the folded reading and, when leetspeak folding changed it, of the plain one */
-    readonly foldedRuns: RunText,
-    readonly plainRuns: RunText | null,
+    /** where the runs of the folded reading are in `data` (see RunText) */
+    readonly foldedRunsAt: number,
+    /** where those of the plain reading are, when leetspeak folding changed it; -1 otherwise */
+    readonly plainRunsAt: number,
     /** none when unit i is source character i throughout */
     readonly sourceSegmentCount: number
   ) {
@@ -182,7 +183,6 @@ export class FieldAnalysis {
     const at = numbers.allocate(this.size)
     const data = numbers.block
     data.set(this.data.subarray(this.atomsAt, this.atomsAt + this.size), at)
-    const moved = (runs: RunText): RunText => runs.movedTo(data, runs.at - this.atomsAt + at)
     return new FieldAnalysis(
       this.text,
       this.kind,
@@ -196,8 +196,8 @@ export class FieldAnalysis {
       at,
       this.size,
       this.joinTexts,
-      moved(this.foldedRuns),
-      this.plainRuns === null ? null : moved(this.plainRuns),
+      this.foldedRunsAt - this.atomsAt + at,
+      this.plainRunsAt === -1 ? -1 : this.plainRunsAt - this.atomsAt + at,
       this.sourceSegmentCount
     )
   }
@@ -252,12 +252,6 @@ class IntList {
   push(value: number): void {
     this.reserve(1)[this.length++] = value
   }
-}
-
-/** A reading's runs until the analysis' array is made: their numbers are in AnalysisBuilder.runNumbers. */
-interface PendingRuns {
-  readonly units: string
-  readonly at: number
 }
 
 const NO_TAGS: readonly Tag[] = []
@@ -343,7 +337,8 @@ class AnalysisBuilder {
   private readonly joinAtoms = new IntList()
   private readonly joinTexts: string[] = []
   private readonly joinStarts = new IntList()
-  private readonly runs: PendingRuns[] = []
+  /** where each reading's runs start in runNumbers */
+  private readonly runsAt = new IntList()
   private gaps = new Uint8Array(256)
 
   analyze(text: string, kind: FieldKind): FieldAnalysis {
@@ -356,7 +351,7 @@ class AnalysisBuilder {
     this.joinAtoms.length = 0
     this.joinTexts.length = 0
     this.joinStarts.length = 0
-    this.runs.length = 0
+    this.runsAt.length = 0
     this.runNumbers.length = 0
     const normalized = normalizeText(text, this.buffers.text)
     const tags = kind === 'content' ? findTags(normalized) : kind === 'hashtag' ? fieldTag(normalized) : NO_TAGS
@@ -393,7 +388,7 @@ class AnalysisBuilder {
     const runs = toRuns(reading, spacedGaps(atoms, normalized.length, this.gaps), this.buffers.runs)
     const size = runTextSize(runs)
     writeRunText(runs, this.runNumbers.reserve(size), this.runNumbers.length)
-    this.runs.push({ units: runString(runs.units, runs.count), at: this.runNumbers.length })
+    this.runsAt.push(this.runNumbers.length)
     this.runNumbers.length += size
   }
 
@@ -468,7 +463,6 @@ class AnalysisBuilder {
     const runsAt = at
     at += this.runNumbers.length
     copyNumbers(this.sourceSegments.data, sourceSegments * SEGMENT_FIELDS, data, at)
-    const runs = (reading: PendingRuns): RunText => new RunText(reading.units, data, runsAt + reading.at)
     return new FieldAnalysis(
       text,
       kind,
@@ -482,8 +476,8 @@ class AnalysisBuilder {
       base,
       size,
       this.joinTexts.length > 0 ? this.joinTexts.slice() : null,
-      runs(this.runs[0]!),
-      this.runs.length > 1 ? runs(this.runs[1]!) : null,
+      runsAt + this.runsAt.data[0]!,
+      this.runsAt.length > 1 ? runsAt + this.runsAt.data[1]! : -1,
       sourceSegments
     )
   }

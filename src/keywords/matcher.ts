@@ -28,7 +28,7 @@ import {
 import { wordKeys } from './dictionary.js'
 import { appendCollapsed, collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
 import { EMOJI, HASH, LEET, NO_SPACE, SPACE, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
-import { samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
+import { RunText, samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
 import { Atoms, LINK_JOIN, LINK_NONE, LINK_SPACED, spacedGaps, tagWord, tokenize } from './tokens.js'
 
 export { analysisCacheSize, analyzeField, configureAnalysisCache } from './analysis.js'
@@ -324,6 +324,8 @@ class CompiledMatcher implements KeywordMatcher {
   private ids: RuleIds | null = null
   private readonly field: FieldMatches
   private readonly walk: WordWalk
+  /** reads a field's runs in place, for the substring search */
+  private readonly runs = new RunText()
 
   constructor(
     readonly size: number,
@@ -353,8 +355,9 @@ class CompiledMatcher implements KeywordMatcher {
     if (this.words.trie.children !== null && analysis.atomCount > 0) this.walk.walkAll(analysis, ids)
     if (ids.tagRuleCount > 0) this.matchTags(analysis, ids.tagRules)
     if (this.search !== null) {
-      this.search.search(analysis.foldedRuns, field.recordSpan)
-      if (analysis.plainRuns !== null) this.search.search(analysis.plainRuns, field.recordSpan)
+      const { data, plainRunsAt } = analysis
+      this.search.search(this.runs.point(data, analysis.foldedRunsAt), field.recordSpan)
+      if (plainRunsAt !== -1) this.search.search(this.runs.point(data, plainRunsAt), field.recordSpan)
     }
     return field.results()
   }

@@ -7,7 +7,7 @@
  * not contain `god`). The first and last runs of a pattern may be the end or start of a longer run.
  *
  * A text's runs are kept in its field analysis and searched for every user; a user with few patterns skips the
- * automaton: a bigram filter rules most patterns out, and `indexOf` finds the others.
+ * automaton: a bigram filter rules most patterns out, and a plain search finds the others.
  */
 import { LETTER, MARK, NO_SPACE, OTHER, SPACE, unitsToString, type Reading } from './normalize.js'
 
@@ -152,11 +152,6 @@ function addGrams(grams: Int32Array, previous: number, unit: number): void {
   grams[pair >>> 5]! |= 1 << (pair & 31)
 }
 
-/** One character per run. */
-export function runString(units: Uint16Array, count: number): string {
-  return unitsToString(units, count)
-}
-
 /** Copies from[0, count) to into[at, at + count): a loop, as a view for set() would cost more for short lists. */
 export function copyNumbers(from: Int32Array, count: number, into: Int32Array, at: number): void {
   for (let index = 0; index < count; index++) into[at + index] = from[index]!
@@ -168,24 +163,26 @@ const KEPT = GRAM_WORDS + 1
 const START_CHANGES = GRAM_WORDS + 2
 const POSITION_CHANGES = GRAM_WORDS + 3
 
-/** How many numbers a RunText of these runs holds (see RunText). */
+/** How many numbers the kept form of these runs takes (see RunText). */
 export function runTextSize(runs: Runs): number {
-  return HEADER + ((runs.count + 31) >>> 5) + (runs.startChangeCount + runs.positionChangeCount) * 2
+  return HEADER + ((runs.count + 1) >>> 1) + ((runs.count + 31) >>> 5) + (runs.startChangeCount + runs.positionChangeCount) * 2
 }
 
-/** Writes the numbers of a RunText of these runs at into[at, at + runTextSize(runs)). */
+/** Writes the kept form of these runs at into[at, at + runTextSize(runs)). */
 export function writeRunText(runs: Runs, into: Int32Array, at: number): void {
-  const { count } = runs
+  const { count, units } = runs
   copyNumbers(runs.grams, GRAM_WORDS, into, at)
   into[at + COUNT] = count
   into[at + KEPT] = runs.kept
   into[at + START_CHANGES] = runs.startChangeCount
   into[at + POSITION_CHANGES] = runs.positionChangeCount
+  let next = at + HEADER
+  for (let run = 0; run < count; run += 2) into[next++] = units[run]! | (run + 1 < count ? units[run + 1]! << 16 : 0)
   const letterWords = (count + 31) >>> 5
-  copyNumbers(runs.letters, letterWords, into, at + HEADER)
-  const startChanges = at + HEADER + letterWords
-  copyNumbers(runs.startChanges, runs.startChangeCount * 2, into, startChanges)
-  copyNumbers(runs.positionChanges, runs.positionChangeCount * 2, into, startChanges + runs.startChangeCount * 2)
+  copyNumbers(runs.letters, letterWords, into, next)
+  next += letterWords
+  copyNumbers(runs.startChanges, runs.startChangeCount * 2, into, next)
+  copyNumbers(runs.positionChanges, runs.positionChangeCount * 2, into, next + runs.startChangeCount * 2)
 }
 
 /** The value of the last pair (key, value) in data[at, at + count * 2) whose key is at most `key`; 0 if none. */
@@ -201,39 +198,43 @@ function valueAtOrBefore(data: Int32Array, at: number, count: number, key: numbe
 }
 
 /**
- * A reading's runs as kept in a field analysis: immutable numbers in the analysis' array, from `at`: the bigram
- * filter; the number of runs, of units kept, of start changes and of position changes (see Runs); a bit per run,
- * set for runs of letters; the start changes; the position changes. Runs of one unit and positions with nothing
- * left out before them are the rule, and cost nothing. Searches read these numbers only to check a candidate.
+ * A reading's runs as kept in a field analysis, read in place: the analysis holds numbers only, so that caching
+ * it adds no object for the garbage collector to copy. From `at`: the bigram filter; the number of runs, of
+ * units kept, of start changes and of position changes (see Runs); the runs' units, two per number; a bit per
+ * run, set for runs of letters; the start changes; the position changes. Runs of one unit and positions with
+ * nothing left out before them are the rule, and cost nothing. A matcher points one RunText at each reading it
+ * searches.
  */
 export class RunText {
-  readonly count: number
-  readonly kept: number
-  readonly lettersAt: number
-  readonly startChangesAt: number
-  readonly startChangeCount: number
-  readonly positionChangesAt: number
-  readonly positionChangeCount: number
+  data: Int32Array = new Int32Array(0)
+  at = 0
+  count = 0
+  kept = 0
+  unitsAt = 0
+  lettersAt = 0
+  startChangesAt = 0
+  startChangeCount = 0
+  positionChangesAt = 0
+  positionChangeCount = 0
 
-  constructor(
-    /** one character per run, for `indexOf` */
-    readonly units: string,
-    readonly data: Int32Array,
-    /** where its numbers start; the bigram filter comes first */
-    readonly at: number
-  ) {
+  /** Reads the runs kept at data[at…]. */
+  point(data: Int32Array, at: number): this {
+    this.data = data
+    this.at = at
     this.count = data[at + COUNT]!
     this.kept = data[at + KEPT]!
     this.startChangeCount = data[at + START_CHANGES]!
     this.positionChangeCount = data[at + POSITION_CHANGES]!
-    this.lettersAt = at + HEADER
+    this.unitsAt = at + HEADER
+    this.lettersAt = this.unitsAt + ((this.count + 1) >>> 1)
     this.startChangesAt = this.lettersAt + ((this.count + 31) >>> 5)
     this.positionChangesAt = this.startChangesAt + this.startChangeCount * 2
+    return this
   }
 
-  /** The same runs with their numbers copied to data[at…]. */
-  movedTo(data: Int32Array, at: number): RunText {
-    return new RunText(this.units, data, at)
+  /** The unit a run repeats. */
+  unit(run: number): number {
+    return (this.data[this.unitsAt + (run >>> 1)]! >>> ((run & 1) << 4)) & 0xffff
   }
 
   /** Index of the run's first unit among the units kept. */
@@ -296,8 +297,8 @@ export interface SubstringSearch {
 }
 
 /**
- * Patterns at most this many are searched one by one (filter, then `indexOf`): cheaper than the automaton's
- * step per run of the text until there are several dozen of them.
+ * Patterns at most this many are searched one by one (filter, then a plain search): cheaper than the
+ * automaton's step per run of the text until there are a few dozen of them.
  */
 const FEW_PATTERNS = 24
 
@@ -329,9 +330,13 @@ export class PatternList implements SubstringSearch {
       const offset = index * GRAM_WORDS
       while (word < GRAM_WORDS && (grams[offset + word]! & ~data[at + word]!) === 0) word++
       if (word < GRAM_WORDS) continue
+      // rare: the filter lets through little more than the patterns that are there
       const pattern = patterns[index]!
-      for (let at = text.units.indexOf(pattern.units); at !== -1; at = text.units.indexOf(pattern.units, at + 1)) {
-        reportIfAgreeing(pattern, text, at, onMatch)
+      const { units } = pattern
+      for (let first = 0; first + units.length <= text.count; first++) {
+        let length = 0
+        while (length < units.length && text.unit(first + length) === units.charCodeAt(length)) length++
+        if (length === units.length) reportIfAgreeing(pattern, text, first, onMatch)
       }
     }
   }
@@ -412,9 +417,8 @@ export class SubstringAutomaton implements SubstringSearch {
 
   search(text: RunText, onMatch: OnSubstringMatch): void {
     let state = 0
-    const units = text.units
     for (let run = 0; run < text.count; run++) {
-      state = this.step(state, units.charCodeAt(run))
+      state = this.step(state, text.unit(run))
       const outputs = this.outputs[state]!
       for (let output = 0; output < outputs.length; output++) {
         const pattern = this.patterns[outputs[output]!]!

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { analyzeField, compileKeywordRules } from '../../src/keywords/matcher.js'
 import { normalizeText, readText } from '../../src/keywords/normalize.js'
-import { PatternList, SubstringAutomaton, samePattern, toPattern, toRuns, type Pattern } from '../../src/keywords/substring.js'
+import { PatternList, RunText, SubstringAutomaton, samePattern, toPattern, toRuns, type Pattern } from '../../src/keywords/substring.js'
 import { expectMatches, matched } from './fixtures/helper.js'
 
 const substring = { mode: 'substring' } as const
@@ -134,9 +134,9 @@ function patternsOf(keywords: readonly string[]): Pattern[] {
 /** Every match a search reports, sorted. */
 function searchAll(search: PatternList | SubstringAutomaton, text: string): number[][] {
   const found: number[][] = []
-  const { foldedRuns, plainRuns } = analyzeField(text, 'content')
-  for (const runs of plainRuns === null ? [foldedRuns] : [foldedRuns, plainRuns]) {
-    search.search(runs, (rule, start, end) => found.push([rule, start, end]))
+  const { data, foldedRunsAt, plainRunsAt } = analyzeField(text, 'content')
+  for (const at of plainRunsAt === -1 ? [foldedRunsAt] : [foldedRunsAt, plainRunsAt]) {
+    search.search(new RunText().point(data, at), (rule, start, end) => found.push([rule, start, end]))
   }
   return found.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!)
 }
