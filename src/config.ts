@@ -43,9 +43,71 @@ const ConfigSchema = z.object({
   SCORE_CACHE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
   /** onnxruntime intra-op threads for the text model (small model: one thread is fastest). */
   TEXT_MODEL_THREADS: int(1, 64).default(1),
+
+  /** Hosts `image.url` may point to: exact names, or `*.example.com` for any subdomain. Empty: no URL is fetched. */
+  IMAGE_ALLOWED_HOSTS: list.default([]),
+  /** Fetch plain `http:` image URLs too (default: https only). */
+  IMAGE_ALLOW_HTTP: bool.default(false),
+  /** Fetch from private, loopback and link-local addresses (local testing only: it opens the door to SSRF). */
+  IMAGE_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
+  IMAGE_CONNECT_TIMEOUT_MS: int(10, 60_000).default(1000),
+  /** Whole fetch of one image, redirects included. */
+  IMAGE_FETCH_TIMEOUT_MS: int(10, 120_000).default(3000),
+  IMAGE_MAX_REDIRECTS: int(0, 10).default(2),
+  /** Largest image, fetched or sent as `image.data` (decoded bytes). */
+  IMAGE_MAX_BYTES: int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Images with more pixels than this are refused from their header, before decoding (decompression bombs). */
+  IMAGE_MAX_PIXELS: int(1, 250_000_000).default(4096 * 4096),
+  /** How long scoring waits for images no cache knows; past it they are answered pending and scored in the background. */
+  IMAGE_BUDGET_MS: int(0, 5000).default(25),
+  /** Background image jobs waiting for a slot, and the image bytes they may hold; past either, new work is dropped (and counted). */
+  IMAGE_QUEUE_MAX: int(0, 1_000_000).default(256),
+  IMAGE_QUEUE_MAX_BYTES: int(0, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** Image jobs (fetch, decode, classify) running at once. */
+  IMAGE_CONCURRENCY: int(1, 1024).default(8),
+  /** Micro-batching: images per `session.run`, and how long the first image of a batch waits for others. */
+  IMAGE_BATCH_MAX: int(1, 256).default(8),
+  IMAGE_BATCH_WAIT_MS: int(0, 1000).default(2),
+  /** Threads decoding and hashing images (0: on the event loop). */
+  IMAGE_PREPARE_THREADS: int(0, 64).default(1),
+  /** onnxruntime intra-op threads for the image model. */
+  IMAGE_MODEL_THREADS: int(1, 64).default(1),
+  /** Run the image model on a worker thread of its own (keeps the event loop free during inference). */
+  IMAGE_MODEL_IN_WORKER: bool.default(true),
+  /** Let idle onnxruntime threads spin (burns a core a small machine needs for the event loop and decoding). */
+  IMAGE_MODEL_SPINNING: bool.default(false),
+  /** Nice steps below the process for the image threads (model, preparation; Linux): they yield the CPU to the event loop when it is busy. */
+  IMAGE_THREAD_NICE: int(0, 19).default(10),
+  /** In-process image cache entries (LRU), by content hash and by URL; shared entries live SCORE_CACHE_TTL_S in Redis. */
+  IMAGE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(100_000),
+  /** How long an image that could not be fetched or decoded is remembered (in process), so it is not retried at once. */
+  IMAGE_FAILURE_CACHE_S: int(1, 86_400).default(60),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   DOCS_ENABLED: bool.default(true),
+
+  /** Known-image matching: largest Hamming distance between PDQ hashes that is a match (PDQ's usual 31). */
+  PDQ_MATCH_DISTANCE: int(0, 128).default(31),
+  /** Item images whose PDQ quality (0–100) is below this are not matched: their hash is mostly noise. */
+  PDQ_QUALITY_THRESHOLD: int(0, 100).default(50),
+  /** Also match the 8 rotations and flips of every item image (8 index look-ups instead of 1). */
+  PDQ_DIHEDRAL: bool.default(false),
+  /** Hash bank names must match this regular expression. */
+  BANK_NAME_PATTERN: z
+    .string()
+    .refine((pattern) => {
+      try {
+        new RegExp(pattern)
+        return true
+      } catch {
+        return false
+      }
+    }, 'not a valid regular expression')
+    .default('^[a-z0-9][a-z0-9_-]{0,63}$'),
+  /** Entries per request when adding to a hash bank. */
+  MAX_BANK_ENTRIES_PER_REQUEST: int(1, 100_000).default(1000),
+  /** Images added to a bank with more pixels than this are refused before decoding. */
+  BANK_IMAGE_MAX_PIXELS: int(1, 500_000_000).default(50_000_000),
 
   /** Negative feedback: events per POST /v1/feedback. */
   FEEDBACK_MAX_EVENTS: int(1, 10_000).default(100),

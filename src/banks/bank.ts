@@ -44,6 +44,11 @@ export type BankChange =
   | { version: number; op: 'add'; bank: string; entries: BankEntry[] }
   | { version: number; op: 'remove'; bank: string; entryId: string }
 
+/** Orders banks by name, in code point order. */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return Number(a.name > b.name) - Number(a.name < b.name)
+}
+
 /** Parses a change notification; undefined when it is not one (the listener then resyncs). */
 export function parseBankChange(message: string): BankChange | undefined {
   let parsed: unknown

@@ -1,5 +1,5 @@
 import { bankEntryNotFound, bankExists, bankNotFound } from '../errors.js'
-import type { Bank, BankChange, BankEntry, BankSummary, EntryPage } from './bank.js'
+import { byName, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
 import type { BankPatch, BankStore, NewBankEntry } from './store.js'
 
 interface StoredBank {
@@ -24,7 +24,7 @@ export class MemoryBankStore implements BankStore {
   }
 
   async listBanks(): Promise<BankSummary[]> {
-    return [...this.#banks.values()].map(summary).sort((a, b) => (a.name < b.name ? -1 : 1))
+    return [...this.#banks.values()].map(summary).sort(byName)
   }
 
   async getBank(name: string): Promise<BankSummary> {

@@ -1,6 +1,6 @@
 import type { Redis, Result } from 'ioredis'
 import { bankEntryNotFound, bankExists, bankNotFound, storeUnavailable } from '../errors.js'
-import { parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
+import { byName, parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
 import type { BankPatch, BankStore, NewBankEntry } from './store.js'
 
 /*
@@ -202,7 +202,7 @@ export class RedisBankStore implements BankStore {
   async listBanks(): Promise<BankSummary[]> {
     const stored = await this.#call(() => this.#redis.hgetall(bankKeys(this.#prefix).banks))
     const banks = Object.values(stored).map((json) => JSON.parse(json) as Bank)
-    banks.sort((a, b) => (a.name < b.name ? -1 : 1))
+    banks.sort(byName)
     if (banks.length === 0) return []
     const pipeline = this.#redis.pipeline()
     for (const bank of banks) pipeline.hlen(bankKeys(this.#prefix, bank.name).entries)

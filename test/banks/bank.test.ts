@@ -1,5 +1,5 @@
 import t from 'tap'
-import { newEntryId, parseBankChange } from '../../src/banks/bank.js'
+import { byName, newEntryId, parseBankChange } from '../../src/banks/bank.js'
 
 t.test('entry ids are unique and increase, even when the clock does not', async (t) => {
   const now = Date.parse('2026-11-27T12:00:00Z')
@@ -17,4 +17,9 @@ t.test('change messages carry the version as `v`; anything else is not a change'
   t.equal(parseBankChange('null'), undefined)
   t.equal(parseBankChange('{"op":"remove"}'), undefined)
   t.equal(parseBankChange('{"v":1}'), undefined)
+})
+
+t.test('banks sort by name in code point order', async (t) => {
+  const names = ['b', 'B', 'a-1', 'a_1', 'a', 'b'].map((name) => ({ name }))
+  t.same(names.sort(byName).map((b) => b.name), ['B', 'a', 'a-1', 'a_1', 'b', 'b'])
 })
