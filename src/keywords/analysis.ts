@@ -576,18 +576,20 @@ function find(bucket: Bucket | undefined, text: string): FieldAnalysis | undefin
 class AnalysisCache {
   private recent = [new Map<number, Bucket>(), new Map<number, Bucket>(), new Map<number, Bucket>()]
   private older = [new Map<number, Bucket>(), new Map<number, Bucket>(), new Map<number, Bucket>()]
-  private recentCount = 0
-  private olderCount = 0
+  private recentEntries = 0
+  private olderEntries = 0
+  /** entries weigh what they hold (see weightOf); a generation holds `generationWeight` */
+  private recentWeight = 0
 
-  constructor(private generationSize: number) {}
+  constructor(private generationWeight: number) {}
 
   configure(maxEntries: number): void {
-    this.generationSize = Math.ceil(maxEntries / 2)
+    this.generationWeight = Math.ceil(maxEntries / 2)
     this.clear()
   }
 
   get entries(): number {
-    return this.recentCount + this.olderCount
+    return this.recentEntries + this.olderEntries
   }
 
   clear(): void {
@@ -595,12 +597,13 @@ class AnalysisCache {
       this.recent[kind]!.clear()
       this.older[kind]!.clear()
     }
-    this.recentCount = 0
-    this.olderCount = 0
+    this.recentEntries = 0
+    this.olderEntries = 0
+    this.recentWeight = 0
   }
 
   analysisOf(text: string, kind: FieldKind): FieldAnalysis {
-    if (this.generationSize === 0) return builder.analyze(text, kind)
+    if (this.generationWeight === 0) return builder.analyze(text, kind)
     const index = KIND_INDEX[kind]
     const hash = cacheHash(text)
     const recent = find(this.recent[index]!.get(hash), text)
@@ -608,36 +611,50 @@ class AnalysisCache {
     const older = find(this.older[index]!.get(hash), text)
     // moved to a new array with the entry, so that the blocks of older entries can be freed with them
     const analysis = older !== undefined && older.generation === wordKeys.generation ? older.copy() : builder.analyze(text, kind)
-    this.add(index, hash, analysis, recent)
+    // a text too long for a generation (a long transcript) is analysed each time
+    if (weightOf(analysis) <= this.generationWeight) this.add(index, hash, analysis, recent)
     return analysis
   }
 
   /** Adds an analysis to the recent generation, in place of `stale` (same text, older dictionary) if given. */
   private add(kind: number, hash: number, analysis: FieldAnalysis, stale: FieldAnalysis | undefined): void {
-    if (stale === undefined && this.recentCount >= this.generationSize) {
+    if (stale === undefined && this.recentWeight + weightOf(analysis) > this.generationWeight) {
       this.older = this.recent
-      this.olderCount = this.recentCount
+      this.olderEntries = this.recentEntries
       this.recent = [new Map(), new Map(), new Map()]
-      this.recentCount = 0
+      this.recentEntries = 0
+      this.recentWeight = 0
     }
     const map = this.recent[kind]!
     const bucket = map.get(hash)
+    let dropped = stale
     if (bucket === undefined || bucket === stale) {
       map.set(hash, analysis)
-      if (bucket === undefined) this.recentCount++
     } else if (!Array.isArray(bucket)) {
       map.set(hash, [bucket, analysis])
-      this.recentCount++
     } else if (stale !== undefined) {
       bucket[bucket.indexOf(stale)] = analysis
-    } else if (bucket.length < BUCKET_SIZE) {
-      bucket.push(analysis)
-      this.recentCount++
     } else {
-      bucket.shift()
+      if (bucket.length === BUCKET_SIZE) dropped = bucket.shift()
       bucket.push(analysis)
     }
+    this.recentWeight += weightOf(analysis)
+    this.recentEntries++
+    if (dropped !== undefined) {
+      this.recentWeight -= weightOf(dropped)
+      this.recentEntries--
+    }
   }
+}
+
+/**
+ * Numbers an entry of the cache is counted for: about those of a caption's analysis. Longer texts count for
+ * more, so that maxEntries bounds the memory a stream of long texts (transcripts) can take.
+ */
+const ENTRY_NUMBERS = 512
+
+function weightOf(analysis: FieldAnalysis): number {
+  return Math.ceil(analysis.size / ENTRY_NUMBERS)
 }
 
 const DEFAULT_MAX_ENTRIES = 20_000
@@ -652,7 +669,10 @@ export function analyzeField(text: string, kind: FieldKind): FieldAnalysis {
 }
 
 export interface AnalysisCacheOptions {
-  /** analyses kept, at most (rounded up to an even number); 0 disables the cache. Default 20,000. */
+  /**
+   * Analyses kept, at most (rounded up to an even number); one of a long text counts as several, one per 512
+   * numbers it holds (a 150-character caption holds about 250). 0 disables the cache. Default 20,000.
+   */
   maxEntries: number
   /**
    * Word keys the process-wide dictionary holds before it starts afresh (and every analysis and matcher

@@ -159,3 +159,14 @@ t.test('an entry made stale by the dictionary starting afresh is replaced in pla
   t.equal(analyzeField(texts[1]!, 'content'), again)
   t.equal(analysisCacheSize(), 5)
 })
+
+t.test('a text too long for the cache is analysed each time', async (t) => {
+  configureAnalysisCache({ maxEntries: 20 })
+  const long = Array.from({ length: 400 }, (_, index) => `word${index}`).join(' ')
+  const analysis = analyzeField(long, 'content')
+  t.not(analyzeField(long, 'content'), analysis)
+  t.equal(analysisCacheSize(), 0)
+  t.same(compileKeywordRules([rule('word399')]).match(long, 'content'), [{ rule: 0, start: long.length - 7, end: long.length }])
+  analyzeField('a short one', 'content')
+  t.equal(analysisCacheSize(), 1)
+})
