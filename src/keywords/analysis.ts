@@ -4,7 +4,8 @@
  * substring runs. A user's matcher then only compares integers and walks its own rules (matcher.ts).
  *
  * The same caption is scored for many users, so analyses are cached per text: analysing it once per process
- * is the point. A cached analysis is immutable: it shares no buffer with the next one.
+ * is the point. An analysis is immutable: its numbers are written once, in a block no later analysis writes to,
+ * and the buffers reused from one analysis to the next are only read while it is made.
  */
 import { HASH_START, hashStep, wordKeys } from './dictionary.js'
 import { textWordKeys } from './inflection.js'
@@ -327,7 +328,7 @@ class AnalysisBuilder {
   private readonly atomData = new IntList()
   private atomCount = 0
   private readonly keyIds = new IntList()
-  /** the atom of each key in keyIds */
+  /** the atom of each key in keyIds, for long fields' sorted keys */
   private readonly keyAtoms = new IntList()
   private readonly tagKeys = new IntList()
   private readonly tagWordKeys = new IntList()
@@ -346,7 +347,6 @@ class AnalysisBuilder {
     this.atomData.length = 0
     this.atomCount = 0
     this.keyIds.length = 0
-    this.keyAtoms.length = 0
     this.tagKeys.length = 0
     this.joinAtoms.length = 0
     this.joinTexts.length = 0
@@ -375,7 +375,7 @@ class AnalysisBuilder {
       atomData[at + ATOM_TAG_LINK] = ((atomTag + 1) << 2) | link[atom]!
       at += ATOM_FIELDS
       const index = this.atomCount++
-      this.addAtomKeys(atoms, atom, index)
+      this.addAtomKeys(atoms, atom)
       if (isJoinLink(link[atom]!)) this.joinStarts.push(index)
       if (isJoinLink(link[atom]!) || (atom > 0 && isJoinLink(link[atom - 1]!))) {
         this.joinAtoms.push(index)
@@ -393,14 +393,10 @@ class AnalysisBuilder {
   }
 
   /** The keys of an atom's text (textWordKeys), from its units when it is a plain word. */
-  private addAtomKeys(atoms: Atoms, atom: number, index: number): void {
-    const first = this.keyIds.length
+  private addAtomKeys(atoms: Atoms, atom: number): void {
     if (!addPlainWordKeys(atoms.reading, atoms.start[atom]!, atoms.end[atom]!, this.keyIds)) {
       for (const key of textWordKeys(atoms.text(atom))) this.keyIds.push(wordKeys.idOf(key))
     }
-    const keyAtoms = this.keyAtoms.reserve(this.keyIds.length - first)
-    for (let key = first; key < this.keyIds.length; key++) keyAtoms[key] = index
-    this.keyAtoms.length = this.keyIds.length
   }
 
   /** The keys of a hashtag read as one word, from its units when they are a plain word (no `_`). */
@@ -485,12 +481,17 @@ class AnalysisBuilder {
   /** Writes the keys sorted by id (in atom order for one id, as they were listed), then their atoms, at `at`. */
   private writeSortedKeys(data: Int32Array, at: number, keyCount: number): void {
     const keyIds = this.keyIds.data
+    const keyAtoms = this.keyAtoms.reserve(keyCount)
+    for (let atom = 0; atom < this.atomCount; atom++) {
+      const end = atom + 1 < this.atomCount ? this.atomData.data[(atom + 1) * ATOM_FIELDS + ATOM_KEYS]! : keyCount
+      for (let key = this.atomData.data[atom * ATOM_FIELDS + ATOM_KEYS]!; key < end; key++) keyAtoms[key] = atom
+    }
     // id * count + index: one number to sort, and the index breaks ties in list order
     const sorted = Float64Array.from({ length: keyCount }, (_, index) => keyIds[index]! * keyCount + index).sort()
     for (let index = 0; index < keyCount; index++) {
       const entry = sorted[index]! % keyCount
       data[at + index] = keyIds[entry]!
-      data[at + keyCount + index] = this.keyAtoms.data[entry]!
+      data[at + keyCount + index] = keyAtoms[entry]!
     }
   }
 }

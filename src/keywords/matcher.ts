@@ -6,10 +6,11 @@
  * normalisation, readings, atoms, the ids of every atom's word keys, hashtags, substring runs. A user's matcher
  * then works on that analysis:
  * - `word` rules are sequences of word keys in one trie. Its first level is a table of key ids: the matcher
- *   probes it with each distinct key of the field, or probes the field with each of its first keys, whichever
- *   list is shorter, and follows phrases through the trie from the atoms found. Atoms that may be read joined
- *   (`super-bad`, `s p o i l e r`, hashtag parts) are joined here, only while the join can still become one of
- *   this user's keyword words, so that a long run of single letters costs a bounded amount per letter.
+ *   probes it with each key of the field or, when a long field has many more keys than the trie's first level,
+ *   looks those up in the field's sorted keys; it follows phrases through the trie from the atoms found.
+ *   Atoms that may be read joined (`super-bad`, `s p o i l e r`, hashtag parts) are joined here, only while
+ *   the join can still become one of this user's keyword words: a long run of single letters then costs a
+ *   bounded amount per letter, and the dictionary gets no word made up of them.
  * - `#tag` rules are a table of key ids, probed with each hashtag's keys.
  * - `substring` rules, and words in scripts written without spaces or made of emoji, are patterns searched in
  *   the field's runs (substring.ts).
@@ -386,7 +387,7 @@ class WordWalk {
   private analysis: FieldAnalysis | null = null
   private ids: RuleIds | null = null
   private data: Int32Array = new Int32Array(0)
-  /** joins of text parts already made in this walk, by first atom; and those atoms, to forget them after */
+  /** joins of text parts already made in this walk, by first atom */
   private readonly joins = new Map<number, readonly JoinedWord[]>()
 
   constructor(
