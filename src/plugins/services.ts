@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { createBanks, type Banks } from '../banks/banks.js'
 import { loadClassifiers } from '../classifiers/load-models.js'
 import type { Classifier } from '../classifiers/types.js'
 import type { Config } from '../config.js'
 import type { AggregateStore } from '../feedback/aggregates.js'
 import { FeedbackService } from '../feedback/feedback-service.js'
 import { createAggregateStore, feedbackOptions } from '../feedback/setup.js'
+import type { ImagePipeline } from '../image/pipeline.js'
+import { fetchImage } from '../image/fetch.js'
+import { imagePipelineOptions, loadImagePipeline } from '../image/setup.js'
 import { loadPolicy, type Policy } from '../policy/policy.js'
 import { MemoryRulesStore } from '../rules/memory-store.js'
 import { RedisRulesStore } from '../rules/redis-store.js'
@@ -29,6 +33,10 @@ export interface Services {
   /** Crowd signals, item statuses, trust and insights counters. */
   aggregates: AggregateStore
   feedback: FeedbackService
+  /** Known-image hash banks: store, this replica's index, the API's service, the scoring hook. */
+  banks: Banks
+  /** The image pipeline when the manifest lists an image model (its `stats()`: cache hits, pending, queue, drops, batches). */
+  images: ImagePipeline | undefined
   readiness(): Promise<Readiness>
 }
 
@@ -60,11 +68,17 @@ export default fp<ServicesOptions>(
       maxUsers: config.RULES_CACHE_MAX_USERS
     })
     const loaded = options.models
-      ? { text: options.models, problems: [], release: async () => {} }
+      ? { text: options.models, others: [], problems: [], release: async () => {} }
       : await loadClassifiers(config.MODELS_DIR, { textThreads: config.TEXT_MODEL_THREADS })
+    const images = await loadImagePipeline(loaded.others, config, app.redis, loaded.problems)
+    app.addHook('onClose', async () => images?.close())
     for (const problem of loaded.problems) app.log.error({ problem }, 'model not loaded: the service stays unready')
     app.addHook('onClose', () => loaded.release())
     const aggregates = options.aggregates ?? createAggregateStore(config, app.redis)
+    // Bank entries given by `image.url` are fetched like item images: the same safe fetcher and settings.
+    const fetchBankImage = (url: string) => fetchImage(url, imagePipelineOptions(config, app.redis).fetch)
+    const banks = await createBanks({ config, redis: app.redis, subscriber: app.redisSubscriber, log: app.log, fetchImage: fetchBankImage })
+    app.addHook('onClose', () => banks.close())
     const scoring = new ScoringService({
       policy,
       rules: rulesCache,
@@ -73,6 +87,8 @@ export default fp<ServicesOptions>(
       storeBudgetMs: config.SCORE_REDIS_BUDGET_MS,
       redis: app.redis,
       itemStatuses: aggregates,
+      banks: banks.screen,
+      images,
       scoreCache: {
         enabled: config.SCORE_CACHE_ENABLED,
         keyPrefix: config.REDIS_KEY_PREFIX,
@@ -105,10 +121,11 @@ export default fp<ServicesOptions>(
       } catch (err) {
         checks.rulesStore = { ok: false, detail: (err as Error).message }
       }
+      checks.hashBanks = banks.readiness()
       return { ready: Object.values(checks).every((check) => check.ok), checks }
     }
 
-    app.decorate('services', { config, policy, store, rulesCache, rules, scoring, aggregates, feedback, readiness })
+    app.decorate('services', { config, policy, store, rulesCache, rules, scoring, aggregates, feedback, banks, images, readiness })
     app.addHook('onClose', () => store.close())
     app.addHook('onClose', () => aggregates.close())
   },

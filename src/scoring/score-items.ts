@@ -1,8 +1,10 @@
+import type { BankScreen } from '../banks/screen.js'
 import { mergeEvidence, UpstreamLabels } from '../classifiers/labels.js'
 import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/score-cache.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { decide } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
+import type { ImageStage } from '../image/pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import type { Surface } from '../rules/schema.js'
@@ -14,6 +16,8 @@ export interface ScoreRequest {
   surface: Surface
   items: FeedItem[]
   explain: boolean
+  /** How long to wait for images no cache knows (default: the configured image budget). */
+  imageBudgetMs?: number | undefined
 }
 
 export interface ScoreMeta {
@@ -22,6 +26,10 @@ export interface ScoreMeta {
   degraded: boolean
   degradedReasons?: string[]
   models: string[]
+  /** Items whose image was still being classified when the image budget ran out: decided without it. */
+  pendingImages?: string[]
+  /** Items whose image could not be scored, and why. */
+  skippedImages?: Array<{ id: string; reason: string }>
 }
 
 export interface ScoreResponse {
@@ -45,6 +53,10 @@ export interface ScoringDeps {
   redis: Redis | null
   /** Platform-wide item statuses (under review, removed), read in the same round trip. */
   itemStatuses?: ItemStatusReader
+  /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */
+  banks?: Pick<BankScreen, 'screen'>
+  /** Item images: scores (and PDQ hashes) from the caches, or from the image model within the budget. */
+  images?: ImageStage
   now?: () => number
 }
 
@@ -78,7 +90,7 @@ export class ScoringService {
   }
 
   get modelIds(): string[] {
-    return this.#models.map((model) => model.id)
+    return [...this.#models.map((model) => model.id), ...(this.#deps.images ? [this.#deps.images.id] : [])]
   }
 
   async score(request: ScoreRequest): Promise<ScoreResponse> {
@@ -87,14 +99,18 @@ export class ScoringService {
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
     const classified = this.#beginClassification(request.items, batch, degradedReasons)
     const statuses = this.#readStatuses(request.items, batch, degradedReasons)
+    const hashMatches = this.#deps.banks?.screen(request.items)
+    const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs)
     await batch.run(this.#deps.storeBudgetMs)
-    const [lookup, modelEvidence, itemStatuses] = await Promise.all([rulesLookup, classified(), statuses])
+    const [lookup, modelEvidence, itemStatuses, platformReasons, imageResults] = await Promise.all([rulesLookup, classified(), statuses, hashMatches, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
+    if (imageResults) degradedReasons.push(...imageResults.degraded)
 
-    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses }
+    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decisions = request.items.map((item, index) => {
       const evidence = this.#labels.evidenceFor(item.labels)
       for (const perModel of modelEvidence) mergeEvidence(evidence, perModel[index]!)
+      if (imageResults) mergeEvidence(evidence, imageResults.evidence[index]!)
       return decide(this.#deps.policy, lookup.rules, item, evidence, context, request.explain)
     })
 
@@ -105,6 +121,8 @@ export class ScoringService {
       models: this.modelIds
     }
     if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
+    if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
+    if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
     return { userId: request.userId, decisions, meta }
   }
 
