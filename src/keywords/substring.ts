@@ -17,8 +17,12 @@ const SPACE_UNIT = 0x20
 /** Where a run's first unit is among the units kept, with the run's letter flag above it. */
 const LETTER_RUN = 1 << 30
 const RUN_START = LETTER_RUN - 1
-/** Bits of a 256-bit set, one per unit and one per pair of neighbouring units: a pattern's must all be in the text's. */
-const GRAM_WORDS = 8
+/**
+ * Bits of a 512-bit set, one per unit and one per pair of neighbouring units: a pattern's must all be in the
+ * text's. A 150-character caption sets about a fifth of them; fewer bits would let most short patterns through.
+ */
+const GRAM_WORDS = 16
+const GRAM_SHIFT = 23
 /** LETTER_RUN for the classes whose runs may be elongations: letters, their marks, scripts without spaces. */
 const RUN_FLAGS = new Int32Array(OTHER + 1)
 RUN_FLAGS[LETTER] = LETTER_RUN
@@ -145,10 +149,10 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
 
 /** Adds a unit to a bigram filter: its bit, and that of the pair it makes with the unit before (-1 for none). */
 function addGrams(grams: Int32Array, previous: number, unit: number): void {
-  const single = unit & 255
+  const single = Math.imul(unit, 0x85ebca6b) >>> GRAM_SHIFT
   grams[single >>> 5]! |= 1 << (single & 31)
   if (previous === -1) return
-  const pair = (((previous << 3) ^ unit) + 128) & 255
+  const pair = Math.imul((previous << 16) | unit, 0x9e3779b1) >>> GRAM_SHIFT
   grams[pair >>> 5]! |= 1 << (pair & 31)
 }
 
@@ -307,10 +311,13 @@ export function substringSearch(patterns: readonly Pattern[]): SubstringSearch {
 }
 
 export class PatternList implements SubstringSearch {
-  private readonly grams: Int32Array
+  /** per pattern, from checksAt[pattern] to checksAt[pattern + 1]: pairs (word of the filter, its bits) */
+  private readonly checks: Int32Array
+  private readonly checksAt: Int32Array
 
   constructor(private readonly patterns: readonly Pattern[]) {
-    this.grams = new Int32Array(patterns.length * GRAM_WORDS)
+    const checks: number[] = []
+    this.checksAt = new Int32Array(patterns.length + 1)
     const grams = new Int32Array(GRAM_WORDS)
     patterns.forEach((pattern, index) => {
       grams.fill(0)
@@ -318,27 +325,37 @@ export class PatternList implements SubstringSearch {
       for (let unit = 0; unit < pattern.units.length; unit++) {
         addGrams(grams, unit === 0 ? -1 : pattern.units.charCodeAt(unit - 1), pattern.units.charCodeAt(unit))
       }
-      this.grams.set(grams, index * GRAM_WORDS)
+      grams.forEach((bits, word) => {
+        if (bits !== 0) checks.push(word, bits)
+      })
+      this.checksAt[index + 1] = checks.length
     })
+    this.checks = Int32Array.from(checks)
   }
 
   search(text: RunText, onMatch: OnSubstringMatch): void {
-    const { patterns, grams } = this
+    const { patterns, checks, checksAt } = this
     const { data, at } = text
     for (let index = 0; index < patterns.length; index++) {
-      let word = 0
-      const offset = index * GRAM_WORDS
-      while (word < GRAM_WORDS && (grams[offset + word]! & ~data[at + word]!) === 0) word++
-      if (word < GRAM_WORDS) continue
-      // rare: the filter lets through little more than the patterns that are there
-      const pattern = patterns[index]!
-      const { units } = pattern
-      for (let first = 0; first + units.length <= text.count; first++) {
-        let length = 0
-        while (length < units.length && text.unit(first + length) === units.charCodeAt(length)) length++
-        if (length === units.length) reportIfAgreeing(pattern, text, first, onMatch)
-      }
+      let check = checksAt[index]!
+      const end = checksAt[index + 1]!
+      while (check < end && (data[at + checks[check]!]! & checks[check + 1]!) === checks[check + 1]) check += 2
+      if (check === end) searchRuns(patterns[index]!, text, onMatch)
     }
+  }
+}
+
+/** Every place of a pattern's units in the runs: rarely called, the filter lets little more through than matches. */
+function searchRuns(pattern: Pattern, text: RunText, onMatch: OnSubstringMatch): void {
+  const { units } = pattern
+  const first = units.charCodeAt(0)
+  const { data, unitsAt, count } = text
+  for (let run = 0; run + units.length <= count; run++) {
+    // two units per number: the even run's in the low half
+    if (((data[unitsAt + (run >>> 1)]! >>> ((run & 1) << 4)) & 0xffff) !== first) continue
+    let length = 1
+    while (length < units.length && text.unit(run + length) === units.charCodeAt(length)) length++
+    if (length === units.length) reportIfAgreeing(pattern, text, run, onMatch)
   }
 }
 

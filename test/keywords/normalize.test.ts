@@ -81,3 +81,12 @@ t.test('leetspeak next to letters beyond ASCII', async (t) => {
 t.test('foldText on long texts', async (t) => {
   t.equal(foldText('Sooooo '.repeat(100)), 'soo '.repeat(100))
 })
+
+t.test('an ASCII character folds to its lower case, one unit', async (t) => {
+  const ascii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code))
+  t.same(
+    ascii.map((character) => normalizeText(character).text),
+    ascii.map((character) => character.toLowerCase())
+  )
+  t.ok(ascii.every((character) => normalizeText(character).length === 1))
+})
