@@ -104,6 +104,8 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
   let startChangeCount = 0
   let positionChangeCount = 0
   let skipped = 0
+  // the last run's start less its index
+  let extra = 0
   for (let position = 0; position < length; position++) {
     if (skip !== null && skip[position] === 1) continue
     const unitClass = classes[position]!
@@ -120,9 +122,10 @@ export function toRuns(reading: Reading, skip: Uint8Array | null, into?: RunBuff
     const unit = isSpace ? SPACE_UNIT : readingUnits[position]!
     if (unit !== lastUnit) {
       // the first run after one of several units starts further on than its index
-      if (count > 0 && kept - count !== (starts[count - 1]! & RUN_START) - (count - 1)) {
+      if (kept - count !== extra) {
+        extra = kept - count
         startChanges[startChangeCount * 2] = count
-        startChanges[startChangeCount * 2 + 1] = kept - count
+        startChanges[startChangeCount * 2 + 1] = extra
         startChangeCount++
       }
       units[count] = unit

@@ -11,6 +11,7 @@ import {
   LETTER,
   MARK,
   NO_SPACE,
+  OTHER,
   SPACE,
   isTokenClass,
   type NormalizedText,
@@ -161,6 +162,15 @@ function isPartBoundary(reading: Reading, upper: Uint8Array, position: number, e
   )
 }
 
+/** What a class is to a word: TOKEN (letters, marks, digits), IN_WORD (a negation's apostrophe), or 0. */
+const TOKEN = 1
+const IN_WORD = 2
+const WORD_UNITS = new Uint8Array(OTHER + 1)
+WORD_UNITS[LETTER] = TOKEN
+WORD_UNITS[MARK] = TOKEN
+WORD_UNITS[DIGIT] = TOKEN
+WORD_UNITS[APOSTROPHE] = IN_WORD
+
 /**
  * The atoms of a reading. Words are runs of letters, marks and digits (a negation's apostrophe stays inside);
  * with `splitParts` (author names), and inside hashtags, words are also split at camelCase and letter/digit
@@ -183,12 +193,12 @@ export function tokenize(
   let previousSingle = false
   let position = 0
   while (position < length) {
-    if (!isTokenClass(classes[position]!)) {
+    if (WORD_UNITS[classes[position]!] !== TOKEN) {
       position++
       continue
     }
     const start = position
-    while (position < length && (isTokenClass(classes[position]!) || classes[position] === APOSTROPHE)) position++
+    while (position < length && WORD_UNITS[classes[position]!] !== 0) position++
     const end = position
     while (tagIndex < tags.length && tags[tagIndex]!.end < end) tagIndex++
     const tag = tagIndex < tags.length && tags[tagIndex]!.start <= start ? tagIndex : -1
