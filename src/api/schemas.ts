@@ -45,9 +45,8 @@ export const FeedItemSchema = z
       .optional(),
     image: z
       .object({ url: z.url().max(4096).optional(), data: Base64.optional() })
-      .refine((image) => (image.url === undefined) !== (image.data === undefined), {
-        message: 'image needs exactly one of url or data'
-      })
+      // Exactly one of the two: checked by the route (src/api/score.ts), as JSON Schema validation cannot say it.
+      .describe('an image by url or by data (base64): exactly one of the two')
       .optional(),
     labels: z
       .array(z.object({ name: z.string().min(1).max(64), score: z.number().min(0).max(1).optional() }))

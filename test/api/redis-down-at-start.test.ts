@@ -1,0 +1,29 @@
+import t from 'tap'
+import { build, freePort, startRedis, testPrefix } from '../helper.js'
+
+t.test('a Redis that is down at start-up: the service starts unready, scores degraded, and recovers', async (t) => {
+  const port = await freePort()
+  const app = await build(t, { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: testPrefix(), RULES_CACHE_TTL_MS: '0' })
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503)
+  const scored = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'a' }] } })
+  t.equal(scored.statusCode, 200)
+  t.equal(scored.json().meta.degraded, true)
+
+  const server = await startRedis(port)
+  t.teardown(() => server.stop())
+  const deadline = Date.now() + 5000
+  while ((await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200) {
+    if (Date.now() > deadline) throw new Error('not ready within 5s of Redis starting')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const added = await app.inject({ method: 'POST', url: '/v1/users/u/rules/keywords', payload: { value: 'sunset' } })
+  t.equal(added.statusCode, 201)
+  const after = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'a', text: 'a lovely sunset' }] } })
+  t.match(after.json(), { meta: { degraded: false }, decisions: [{ action: 'hide' }] })
+})
+
+t.test('closing before Redis ever answered abandons the pending subscription quietly', async (t) => {
+  const app = await build(t, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_KEY_PREFIX: testPrefix() })
+  await app.close()
+  t.pass('closed')
+})
