@@ -7,7 +7,7 @@
  * is the point. An analysis is immutable: its numbers are written once, in a block no later analysis writes to,
  * and the buffers reused from one analysis to the next are only read while it is made.
  */
-import { HASH_START, hashStep, wordKeys } from './dictionary.js'
+import { hashStep, wordKeys } from './dictionary.js'
 import { textWordKeys } from './inflection.js'
 import { APOSTROPHE, ReadingBuffers, TextBuffers, isTokenClass, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
 import { RunBuffers, copyNumbers, runTextSize, toRuns, writeRunText } from './substring.js'
@@ -286,7 +286,7 @@ function endsWithPluralEs(units: Uint16Array, start: number, end: number): boole
 function addPlainWordKeys(reading: Reading, start: number, end: number, keys: IntList): boolean {
   const { units, classes } = reading
   // the hashes of the word less its last one, two and three units: the stems'
-  let hash = HASH_START
+  let hash = wordKeys.hashStart
   let lessOne = 0
   let lessTwo = 0
   let lessThree = 0

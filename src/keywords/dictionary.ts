@@ -6,20 +6,21 @@
  * that way costs no string. The dictionary is bounded: once it holds `maxKeys` keys it starts afresh at the next
  * analysis, and its generation changes, which tells analyses and matchers holding older ids to rebuild them.
  */
+import { randomBytes } from 'node:crypto'
 import { unitsToString } from './normalize.js'
 
 const DEFAULT_MAX_KEYS = 500_000
 const INITIAL_SLOTS = 1 << 12
-/** FNV-1a over UTF-16 units; callers hashing units as they read them start from HASH_START. */
-export const HASH_START = 0x811c9dc5
+/** FNV-1a over UTF-16 units, from a start of the dictionary's (FNV's own offset basis, or a random one). */
+export const FNV_OFFSET_BASIS = 0x811c9dc5
 const FNV_PRIME = 0x01000193
 
 export function hashStep(hash: number, unit: number): number {
   return Math.imul(hash ^ unit, FNV_PRIME)
 }
 
-export function hashOfString(key: string): number {
-  let hash = HASH_START
+export function hashOfString(key: string, start: number): number {
+  let hash = start
   for (let index = 0; index < key.length; index++) hash = hashStep(hash, key.charCodeAt(index))
   return hash
 }
@@ -39,7 +40,18 @@ export class KeyDictionary {
   /** open addressing: id + 1, 0 for an empty slot */
   private slots = new Int32Array(INITIAL_SLOTS)
 
-  constructor(private maxKeys = DEFAULT_MAX_KEYS) {}
+  /**
+   * Where hashes start, random by default: words crafted to share a hash under FNV's own start (and make
+   * lookups slow) share none under another.
+   */
+  readonly hashStart: number
+
+  constructor(
+    private maxKeys = DEFAULT_MAX_KEYS,
+    hashStart?: number
+  ) {
+    this.hashStart = hashStart ?? randomBytes(4).readInt32LE()
+  }
 
   get size(): number {
     return this.keys.length
@@ -64,7 +76,7 @@ export class KeyDictionary {
   }
 
   idOf(key: string): number {
-    const hash = hashOfString(key)
+    const hash = hashOfString(key, this.hashStart)
     const mask = this.slots.length - 1
     let slot = hash & mask
     let id = this.slots[slot]! - 1
@@ -77,7 +89,7 @@ export class KeyDictionary {
 
   /**
    * The id of units[start, end) followed by `suffix` (a unit, or -1 for none), whose hash the caller computed
-   * with hashStep from HASH_START, suffix included.
+   * with hashStep from hashStart, suffix included.
    */
   idOfUnits(hash: number, units: Uint16Array, start: number, end: number, suffix = -1): number {
     const mask = this.slots.length - 1
