@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify'
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod'
+import { bankRoutes } from './api/banks.js'
 import { feedbackRoutes } from './api/feedback.js'
 import { healthRoutes } from './api/health.js'
 import { insightsRoutes } from './api/insights.js'
@@ -75,6 +76,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(feedbackRoutes)
   await fastify.register(itemRoutes)
   await fastify.register(insightsRoutes)
+  await fastify.register(bankRoutes)
 }
 
 interface ErrorBody {
@@ -86,7 +88,7 @@ interface ErrorBody {
 }
 
 function errorBody(statusCode: number, code: string, message: string, details?: ErrorDetail[]): ErrorBody {
-  const body: ErrorBody = { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+  const body: ErrorBody = { statusCode, code, error: String(STATUS_CODES[statusCode]), message }
   if (details) body.details = details
   return body
 }

@@ -40,6 +40,8 @@ export function decide(
   collectCategoryReasons(policy, rules, evidence, context, reasons)
   const status = context.itemStatuses?.get(item.id)
   if (status) reasons.push({ type: 'item', action: status.status === 'removed' ? 'hide' : 'blur', ...status })
+  const platform = context.platformReasons?.get(item.id)
+  if (platform) reasons.push(...platform)
   return finishDecision(item.id, reasons, explain ? scoresOf(evidence) : undefined)
 }
 
