@@ -547,7 +547,7 @@ const BUCKET_SIZE = 4
  */
 function cacheHash(text: string): number {
   const { length } = text
-  let hash = Math.imul(length, 0x9e3779b1)
+  let hash = hashStep(wordKeys.hashStart, length)
   if (length <= HASH_SAMPLES) {
     for (let position = 0; position < length; position++) hash = hashStep(hash, text.charCodeAt(position))
   } else {
