@@ -55,7 +55,7 @@ export function finishDecision(id: string, reasons: Reason[], scores?: Decision[
 
 function scoresOf(evidence: CategoryEvidence): Decision['scores'] {
   const scores: Partial<Record<Category, number>> = {}
-  for (const [category, scored] of Object.entries(evidence)) scores[category as Category] = scored.score
+  for (const category in evidence) scores[category as Category] = evidence[category as Category]!.score
   return scores
 }
 
@@ -142,10 +142,29 @@ function effectiveSensitivity(rules: CompiledRules, floors: ReturnType<Policy['f
   return sensitivity
 }
 
-function defaultAction(score: number, t: ThresholdPair): { action: ActiveAction; threshold: number } | undefined {
-  if (t.hideAt !== undefined && score >= t.hideAt) return { action: 'hide', threshold: t.hideAt }
-  if (t.blurAt !== undefined && score >= t.blurAt) return { action: 'blur', threshold: t.blurAt }
-  return undefined
+/** The most severe action found so far for one category (severity 0: none), and what set it. */
+interface Candidate {
+  severity: number
+  threshold: number
+  basis: CategoryReason['basis']
+  floor: string | undefined
+}
+
+const SEVERITY_ACTION: readonly ActiveAction[] = ['blur', 'blur', 'hide']
+
+/** Takes an action only when it is more severe than the one already found (ties keep the earlier basis). */
+function raise(candidate: Candidate, severity: number, threshold: number, basis: CategoryReason['basis'], floor?: string) {
+  if (severity <= candidate.severity) return
+  candidate.severity = severity
+  candidate.threshold = threshold
+  candidate.basis = basis
+  candidate.floor = floor
+}
+
+/** The default action of a threshold pair: hide at or above hideAt, else blur at or above blurAt. */
+function raiseByThresholds(candidate: Candidate, score: number, t: ThresholdPair, basis: CategoryReason['basis'], floor?: string) {
+  if (t.hideAt !== undefined && score >= t.hideAt) raise(candidate, ACTION_SEVERITY.hide, t.hideAt, basis, floor)
+  else if (t.blurAt !== undefined && score >= t.blurAt) raise(candidate, ACTION_SEVERITY.blur, t.blurAt, basis, floor)
 }
 
 /** The score at which a category "fires" for a user's own choice: the lower of the two thresholds. */
@@ -170,36 +189,36 @@ function collectCategoryReasons(
 ) {
   const floors = policy.floorsFor(rules.doc.ageBand, rules.doc.restrictedMode)
   const sensitivity = effectiveSensitivity(rules, floors)
-  for (const [key, scored] of Object.entries(evidence)) {
+  const candidate: Candidate = { severity: 0, threshold: 0, basis: 'policy', floor: undefined }
+  for (const key in evidence) {
     const category = key as Category
-    const { score, source } = scored
-    let best: CategoryReason | undefined
-    const consider = (
-      found: { action: ActiveAction; threshold: number } | undefined,
-      basis: CategoryReason['basis'],
-      floor?: string
-    ) => {
-      if (!found || (best && ACTION_SEVERITY[best.action] >= ACTION_SEVERITY[found.action])) return
-      best = { type: 'category', action: found.action, category, score, threshold: found.threshold, source, basis }
-      if (floor) best.floor = floor
-    }
-
+    const { score, source } = evidence[category]!
+    candidate.severity = 0
     const choice = rules.doc.categories[category]
     const point = choice ? firingPoint(policy, category, sensitivity, context) : undefined
     if (choice && point !== undefined && score >= point) {
-      if (choice !== 'allow') consider({ action: choice, threshold: point }, 'user')
+      if (choice !== 'allow') raise(candidate, ACTION_SEVERITY[choice], point, 'user')
     } else {
       const t = policy.thresholds(category, sensitivity, context.surface)
-      if (t) consider(defaultAction(score, t), 'policy')
+      if (t) raiseByThresholds(candidate, score, t, 'policy')
     }
     for (const floor of floors) {
       const t = floor.categories[category]
-      if (t) consider(defaultAction(score, t), 'floor', floor.name)
+      if (t) raiseByThresholds(candidate, score, t, 'floor', floor.name)
     }
     const platformHideAt = policy.platformHideAt[category]
-    if (platformHideAt !== undefined && score >= platformHideAt) {
-      consider({ action: 'hide', threshold: platformHideAt }, 'platform')
+    if (platformHideAt !== undefined && score >= platformHideAt) raise(candidate, ACTION_SEVERITY.hide, platformHideAt, 'platform')
+    if (candidate.severity === 0) continue
+    const reason: CategoryReason = {
+      type: 'category',
+      action: SEVERITY_ACTION[candidate.severity]!,
+      category,
+      score,
+      threshold: candidate.threshold,
+      source,
+      basis: candidate.basis
     }
-    if (best) out.push(best)
+    if (candidate.floor) reason.floor = candidate.floor
+    out.push(reason)
   }
 }
