@@ -34,7 +34,9 @@ export default fp<RedisPluginOptions>(
       commandTimeout: options.commandTimeoutMs,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000)
     })
-    const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined })
+    // The subscriber queues SUBSCRIBE until Redis answers, however long that takes: a subscription
+    // refused while Redis was down at start-up would otherwise never be retried.
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null })
     let lastError = ''
     const logError = (err: Error) => {
       // ioredis emits the same connection error on every retry: log changes, not repeats.

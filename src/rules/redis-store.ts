@@ -76,7 +76,8 @@ export class RedisRulesStore implements RulesStore {
       if (channel === this.#channel) for (const listener of this.#listeners) listener(userId)
     })
     // Notifications published while the subscriber was away are lost: every cached document is suspect.
-    let connectedBefore = false
+    // The subscriber may already be connected when the store is built: that is a first connection too.
+    let connectedBefore = this.#subscriber.status === 'ready'
     this.#subscriber.on('ready', () => {
       if (connectedBefore) for (const listener of this.#resyncListeners) listener()
       connectedBefore = true

@@ -203,8 +203,7 @@ t.test('keywords with nothing left after normalisation never match', async (t) =
 t.test('joins of spaced letters are bounded by the longest keyword word', async (t) => {
   const spaced = (word: string): string => [...word].join(' ')
   expectMatches(t, [['spoiler', spaced('spooooooooiler')]], [['spoiler', spaced('spoooooooooooooiler')]])
-  const started = process.hrtime.bigint()
+  // How cheap a long run of single letters stays is measured by bench/keywords.ts, not timed here.
   const [match] = matched('aardvark', 'a '.repeat(5000) + 'a a r d v a r k')
   t.match(match, /^(a )+r d v a r k$/)
-  t.ok(Number(process.hrtime.bigint() - started) / 1e6 < 1000, 'a long run of single letters stays cheap')
 })

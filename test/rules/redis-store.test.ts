@@ -42,12 +42,15 @@ t.test('writers that keep racing give up with FG_RULES_CONTENTION', async (t) =>
   const prefix = testPrefix()
   const admin = await redisClient(t, prefix)
   const url = await redisUrl(t)
-  const store = new RedisRulesStore({ ...(await connect(t, url)), keyPrefix: prefix, maxAttempts: 3 })
+  const connections = await connect(t, url)
+  const store = new RedisRulesStore({ ...connections, keyPrefix: prefix, maxAttempts: 3 })
   let bump = 0
+  void admin
   await t.rejects(
     store.update('racy', (current) => {
-      // Another writer gets in between every read and write.
-      void admin.hset(rulesKey(prefix, 'racy'), 'v', String(current.version + 10 + bump++))
+      // Another write gets in between every read and compare-and-set: sent on the store's own
+      // connection, it is certain to reach Redis before the compare-and-set does.
+      void connections.redis.hset(rulesKey(prefix, 'racy'), 'v', String(current.version + 10 + bump++))
       return { content: { ...current }, result: null }
     }),
     { code: 'FG_RULES_CONTENTION' }
@@ -73,7 +76,8 @@ t.test('an unreachable Redis is FG_STORE_UNAVAILABLE and a resync after reconnec
   const port = Number(new URL(server.url).port)
   const again = await startRedis(port)
   t.teardown(() => again.stop())
-  while (resyncs === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+  const deadline = Date.now() + 10_000
+  while (resyncs === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   t.equal(resyncs, 1, 'missed notifications are assumed after a reconnect')
   await t.resolves(store.ping(), 'answers again once Redis is back')
   await store.close()
