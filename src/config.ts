@@ -68,15 +68,13 @@ const ConfigSchema = z.object({
   /** Micro-batching: images per `session.run`, and how long the first image of a batch waits for others. */
   IMAGE_BATCH_MAX: int(1, 256).default(8),
   IMAGE_BATCH_WAIT_MS: int(0, 1000).default(2),
-  /** Threads decoding and hashing images (0: on the event loop). */
-  IMAGE_PREPARE_THREADS: int(0, 64).default(1),
+  /** Image threads, each with its own model session, doing decode, PDQ hash and inference (0: on the event loop). */
+  IMAGE_THREADS: int(0, 64).default(1),
   /** onnxruntime intra-op threads for the image model. */
   IMAGE_MODEL_THREADS: int(1, 64).default(1),
-  /** Run the image model on a worker thread of its own (keeps the event loop free during inference). */
-  IMAGE_MODEL_IN_WORKER: bool.default(true),
   /** Let idle onnxruntime threads spin (burns a core a small machine needs for the event loop and decoding). */
   IMAGE_MODEL_SPINNING: bool.default(false),
-  /** Nice steps below the process for the image threads (model, preparation; Linux): they yield the CPU to the event loop when it is busy. */
+  /** Nice steps below the process for the image threads (Linux): they yield the CPU to the event loop when it is busy. */
   IMAGE_THREAD_NICE: int(0, 19).default(10),
   /** In-process image cache entries (LRU), by content hash and by URL; shared entries live SCORE_CACHE_TTL_S in Redis. */
   IMAGE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(100_000),

@@ -155,7 +155,7 @@ export const ScoreResponseSchema = z
         .array(z.object({ id: z.string(), reason: z.string() }))
         .optional()
         .describe(
-          'Items whose image could not be scored, and why: url_fetching_disabled, host_not_allowed, scheme_not_allowed, address_not_allowed, bad_url, dns_failed, connect_timeout, timeout, too_large, not_an_image, http_error, too_many_redirects, network_error, image_invalid, image_too_large, queue_full, closing, prepare_failed, model_failed'
+          'Items whose image could not be scored, and why: url_fetching_disabled, host_not_allowed, scheme_not_allowed, address_not_allowed, bad_url, dns_failed, connect_timeout, timeout, too_large, not_an_image, http_error, too_many_redirects, network_error, image_invalid, image_too_large, queue_full, closing, model_failed'
         )
     })
   })

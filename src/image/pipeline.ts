@@ -6,9 +6,10 @@
  *    for the rest on the request's ReadBatch.
  * 2. The function it returns (after the round trip): refuses the request (400 naming the item) if an
  *    image's header says it is not an accepted image; submits what no cache knew as background jobs —
- *    fetch, decode + PDQ hash + model input on a preparation thread, then the model, micro-batched
- *    with other requests' images — and waits for them until the budget runs out. Images not scored by
- *    then are answered `pending`; their jobs go on and fill the caches for the next request.
+ *    fetch, then decode + PDQ hash + model input + the model, micro-batched with other requests'
+ *    images, on an image thread (image-threads.ts) — and waits for them until the budget runs out.
+ *    Images not scored by then are answered `pending`; their jobs go on and fill the caches for the
+ *    next request.
  *
  * The jobs run in a bounded queue (deduplicated by key, concurrency limited, a full queue drops work
  * and counts it), so memory stays bounded however many images arrive.
@@ -20,19 +21,17 @@ import type { ReadBatch } from '../store/read-batch.js'
 import { imageCategoryScores } from './categories.js'
 import { checkUrl, fetchImage, type ImageFetchError, type ImageFetchOptions, type ImageFetchRefusal } from './fetch.js'
 import { dataKey, ImageCache, urlKey, type CachedImage, type ImageCacheOptions, type ImageEntry, type ImageScores } from './image-cache.js'
-import { ImageClassifier, type ImageClassifierOptions } from './image-classifier.js'
+import type { ScoredImage } from './image-work.js'
 import { JobQueue, type JobQueueOptions, type JobQueueStats } from './job-queue.js'
-import { MicroBatcher, type MicroBatcherOptions, type MicroBatcherStats } from './micro-batcher.js'
-import type { ClassProbabilities } from './model-spec.js'
-import { readImageHeader, type ImageHash, type PreparedImage } from './prepare.js'
-import { PreparePool } from './prepare-pool.js'
+import { readImageHeader, type ImageHash } from './prepare.js'
 import { bytesFromBase64, ImageDecodeError } from './preprocess.js'
 
-/** What the pipeline needs of the model: class probabilities for a batch of model inputs, in one run. */
-export interface ImageModel {
+/** What the pipeline needs of the model: one image's class probabilities and PDQ hash (ImageThreads). */
+export interface ImageScorer {
+  /** `<name>@<version>` of the model. */
   readonly id: string
-  classifyTensors(inputs: readonly Float32Array[]): Promise<ClassProbabilities[]>
-  release(): Promise<void>
+  score(bytes: Uint8Array): Promise<ScoredImage>
+  close(): Promise<void>
 }
 
 /** Why an item's image was not scored (and will not be by this request's background work). */
@@ -45,7 +44,6 @@ export type ImageSkipReason =
   /** The background queue was full: the work was dropped (and counted). */
   | 'queue_full'
   | 'closing'
-  | 'prepare_failed'
   | 'model_failed'
 
 export type ImageOutcome =
@@ -82,21 +80,8 @@ export interface ImagePipelineOptions {
   /** How long a request waits for images no cache knows; `begin` may be given another. */
   budgetMs: number
   queue: JobQueueOptions
-  batch: MicroBatcherOptions
   cache: ImageCacheOptions
-  /** Threads that decode and hash; 0 does it on the event loop. */
-  prepareThreads: number
-  /** Nice steps below the process for those threads (Linux): they yield the CPU to the event loop on a busy machine. */
-  threadNice?: number
-  /** Replaces the preparation threads (tests). */
-  preparer?: Preparer
   now?: () => number
-}
-
-/** Turns image bytes into the model input and the PDQ hash (PreparePool). */
-export interface Preparer {
-  prepare(bytes: Uint8Array): Promise<PreparedImage>
-  close(): Promise<void>
 }
 
 export interface ImagePipelineStats {
@@ -112,7 +97,8 @@ export interface ImagePipelineStats {
   skipped: Partial<Record<ImageSkipReason, number>>
   /** Background work: running, queued, deduplicated, dropped (queue full). */
   queue: JobQueueStats
-  batches: MicroBatcherStats
+  /** The `session.run`s that scored them: how many, and the largest. */
+  batches: { batches: number; largestBatch: number }
   cachedImages: number
 }
 
@@ -131,46 +117,41 @@ interface Lookup {
 const describe = (err: unknown) => (err as Error).message
 
 export class ImagePipeline implements ImageStage {
-  readonly #model: ImageModel
+  readonly #scorer: ImageScorer
   readonly #options: ImagePipelineOptions
   readonly #now: () => number
   readonly #source: string
   readonly #cache: ImageCache
   readonly #queue: JobQueue<JobOutcome>
-  readonly #batcher: MicroBatcher<Float32Array, ClassProbabilities>
-  readonly #pool: Preparer
   readonly #counts = { memoryHits: 0, redisHits: 0, misses: 0, scored: 0, pending: 0 }
   readonly #skipped: Partial<Record<ImageSkipReason, number>> = {}
+  /** Each scored image adds 1/(its batch's size): the sum counts the batches. */
+  #batchShares = 0
+  #largestBatch = 0
   #closed = false
 
-  constructor(model: ImageModel, options: ImagePipelineOptions) {
-    this.#model = model
+  /** `scorer` is the pipeline's own: `close` closes it. */
+  constructor(scorer: ImageScorer, options: ImagePipelineOptions) {
+    this.#scorer = scorer
     this.#options = options
     this.#now = options.now ?? Date.now
-    this.#source = `model:${model.id}`
-    this.#cache = new ImageCache(`${model.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
+    this.#source = `model:${scorer.id}`
+    this.#cache = new ImageCache(`${scorer.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
     this.#queue = new JobQueue(options.queue)
-    this.#batcher = new MicroBatcher((inputs) => model.classifyTensors(inputs), options.batch)
-    this.#pool =
-      options.preparer ??
-      new PreparePool({ threads: options.prepareThreads, nice: options.threadNice, maxInputPixels: options.maxInputPixels, pdqVariants: options.pdqVariants })
-  }
-
-  /** The image model of a verified manifest entry, behind the pipeline. */
-  static async fromManifest(
-    entry: Parameters<typeof ImageClassifier.fromManifest>[0],
-    options: ImagePipelineOptions,
-    modelOptions: Omit<ImageClassifierOptions, 'model' | 'name' | 'version'> = {}
-  ): Promise<ImagePipeline> {
-    return new ImagePipeline(await ImageClassifier.fromManifest(entry, modelOptions), options)
   }
 
   get id(): string {
-    return this.#model.id
+    return this.#scorer.id
   }
 
   stats(): ImagePipelineStats {
-    return { ...this.#counts, skipped: { ...this.#skipped }, queue: this.#queue.stats(), batches: this.#batcher.stats(), cachedImages: this.#cache.size }
+    return {
+      ...this.#counts,
+      skipped: { ...this.#skipped },
+      queue: this.#queue.stats(),
+      batches: { batches: Math.round(this.#batchShares), largestBatch: this.#largestBatch },
+      cachedImages: this.#cache.size
+    }
   }
 
   begin(items: readonly FeedItem[], batch: ReadBatch, budgetMs = this.#options.budgetMs): () => Promise<ImageResults> {
@@ -226,12 +207,11 @@ export class ImagePipeline implements ImageStage {
     }
   }
 
-  /** Stops taking work, drops what waits, lets running jobs finish, then releases the threads and the model. */
+  /** Stops taking work, drops what waits, lets running jobs finish, then stops the image threads. */
   async close(): Promise<void> {
     this.#closed = true
     await this.#queue.close()
-    this.#batcher.close()
-    await Promise.all([this.#pool.close(), this.#model.release()])
+    await this.#scorer.close()
   }
 
   #dataSource(data: string, index: number, problems: Array<Promise<ErrorDetail | undefined>>): { key: string; source: Source } | undefined {
@@ -289,7 +269,7 @@ export class ImagePipeline implements ImageStage {
     return settled
   }
 
-  /** Fetch (for a URL), prepare on a thread, classify in a micro-batch, cache. Never rejects. */
+  /** Fetch (for a URL), score on an image thread, cache. Never rejects. */
   async #work(key: string, source: Source): Promise<JobOutcome> {
     const keys = [key]
     let bytes: Uint8Array
@@ -306,21 +286,17 @@ export class ImagePipeline implements ImageStage {
       keys.push(contentKey)
     } else bytes = source.bytes
 
-    let prepared
+    let scored: ScoredImage
     try {
-      prepared = await this.#pool.prepare(bytes)
+      scored = await this.#scorer.score(bytes)
     } catch (err) {
       if (err instanceof ImageDecodeError) return this.#failed(keys, err.code === 'FG_IMAGE_TOO_LARGE' ? 'image_too_large' : 'image_invalid')
-      return { failure: 'prepare_failed', degraded: `image_prepare_failed: ${describe(err)}` }
-    }
-    let probabilities: ClassProbabilities
-    try {
-      probabilities = await this.#batcher.submit(prepared.input)
-    } catch (err) {
       return { failure: 'model_failed', degraded: `model_failed: ${this.id}: ${describe(err)}` }
     }
     this.#counts.scored++
-    return this.#remember(keys, { scores: imageCategoryScores(probabilities), hash: prepared.hash })
+    this.#batchShares += 1 / scored.batch
+    this.#largestBatch = Math.max(this.#largestBatch, scored.batch)
+    return this.#remember(keys, { scores: imageCategoryScores(scored.probabilities), hash: scored.hash })
   }
 
   #remember(keys: string[], entry: ImageEntry): JobOutcome {

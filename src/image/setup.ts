@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { LoadedModel } from '../classifiers/manifest.js'
 import type { Config } from '../config.js'
+import { ImageThreads, type ImageThreadsOptions } from './image-threads.js'
 import { ImagePipeline, type ImagePipelineOptions } from './pipeline.js'
 
 /** The image pipeline's settings from the service's configuration. */
@@ -19,7 +20,6 @@ export function imagePipelineOptions(config: Config, redis: Redis | null): Image
     pdqVariants: config.PDQ_DIHEDRAL,
     budgetMs: config.IMAGE_BUDGET_MS,
     queue: { concurrency: config.IMAGE_CONCURRENCY, maxQueued: config.IMAGE_QUEUE_MAX, maxQueuedBytes: config.IMAGE_QUEUE_MAX_BYTES },
-    batch: { maxBatch: config.IMAGE_BATCH_MAX, maxWaitMs: config.IMAGE_BATCH_WAIT_MS },
     cache: {
       enabled: config.SCORE_CACHE_ENABLED,
       redis,
@@ -27,9 +27,19 @@ export function imagePipelineOptions(config: Config, redis: Redis | null): Image
       maxItems: config.IMAGE_CACHE_MAX_ITEMS,
       ttlSeconds: config.SCORE_CACHE_TTL_S,
       failureTtlSeconds: config.IMAGE_FAILURE_CACHE_S
-    },
-    prepareThreads: config.IMAGE_PREPARE_THREADS,
-    threadNice: config.IMAGE_THREAD_NICE
+    }
+  }
+}
+
+/** The image threads' settings for a model file, from the service's configuration. */
+export function imageThreadsOptions(model: ImageThreadsOptions['model'], config: Config): ImageThreadsOptions {
+  return {
+    model,
+    threads: config.IMAGE_THREADS,
+    nice: config.IMAGE_THREAD_NICE,
+    session: { intraOpNumThreads: config.IMAGE_MODEL_THREADS, allowSpinning: config.IMAGE_MODEL_SPINNING },
+    prepare: { maxInputPixels: config.IMAGE_MAX_PIXELS, pdqVariants: config.PDQ_DIHEDRAL },
+    batch: { maxBatch: config.IMAGE_BATCH_MAX, maxWaitMs: config.IMAGE_BATCH_WAIT_MS }
   }
 }
 
@@ -46,12 +56,7 @@ export async function loadImagePipeline(
   const entry = models.find((model) => model.kind === 'image')
   if (!entry) return undefined
   try {
-    return await ImagePipeline.fromManifest(entry, imagePipelineOptions(config, redis), {
-      intraOpNumThreads: config.IMAGE_MODEL_THREADS,
-      inWorker: config.IMAGE_MODEL_IN_WORKER,
-      allowSpinning: config.IMAGE_MODEL_SPINNING,
-      threadNice: config.IMAGE_THREAD_NICE
-    })
+    return new ImagePipeline(await ImageThreads.open(imageThreadsOptions(entry, config)), imagePipelineOptions(config, redis))
   } catch (err) {
     problems.push(`model ${entry.id}: ${(err as Error).message}`)
     return undefined

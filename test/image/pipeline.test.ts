@@ -3,38 +3,37 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import t, { type Test } from 'tap'
 import type { FeedItem } from '../../src/engine/types.js'
+import { loadModel, readManifest } from '../../src/classifiers/manifest.js'
 import { imageCategoryScores } from '../../src/image/categories.js'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
-import { ImagePipeline, type ImageModel, type ImagePipelineOptions, type Preparer } from '../../src/image/pipeline.js'
+import { ImageThreads, type ImageThreadsOptions } from '../../src/image/image-threads.js'
+import { ImagePipeline, type ImagePipelineOptions, type ImageScorer } from '../../src/image/pipeline.js'
 import { prepareImage } from '../../src/image/prepare.js'
-import { PreparePool } from '../../src/image/prepare-pool.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
 import { ReadBatch } from '../../src/store/read-batch.js'
 import { redisClient, testPrefix } from '../redis-helper.js'
 import { gradient, modelPath, noise, sharedImages } from './helpers.js'
 import { eventually, imageHost } from './image-host.js'
 
-// One model session and one preparation thread for the whole file; each pipeline gets views of them
-// that its close() does not release.
-const classifier = await ImageClassifier.create({ model: modelPath })
-const pool = new PreparePool({ threads: 1 })
-t.teardown(() => Promise.all([classifier.release(), pool.close()]))
+const entry = await loadModel('models', (await readManifest('models')).models.find((model) => model.kind === 'image')!)
+const threadOptions = (overrides: Partial<ImageThreadsOptions> = {}): ImageThreadsOptions => ({
+  model: entry,
+  threads: 1,
+  prepare: {},
+  batch: { maxBatch: 8, maxWaitMs: 2 },
+  ...overrides
+})
 
-/** Batch sizes the model was run with, and images prepared, by every pipeline of this file. */
-const runs: number[] = []
-let prepared = 0
-const model: ImageModel = {
-  id: classifier.id,
-  classifyTensors: async (inputs) => {
-    runs.push(inputs.length)
-    return classifier.classifyTensors(inputs)
-  },
-  release: async () => {}
-}
-const preparer: Preparer = {
-  prepare: (bytes) => {
-    prepared++
-    return pool.prepare(bytes)
+// One image thread for most of the file; each pipeline gets a view of it that its close() leaves open.
+const threads = await ImageThreads.open(threadOptions())
+t.teardown(() => threads.close())
+/** Images scored by the shared thread, for every pipeline of this file. */
+let scoredImages = 0
+const shared: ImageScorer = {
+  id: threads.id,
+  score: (bytes) => {
+    scoredImages++
+    return threads.score(bytes)
   },
   close: async () => {}
 }
@@ -48,18 +47,22 @@ function options(overrides: Partial<ImagePipelineOptions> = {}): ImagePipelineOp
     pdqVariants: false,
     budgetMs: 10_000,
     queue: { concurrency: 4, maxQueued: 16, maxQueuedBytes: 10_000_000 },
-    batch: { maxBatch: 8, maxWaitMs: 2 },
     cache: { enabled: true, redis: null, keyPrefix: 'unused:', maxItems: 100, ttlSeconds: 60, failureTtlSeconds: 60 },
-    prepareThreads: 1,
-    preparer,
     ...overrides
   }
 }
 
-function pipeline(t: Test, overrides: Partial<ImagePipelineOptions> = {}, imageModel = model): ImagePipeline {
-  const images = new ImagePipeline(imageModel, options(overrides))
+function pipeline(t: Test, overrides: Partial<ImagePipelineOptions> = {}, scorer = shared): ImagePipeline {
+  const images = new ImagePipeline(scorer, options(overrides))
   t.teardown(() => images.close())
   return images
+}
+
+/** A scorer of its own, on the calling thread (for settings the shared one does not have). */
+async function ownScorer(t: Test, overrides: Partial<ImageThreadsOptions>): Promise<ImageThreads> {
+  const own = await ImageThreads.open(threadOptions({ threads: 0, ...overrides }))
+  t.teardown(() => own.close())
+  return own
 }
 
 async function score(images: ImagePipeline, items: FeedItem[], budgetMs?: number, batch = new ReadBatch(null)) {
@@ -77,6 +80,8 @@ t.test('image.data: scored by the model within the budget, with evidence and the
   const images = pipeline(t)
   t.equal(images.id, 'nsfwjs-mobilenetv2@1.0.0')
   const expected = await prepareImage(photo)
+  const classifier = await ImageClassifier.create({ model: modelPath, inWorker: false })
+  t.teardown(() => classifier.release())
   const [probabilities] = await classifier.classifyTensors([expected.input])
   const scores = imageCategoryScores(probabilities!)
   const items: FeedItem[] = [{ id: 'a', image: { data: b64(photo) } }, { id: 'b', text: 'no image' }, { id: 'c', image: { data: b64(photo) } }]
@@ -166,7 +171,7 @@ t.test('image.url refusals from the configuration: no allowlist, https only, no 
 
 t.test('image.url: an image with more pixels than allowed is skipped before it is decoded', async (t) => {
   const host = await imageHost(t)
-  const images = pipeline(t, { maxInputPixels: 1000, preparer: undefined, prepareThreads: 0 })
+  const images = pipeline(t, {}, await ownScorer(t, { prepare: { maxInputPixels: 1000 } }))
   const answer = await score(images, [{ id: 'big', image: { url: host.serve('/big.png', await png(20)) } }])
   t.same(answer.skipped, [{ id: 'big', reason: 'image_too_large' }])
 })
@@ -176,13 +181,13 @@ t.test('the same image behind another URL is not prepared again; bytes known to 
   const images = pipeline(t)
   const bytes = await png(3)
   await score(images, [{ id: 'data', image: { data: b64(bytes) } }, { id: 'broken', image: { url: host.serve('/broken', 'garbage') } }])
-  const before = { prepared, scored: images.stats().scored }
+  const before = { scoredImages, scored: images.stats().scored }
   const again = await score(images, [
     { id: 'copy', image: { url: host.serve('/copy.png', bytes) } },
     { id: 'broken-copy', image: { url: host.serve('/broken-copy', 'garbage') } }
   ])
   t.match(again.outcomes, [{ status: 'scored' }, { status: 'skipped', reason: 'image_invalid' }])
-  t.same({ prepared, scored: images.stats().scored }, before, 'neither image was decoded again')
+  t.same({ scoredImages, scored: images.stats().scored }, before, 'neither image was decoded again')
 })
 
 t.test('the budget: an image not scored in time is pending; its job goes on, fills the cache, and is shared by every request that wants it', async (t) => {
@@ -214,13 +219,11 @@ t.test('the budget: an image not scored in time is pending; its job goes on, fil
 })
 
 t.test('concurrent requests’ images go to the model in one micro-batch', async (t) => {
-  const images = pipeline(t, { batch: { maxBatch: 4, maxWaitMs: 2000 } })
+  const images = pipeline(t, {}, await ownScorer(t, { threads: 1, batch: { maxBatch: 4, maxWaitMs: 2000 } }))
   const data = await Promise.all([6, 7, 8, 9].map(png))
-  runs.length = 0
   const answers = await Promise.all(data.map((bytes, i) => score(images, [{ id: `i${i}`, image: { data: b64(bytes) } }])))
-  t.same(runs, [4], 'one session.run for the four requests')
   t.ok(answers.every((answer) => answer.outcomes[0]?.status === 'scored'))
-  t.match(images.stats().batches, { batches: 1, inputs: 4, largestBatch: 4 })
+  t.same(images.stats().batches, { batches: 1, largestBatch: 4 }, 'one session.run for the four requests')
 })
 
 t.test('a full queue drops work and counts it, by jobs and by the bytes they hold', async (t) => {
@@ -270,38 +273,24 @@ t.test('the shared cache: another replica finds the image in Redis within the re
 })
 
 t.test('a failing model: the image is skipped, the answer degraded, and nothing is cached', async (t) => {
-  const broken: ImageModel = {
+  const broken: ImageScorer = {
     id: 'broken@1',
-    classifyTensors: async () => {
-      throw new Error('session lost')
+    score: async () => {
+      throw new Error('image thread stopped (exit code 1)')
     },
-    release: async () => {}
+    close: async () => {}
   }
   const images = pipeline(t, {}, broken)
   const items = [{ id: 'a', image: { data: b64(await png(15)) } }]
   const first = await score(images, items)
   t.same(first.skipped, [{ id: 'a', reason: 'model_failed' }])
-  t.same(first.degraded, ['model_failed: broken@1: session lost'])
+  t.same(first.degraded, ['model_failed: broken@1: image thread stopped (exit code 1)'])
   await score(images, items)
   t.equal(images.stats().queue.accepted, 2, 'tried again on the next request')
 })
 
-t.test('a failing preparation thread: the image is skipped and the answer degraded', async (t) => {
-  const images = pipeline(t, {
-    preparer: {
-      prepare: async () => {
-        throw new Error('image preparation thread stopped')
-      },
-      close: async () => {}
-    }
-  })
-  const answer = await score(images, [{ id: 'a', image: { data: b64(await png(16)) } }])
-  t.same(answer.skipped, [{ id: 'a', reason: 'prepare_failed' }])
-  t.same(answer.degraded, ['image_prepare_failed: image preparation thread stopped'])
-})
-
 t.test('dihedral hashes when asked for, cached apart from single hashes', async (t) => {
-  const images = pipeline(t, { pdqVariants: true, preparer: undefined, prepareThreads: 0 })
+  const images = pipeline(t, { pdqVariants: true }, await ownScorer(t, { prepare: { pdqVariants: true } }))
   const answer = await score(images, [{ id: 'a', image: { data: b64(photo) } }])
   t.equal(answer.hashes[0]!.variants!.length, 8)
   t.equal(hashToHex(answer.hashes[0]!.variants![0]!), hashToHex(answer.hashes[0]!.hash))
@@ -309,7 +298,7 @@ t.test('dihedral hashes when asked for, cached apart from single hashes', async 
 
 t.test('close: waiting work is dropped, running work completes, later requests are told; its own threads stop', async (t) => {
   const host = await imageHost(t)
-  const images = new ImagePipeline(model, options({ queue: { concurrency: 1, maxQueued: 4, maxQueuedBytes: 1_000_000 }, preparer: undefined }))
+  const images = new ImagePipeline(await ImageThreads.open(threadOptions()), options({ queue: { concurrency: 1, maxQueued: 4, maxQueuedBytes: 1_000_000 } }))
   const urls = await Promise.all([17, 18].map(async (seed) => host.serve(`/c${seed}`, await png(seed), { held: true })))
   const batch = new ReadBatch(null)
   const finish = images.begin(
@@ -326,4 +315,7 @@ t.test('close: waiting work is dropped, running work completes, later requests a
   t.match((await answer).outcomes, [{ status: 'scored' }, { status: 'skipped', reason: 'closing' }])
   const late = await score(images, [{ id: 'late', image: { data: b64(await png(19)) } }])
   t.same(late.skipped, [{ id: 'late', reason: 'closing' }])
+  const stopped = await ImageThreads.open(threadOptions())
+  await new ImagePipeline(stopped, options()).close()
+  t.equal(stopped.started, 0, 'its image threads are stopped')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { loadModel, readManifest } from '../../src/classifiers/manifest.js'
 import { loadConfig } from '../../src/config.js'
-import { imagePipelineOptions, loadImagePipeline } from '../../src/image/setup.js'
+import { imagePipelineOptions, imageThreadsOptions, loadImagePipeline } from '../../src/image/setup.js'
 
 t.test('the pipeline settings come from the configuration, with safe defaults', async (t) => {
   const defaults = imagePipelineOptions(loadConfig({}), null)
@@ -11,16 +11,32 @@ t.test('the pipeline settings come from the configuration, with safe defaults', 
     pdqVariants: false,
     budgetMs: 25,
     queue: { concurrency: 8, maxQueued: 256, maxQueuedBytes: 64 * 1024 * 1024 },
-    batch: { maxBatch: 8, maxWaitMs: 2 },
-    cache: { enabled: true, redis: null, keyPrefix: 'fg:', maxItems: 100_000, ttlSeconds: 86_400, failureTtlSeconds: 60 },
-    prepareThreads: 1
+    cache: { enabled: true, redis: null, keyPrefix: 'fg:', maxItems: 100_000, ttlSeconds: 86_400, failureTtlSeconds: 60 }
   })
   const set = imagePipelineOptions(
-    loadConfig({ IMAGE_ALLOWED_HOSTS: 'cdn.example, *.img.example', IMAGE_ALLOW_HTTP: 'true', IMAGE_BUDGET_MS: '0', IMAGE_BATCH_MAX: '32', PDQ_DIHEDRAL: 'true', IMAGE_PREPARE_THREADS: '2' }),
+    loadConfig({ IMAGE_ALLOWED_HOSTS: 'cdn.example, *.img.example', IMAGE_ALLOW_HTTP: 'true', IMAGE_BUDGET_MS: '0', PDQ_DIHEDRAL: 'true' }),
     null
   )
-  t.match(set, { fetch: { allowedHosts: ['cdn.example', '*.img.example'], allowHttp: true }, budgetMs: 0, batch: { maxBatch: 32 }, pdqVariants: true, prepareThreads: 2 })
+  t.match(set, { fetch: { allowedHosts: ['cdn.example', '*.img.example'], allowHttp: true }, budgetMs: 0, pdqVariants: true })
   t.throws(() => loadConfig({ IMAGE_BUDGET_MS: '5001' }), /IMAGE_BUDGET_MS/)
+})
+
+t.test('the image threads: one, ten nice steps down, one onnxruntime thread, no spinning, batches of up to 8 within 2 ms', async (t) => {
+  const model = { id: 'm@1', name: 'm', version: '1', kind: 'image', featuriser: 'f', bytes: new Uint8Array(0) }
+  t.same(imageThreadsOptions(model, loadConfig({})), {
+    model,
+    threads: 1,
+    nice: 10,
+    session: { intraOpNumThreads: 1, allowSpinning: false },
+    prepare: { maxInputPixels: 4096 * 4096, pdqVariants: false },
+    batch: { maxBatch: 8, maxWaitMs: 2 }
+  })
+  t.match(imageThreadsOptions(model, loadConfig({ IMAGE_THREADS: '2', IMAGE_BATCH_MAX: '32', IMAGE_THREAD_NICE: '0', PDQ_DIHEDRAL: 'true' })), {
+    threads: 2,
+    nice: 0,
+    prepare: { pdqVariants: true },
+    batch: { maxBatch: 32 }
+  })
 })
 
 t.test('no image model in the manifest: no pipeline; one that cannot be opened: a problem, not a crash', async (t) => {
@@ -32,7 +48,7 @@ t.test('no image model in the manifest: no pipeline; one that cannot be opened: 
   t.equal(await loadImagePipeline([{ ...entry, featuriser: 'something-else@1' }], config, null, problems), undefined)
   t.match(problems, [/^model nsfwjs-mobilenetv2@1\.0\.0: .*not an image model for this service's preprocessing/])
 
-  const images = await loadImagePipeline([entry], loadConfig({ IMAGE_MODEL_IN_WORKER: 'false' }), null, problems)
+  const images = await loadImagePipeline([entry], loadConfig({ IMAGE_THREADS: '0' }), null, problems)
   t.equal(images?.id, 'nsfwjs-mobilenetv2@1.0.0')
   await images?.close()
   t.equal(problems.length, 1)

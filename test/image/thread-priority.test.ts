@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import t from 'tap'
+import { loadModel, readManifest } from '../../src/classifiers/manifest.js'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
-import { PreparePool } from '../../src/image/prepare-pool.js'
+import { ImageThreads } from '../../src/image/image-threads.js'
 import { lowerThreadPriority } from '../../src/image/thread-priority.js'
-import { gradient, modelPath } from './helpers.js'
+import { modelPath } from './helpers.js'
 
 const linux = existsSync('/proc/thread-self')
 
@@ -23,16 +24,18 @@ t.test('lowerThreadPriority: on Linux the calling thread only; a refused value c
   t.equal(lowerThreadPriority(Number.NaN), false)
 })
 
-t.test('the image threads run below the event loop: preparation threads and the model’s worker', { skip: !linux && 'Linux only' }, async (t) => {
+t.test('the image threads run below the event loop, and so does a classifier’s worker thread', { skip: !linux && 'Linux only' }, async (t) => {
   const base = getPriority()
   const expected = Math.min(19, base + 3)
   t.notOk(threadNices().includes(expected), 'no thread there yet')
-  const pool = new PreparePool({ threads: 1, nice: 3 })
-  t.teardown(() => pool.close())
-  await pool.prepare(await gradient(20, 20).png().toBuffer())
-  t.equal(threadNices().filter((nice) => nice === expected).length, 1, 'the preparation thread')
-  const model = await ImageClassifier.create({ model: modelPath, threadNice: 3 })
-  t.teardown(() => model.release())
-  t.ok(threadNices().filter((nice) => nice === expected).length >= 2, 'and the model’s worker thread')
+  const model = await loadModel('models', (await readManifest('models')).models.find((entry) => entry.kind === 'image')!)
+  const threads = await ImageThreads.open({ model, threads: 1, nice: 3, prepare: {}, batch: { maxBatch: 1, maxWaitMs: 0 } })
+  t.teardown(() => threads.close())
+  // onnxruntime's own threads, started by the image thread, inherit its priority.
+  const lowered = threadNices().filter((nice) => nice === expected).length
+  t.ok(lowered >= 1, 'the image thread')
+  const classifier = await ImageClassifier.create({ model: modelPath, threadNice: 3 })
+  t.teardown(() => classifier.release())
+  t.ok(threadNices().filter((nice) => nice === expected).length > lowered, 'and the classifier’s worker thread')
   t.equal(getPriority(), base, 'the event loop keeps its priority')
 })
