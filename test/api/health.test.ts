@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { build } from '../helper.js'
 
@@ -23,4 +26,14 @@ t.test('liveness, readiness and the documents', async (t) => {
 t.test('docs can be switched off', async (t) => {
   const app = await build(t, { DOCS_ENABLED: 'false' })
   t.equal((await app.inject({ method: 'GET', url: '/docs/' })).statusCode, 404)
+})
+
+t.test('a deployment without models is ready and says so', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fg-nomodels-'))
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ models: [] }))
+  await copyFile('models/policy.json', join(dir, 'policy.json'))
+  const app = await build(t, { MODELS_DIR: dir })
+  const ready = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(ready.statusCode, 200)
+  t.match(ready.json(), { checks: { models: { ok: true, detail: 'none configured' } } })
 })
