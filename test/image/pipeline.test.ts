@@ -141,7 +141,9 @@ t.test('image.url: fetched from allowlisted hosts; refusals are skipped with why
     { id: 'text', image: { url: host.serve('/page', 'hello', { type: 'text/html' }) } },
     { id: 'missing', image: { url: `${host.origin}/nothing.png` } },
     { id: 'broken', image: { url: host.serve('/broken.png', 'garbage, not a png') } },
-    { id: 'no-image', image: {} }
+    { id: 'no-image', image: {} },
+    { id: 'redirected', image: { url: host.serve('/moved.png', '', { status: 302, location: 'https://elsewhere.example/x.png' }) } },
+    { id: 'huge', image: { url: host.serve('/huge.png', Buffer.alloc(fetchOptions.maxBytes + 1)) } }
   ]
   const first = await score(images, items)
   t.match(first.outcomes, [{ status: 'scored', from: 'model' }])
@@ -150,15 +152,17 @@ t.test('image.url: fetched from allowlisted hosts; refusals are skipped with why
     { id: 'ftp', reason: 'scheme_not_allowed' },
     { id: 'text', reason: 'not_an_image' },
     { id: 'missing', reason: 'http_error' },
-    { id: 'broken', reason: 'image_invalid' }
+    { id: 'broken', reason: 'image_invalid' },
+    { id: 'redirected', reason: 'host_not_allowed' },
+    { id: 'huge', reason: 'too_large' }
   ])
   t.equal(first.outcomes[6], undefined, 'an image with neither url nor data is no image')
 
   const second = await score(images, items)
   t.match(second.outcomes, [{ status: 'scored', from: 'memory' }])
   t.same(second.skipped, first.skipped)
-  t.same(['/ok.png', '/page', '/nothing.png', '/broken.png'].map(host.hits), [1, 1, 1, 1], 'each URL fetched once')
-  t.match(images.stats().skipped, { host_not_allowed: 2, not_an_image: 2, image_invalid: 2 })
+  t.same(['/ok.png', '/page', '/nothing.png', '/broken.png', '/moved.png', '/huge.png'].map(host.hits), [1, 1, 1, 1, 1, 1], 'each URL fetched once')
+  t.match(images.stats().skipped, { host_not_allowed: 4, not_an_image: 2, image_invalid: 2, too_large: 2 })
 })
 
 t.test('image.url refusals from the configuration: no allowlist, https only, no private addresses', async (t) => {
