@@ -18,7 +18,13 @@ t.test('a Redis that is down at start-up: the service starts unready, scores deg
   }
   const added = await app.inject({ method: 'POST', url: '/v1/users/u/rules/keywords', payload: { value: 'sunset' } })
   t.equal(added.statusCode, 201)
-  const after = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'a', text: 'a lovely sunset' }] } })
+  // Connections settle one after another after Redis comes back: poll until the new rule applies.
+  const until = Date.now() + 5000
+  let after = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'a', text: 'a lovely sunset' }] } })
+  while (after.json().decisions[0].action !== 'hide' && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    after = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'a', text: 'a lovely sunset' }] } })
+  }
   t.match(after.json(), { meta: { degraded: false }, decisions: [{ action: 'hide' }] })
 })
 
