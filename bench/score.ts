@@ -103,6 +103,7 @@ async function main() {
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH) })
 
   const floor = await startServer('./floor-server.ts')
+  const emptyFloor = await startServer('./floor-server.ts', { FLOOR_RESPONSE: 'empty' })
   const feedguard = await startServer('./app-server.ts')
   try {
     const put = await fetch(`${feedguard.url}/v1/users/${bench.userId}/rules`, {
@@ -115,17 +116,24 @@ async function main() {
       decisions: Array<{ action: string }>
     }
     const filtered = check.decisions.filter((d) => d.action !== 'allow').length
+    // The floor answers the same decisions (ids echoed), so both send the same bytes back.
+    floor.child.send({ decisions: check.decisions })
+    await once(floor.child, 'message')
 
     // Warm both servers (JIT, caches), then alternate rounds so drift affects both alike.
     await load(floor.url, body, BATCH)
+    await load(emptyFloor.url, body, BATCH)
     await load(feedguard.url, body, BATCH)
     const floorRuns: Figures[] = []
+    const emptyFloorRuns: Figures[] = []
     const appRuns: Figures[] = []
     for (let round = 0; round < ROUNDS; round++) {
       floorRuns.push(await load(floor.url, body, BATCH))
+      emptyFloorRuns.push(await load(emptyFloor.url, body, BATCH))
       appRuns.push(await load(feedguard.url, body, BATCH))
     }
     const floorFigures = summarise(floorRuns)
+    const emptyFloorFigures = summarise(emptyFloorRuns)
     const appFigures = summarise(appRuns)
     const models = (await (await fetch(`${feedguard.url}/readyz`)).json()) as { checks: { models: { detail?: string } } }
     const hasModels = !/none configured/.test(models.checks.models.detail ?? '')
@@ -137,13 +145,16 @@ async function main() {
     console.log(`load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per target (median shown)\n`)
     console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'items/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`)
     console.log(row('floor (parse + respond)', floorFigures))
+    console.log(row('floor, empty decisions', emptyFloorFigures))
     console.log(row('feedguard /v1/score', appFigures))
     if (coldFigures) console.log(row('feedguard /v1/score, cold', coldFigures))
     if (modelAlone) console.log(`${'text model alone, cold'.padEnd(28)} ${''.padStart(8)} ${modelAlone.toFixed(0).padStart(10)}   (featurise + one session.run per ${BATCH}, one thread)`)
     console.log(`\nratio to the floor (req/s): ${(appFigures.reqPerSec / floorFigures.reqPerSec).toFixed(2)} (target ≥ 0.5)`)
+    console.log(`ratio to the empty-decisions floor: ${(appFigures.reqPerSec / emptyFloorFigures.reqPerSec).toFixed(2)}`)
+    console.log('floor: parses the request and answers the decisions feedguard gave for it (same bytes, ids echoed); empty-decisions floor: one allow with no reasons or scores per item')
     if (appFigures.errors + appFigures.non2xx > 0) process.exitCode = 1
   } finally {
-    await Promise.all([stop(floor.child), stop(feedguard.child)])
+    await Promise.all([stop(floor.child), stop(emptyFloor.child), stop(feedguard.child)])
   }
 }
 
