@@ -30,6 +30,34 @@ export class UpstreamLabels implements Classifier {
   }
 }
 
+const NO_EVIDENCE: CategoryEvidence = Object.freeze({})
+
+/**
+ * Per category, the strongest evidence of any source. Sources may be shared (cached) objects: they are
+ * never changed, and a single non-empty source is answered as it is, without a copy.
+ */
+export function combineEvidence(sources: readonly CategoryEvidence[]): CategoryEvidence {
+  let combined: CategoryEvidence | undefined
+  let copied = false
+  for (const source of sources) {
+    if (isEmpty(source)) continue
+    if (combined === undefined) combined = source
+    else {
+      if (!copied) {
+        combined = mergeEvidence({}, combined)
+        copied = true
+      }
+      mergeEvidence(combined, source)
+    }
+  }
+  return combined ?? NO_EVIDENCE
+}
+
+function isEmpty(evidence: CategoryEvidence): boolean {
+  for (const _ in evidence) return false
+  return true
+}
+
 /** Keeps, per category, the strongest evidence from any source. */
 export function mergeEvidence(into: CategoryEvidence, from: CategoryEvidence): CategoryEvidence {
   for (const key in from) {

@@ -1,5 +1,5 @@
 import type { FieldKind } from '../keywords/matcher.js'
-import { ACTION_SEVERITY, SENSITIVITIES, type Category, type Sensitivity } from '../policy/categories.js'
+import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/categories.js'
 import type { Policy, ThresholdPair } from '../policy/policy.js'
 import type { CompiledRules } from '../rules/compiled.js'
 import type {
@@ -11,7 +11,6 @@ import type {
   DecisionContext,
   FeedbackReason,
   FeedItem,
-  KeywordReason,
   Reason
 } from './types.js'
 import type { LearnedEntry } from '../rules/compiled.js'
@@ -28,26 +27,50 @@ export function decide(
   context: DecisionContext,
   explain = true
 ): Decision {
-  const reasons: Reason[] = []
-  // A user's own items are never filtered by their own keyword or creator rules.
-  const ownItem = item.author?.id !== undefined && item.author.id === context.userId
-  if (!ownItem) {
-    collectKeywordReasons(rules, item, context, reasons)
-    const authorReason = authorRuleReason(rules, item, context.now)
-    if (authorReason) reasons.push(authorReason)
-    collectLearnedReasons(rules, item, context, reasons)
+  return new Decider(policy, rules, context).decide(item, evidence, explain)
+}
+
+/**
+ * Decisions for the items of one request: what is the same for all of them (the user's effective
+ * sensitivity, floors and category thresholds on this surface) is worked out once, here.
+ */
+export class Decider {
+  readonly #rules: CompiledRules
+  readonly #context: DecisionContext
+  readonly #categories: CategoryPlan
+  readonly #keywords: KeywordScan
+
+  constructor(policy: Policy, rules: CompiledRules, context: DecisionContext) {
+    this.#rules = rules
+    this.#context = context
+    this.#categories = planCategories(policy, rules, context.surface)
+    this.#keywords = new KeywordScan(rules, context)
   }
-  collectCategoryReasons(policy, rules, evidence, context, reasons)
-  const status = context.itemStatuses?.get(item.id)
-  if (status) reasons.push({ type: 'item', action: status.status === 'removed' ? 'hide' : 'blur', ...status })
-  const platform = context.platformReasons?.get(item.id)
-  if (platform) reasons.push(...platform)
-  return finishDecision(item.id, reasons, explain ? scoresOf(evidence) : undefined)
+
+  decide(item: FeedItem, evidence: CategoryEvidence, explain = true): Decision {
+    const rules = this.#rules
+    const context = this.#context
+    const reasons: Reason[] = []
+    // A user's own items are never filtered by their own keyword or creator rules.
+    const ownItem = item.author?.id !== undefined && item.author.id === context.userId
+    if (!ownItem) {
+      if (rules.matcher.size > 0) this.#keywords.collect(item, reasons)
+      const authorReason = authorRuleReason(rules, item, context.now)
+      if (authorReason) reasons.push(authorReason)
+      collectLearnedReasons(rules, item, context, reasons)
+    }
+    collectCategoryReasons(this.#categories, evidence, reasons)
+    const status = context.itemStatuses?.get(item.id)
+    if (status) reasons.push({ type: 'item', action: status.status === 'removed' ? 'hide' : 'blur', ...status })
+    const platform = context.platformReasons?.get(item.id)
+    if (platform) reasons.push(...platform)
+    return finishDecision(item.id, reasons, explain ? scoresOf(evidence) : undefined)
+  }
 }
 
 /** Orders reasons most severe first (stable, so the order signals were found in breaks ties). */
 export function finishDecision(id: string, reasons: Reason[], scores?: Decision['scores']): Decision {
-  reasons.sort((a, b) => ACTION_SEVERITY[b.action] - ACTION_SEVERITY[a.action])
+  if (reasons.length > 1) reasons.sort((a, b) => ACTION_SEVERITY[b.action] - ACTION_SEVERITY[a.action])
   const decision: Decision = { id, action: reasons[0]?.action ?? 'allow', reasons }
   if (scores) decision.scores = scores
   return decision
@@ -59,44 +82,71 @@ function scoresOf(evidence: CategoryEvidence): Decision['scores'] {
   return scores
 }
 
-function collectKeywordReasons(rules: CompiledRules, item: FeedItem, context: DecisionContext, out: Reason[]) {
-  if (rules.matcher.size === 0) return
-  const found = new Map<number, KeywordReason>()
-  const learnedFound = new Map<number, FeedbackReason>()
-  const followed = item.author?.followed === true
-  const scan = (field: string, text: string | undefined, kind: FieldKind) => {
+/**
+ * Keyword and hashtag rules over an item's fields, in a fixed order: a rule is reported once, for the
+ * first field it matches in. One per request, reused item after item (deciding is synchronous).
+ */
+class KeywordScan {
+  readonly #rules: CompiledRules
+  readonly #context: DecisionContext
+  /** rules already reported for the current item (matches are few: a list beats a map) */
+  readonly #seen: number[] = []
+  readonly #learned: FeedbackReason[] = []
+  #followed = false
+  #out: Reason[] = []
+
+  constructor(rules: CompiledRules, context: DecisionContext) {
+    this.#rules = rules
+    this.#context = context
+  }
+
+  collect(item: FeedItem, out: Reason[]): void {
+    this.#out = out
+    this.#followed = item.author?.followed === true
+    this.#scan('text', item.text, 'content')
+    this.#scan('overlayText', item.overlayText, 'content')
+    this.#scan('transcript', item.transcript, 'content')
+    const { hashtags } = item
+    if (hashtags) for (let index = 0; index < hashtags.length; index++) this.#scan(index, hashtags[index], 'hashtag')
+    this.#scan('author.handle', item.author?.handle, 'author')
+    this.#scan('author.name', item.author?.name, 'author')
+    // reasons from learned hashtags come after the user's own rules
+    for (const reason of this.#learned) out.push(reason)
+    this.#learned.length = 0
+    this.#seen.length = 0
+  }
+
+  /** `field` is a field's name, or the index of a `hashtags[]` entry. */
+  #scan(field: string | number, text: string | undefined, kind: FieldKind): void {
     if (!text) return
+    const rules = this.#rules
+    const context = this.#context
     for (const match of rules.matcher.match(text, kind)) {
-      if (found.has(match.rule)) continue
-      const rule = rules.keywordRules[match.rule]!
+      if (this.#seen.includes(match.rule)) continue
       if (rules.keywordExpiry[match.rule]! <= context.now) continue
       const learned = rules.keywordLearned[match.rule]
       if (learned) {
-        if (context.surface !== 'profile') learnedFound.set(match.rule, feedbackReason(learned))
+        if (context.surface === 'profile') continue
+        this.#seen.push(match.rule)
+        this.#learned.push(feedbackReason(learned))
         continue
       }
+      const rule = rules.keywordRules[match.rule]!
       if (rule.surfaces && !rule.surfaces.includes(context.surface)) continue
-      if (rule.exceptFollowing && followed) continue
-      found.set(match.rule, {
+      if (rule.exceptFollowing && this.#followed) continue
+      this.#seen.push(match.rule)
+      this.#out.push({
         type: rule.value.startsWith('#') ? 'hashtag' : 'keyword',
         action: rule.action,
         ruleId: rule.id,
         value: rule.value,
-        field,
+        field: typeof field === 'number' ? `hashtags[${field}]` : field,
         match: text.slice(match.start, match.end),
         start: match.start,
         end: match.end
       })
     }
   }
-  scan('text', item.text, 'content')
-  scan('overlayText', item.overlayText, 'content')
-  scan('transcript', item.transcript, 'content')
-  item.hashtags?.forEach((tag, index) => scan(`hashtags[${index}]`, tag, 'hashtag'))
-  scan('author.handle', item.author?.handle, 'author')
-  scan('author.name', item.author?.name, 'author')
-  for (const reason of found.values()) out.push(reason)
-  for (const reason of learnedFound.values()) out.push(reason)
 }
 
 const feedbackReason = (rule: LearnedEntry['rule']): FeedbackReason => ({
@@ -142,37 +192,31 @@ function effectiveSensitivity(rules: CompiledRules, floors: ReturnType<Policy['f
   return sensitivity
 }
 
-/** The most severe action found so far for one category (severity 0: none), and what set it. */
-interface Candidate {
+/** One way a category can fire: at or above `threshold`, with this severity (1 blur, 2 hide). */
+interface Step {
   severity: number
   threshold: number
   basis: CategoryReason['basis']
   floor: string | undefined
 }
 
+/** Per category, the steps that can fire, in the order they are weighed: the user's choice or the policy, floors, the platform. */
+type CategoryPlan = Partial<Record<Category, readonly Step[]>>
+
 const SEVERITY_ACTION: readonly ActiveAction[] = ['blur', 'blur', 'hide']
 
-/** Takes an action only when it is more severe than the one already found (ties keep the earlier basis). */
-function raise(candidate: Candidate, severity: number, threshold: number, basis: CategoryReason['basis'], floor?: string) {
-  if (severity <= candidate.severity) return
-  candidate.severity = severity
-  candidate.threshold = threshold
-  candidate.basis = basis
-  candidate.floor = floor
-}
-
-/** The default action of a threshold pair: hide at or above hideAt, else blur at or above blurAt. */
-function raiseByThresholds(candidate: Candidate, score: number, t: ThresholdPair, basis: CategoryReason['basis'], floor?: string) {
-  if (t.hideAt !== undefined && score >= t.hideAt) raise(candidate, ACTION_SEVERITY.hide, t.hideAt, basis, floor)
-  else if (t.blurAt !== undefined && score >= t.blurAt) raise(candidate, ACTION_SEVERITY.blur, t.blurAt, basis, floor)
+/** A threshold pair as steps: hide at or above hideAt, else blur at or above blurAt. */
+function pushThresholds(steps: Step[], t: ThresholdPair, basis: CategoryReason['basis'], floor?: string) {
+  if (t.hideAt !== undefined) steps.push({ severity: ACTION_SEVERITY.hide, threshold: t.hideAt, basis, floor })
+  if (t.blurAt !== undefined) steps.push({ severity: ACTION_SEVERITY.blur, threshold: t.blurAt, basis, floor })
 }
 
 /** The score at which a category "fires" for a user's own choice: the lower of the two thresholds. */
-function firingPoint(policy: Policy, category: Category, sensitivity: Sensitivity, context: DecisionContext) {
+function firingPoint(policy: Policy, category: Category, sensitivity: Sensitivity, surface: DecisionContext['surface']) {
   // A level without thresholds (e.g. profanity when relaxed) still honours an explicit user choice,
   // at the next stricter level's firing point.
   for (let level = strictness(sensitivity); level >= 0; level--) {
-    const t = policy.thresholds(category, SENSITIVITIES[level]!, context.surface)
+    const t = policy.thresholds(category, SENSITIVITIES[level]!, surface)
     if (!t) return undefined
     const point = Math.min(t.blurAt ?? Infinity, t.hideAt ?? Infinity)
     if (point !== Infinity) return point
@@ -180,45 +224,59 @@ function firingPoint(policy: Policy, category: Category, sensitivity: Sensitivit
   return undefined
 }
 
-function collectCategoryReasons(
-  policy: Policy,
-  rules: CompiledRules,
-  evidence: CategoryEvidence,
-  context: DecisionContext,
-  out: Reason[]
-) {
+/**
+ * How each category can fire for this user on this surface. A user's choice replaces the policy's
+ * thresholds for that category: it fires at the policy's firing point with the chosen action (`allow`:
+ * never). Floors and the platform threshold can only make things stricter.
+ */
+function planCategories(policy: Policy, rules: CompiledRules, surface: DecisionContext['surface']): CategoryPlan {
   const floors = policy.floorsFor(rules.doc.ageBand, rules.doc.restrictedMode)
   const sensitivity = effectiveSensitivity(rules, floors)
-  const candidate: Candidate = { severity: 0, threshold: 0, basis: 'policy', floor: undefined }
-  for (const key in evidence) {
-    const category = key as Category
-    const { score, source } = evidence[category]!
-    candidate.severity = 0
+  const plan: CategoryPlan = {}
+  for (const category of CATEGORIES) {
+    const steps: Step[] = []
     const choice = rules.doc.categories[category]
-    const point = choice ? firingPoint(policy, category, sensitivity, context) : undefined
-    if (choice && point !== undefined && score >= point) {
-      if (choice !== 'allow') raise(candidate, ACTION_SEVERITY[choice], point, 'user')
+    const point = choice ? firingPoint(policy, category, sensitivity, surface) : undefined
+    if (choice && point !== undefined) {
+      // below its firing point, the policy's thresholds (whose lower one it is) cannot fire either
+      if (choice !== 'allow') steps.push({ severity: ACTION_SEVERITY[choice], threshold: point, basis: 'user', floor: undefined })
     } else {
-      const t = policy.thresholds(category, sensitivity, context.surface)
-      if (t) raiseByThresholds(candidate, score, t, 'policy')
+      const t = policy.thresholds(category, sensitivity, surface)
+      if (t) pushThresholds(steps, t, 'policy')
     }
     for (const floor of floors) {
       const t = floor.categories[category]
-      if (t) raiseByThresholds(candidate, score, t, 'floor', floor.name)
+      if (t) pushThresholds(steps, t, 'floor', floor.name)
     }
     const platformHideAt = policy.platformHideAt[category]
-    if (platformHideAt !== undefined && score >= platformHideAt) raise(candidate, ACTION_SEVERITY.hide, platformHideAt, 'platform')
-    if (candidate.severity === 0) continue
+    if (platformHideAt !== undefined) steps.push({ severity: ACTION_SEVERITY.hide, threshold: platformHideAt, basis: 'platform', floor: undefined })
+    if (steps.length > 0) plan[category] = steps
+  }
+  return plan
+}
+
+/** Per category scored, the most severe step it reaches (ties keep the step weighed first). */
+function collectCategoryReasons(plan: CategoryPlan, evidence: CategoryEvidence, out: Reason[]) {
+  for (const key in evidence) {
+    const category = key as Category
+    const steps = plan[category]
+    if (steps === undefined) continue
+    const { score, source } = evidence[category]!
+    let fired: Step | undefined
+    for (const step of steps) {
+      if (score >= step.threshold && (fired === undefined || step.severity > fired.severity)) fired = step
+    }
+    if (fired === undefined) continue
     const reason: CategoryReason = {
       type: 'category',
-      action: SEVERITY_ACTION[candidate.severity]!,
+      action: SEVERITY_ACTION[fired.severity]!,
       category,
       score,
-      threshold: candidate.threshold,
+      threshold: fired.threshold,
       source,
-      basis: candidate.basis
+      basis: fired.basis
     }
-    if (candidate.floor) reason.floor = candidate.floor
+    if (fired.floor) reason.floor = fired.floor
     out.push(reason)
   }
 }

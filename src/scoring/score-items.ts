@@ -1,8 +1,8 @@
 import type { BankScreen } from '../banks/screen.js'
-import { mergeEvidence, UpstreamLabels } from '../classifiers/labels.js'
+import { combineEvidence, UpstreamLabels } from '../classifiers/labels.js'
 import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/score-cache.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
-import { decide } from '../engine/decide.js'
+import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { ImageStage } from '../image/pipeline.js'
 import type { Policy } from '../policy/policy.js'
@@ -67,7 +67,10 @@ export interface ItemStatusReader {
 
 /** The text a text model reads: caption, on-screen text and transcript. */
 export function classifierText(item: FeedItem): string {
-  return [item.text, item.overlayText, item.transcript].filter((part) => part).join('\n')
+  let text = item.text || ''
+  if (item.overlayText) text = text ? `${text}\n${item.overlayText}` : item.overlayText
+  if (item.transcript) text = text ? `${text}\n${item.transcript}` : item.transcript
+  return text
 }
 
 /**
@@ -107,11 +110,14 @@ export class ScoringService {
     if (imageResults) degradedReasons.push(...imageResults.degraded)
 
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
+    const decider = new Decider(this.#deps.policy, lookup.rules, context)
+    const sources: CategoryEvidence[] = []
     const decisions = request.items.map((item, index) => {
-      const evidence = this.#labels.evidenceFor(item.labels)
-      for (const perModel of modelEvidence) mergeEvidence(evidence, perModel[index]!)
-      if (imageResults) mergeEvidence(evidence, imageResults.evidence[index]!)
-      return decide(this.#deps.policy, lookup.rules, item, evidence, context, request.explain)
+      sources.length = 0
+      if (item.labels) sources.push(this.#labels.evidenceFor(item.labels))
+      for (const perModel of modelEvidence) sources.push(perModel[index]!)
+      if (imageResults) sources.push(imageResults.evidence[index]!)
+      return decider.decide(item, combineEvidence(sources), request.explain)
     })
 
     const meta: ScoreMeta = {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Classifier } from '../../src/classifiers/types.js'
-import { UpstreamLabels } from '../../src/classifiers/labels.js'
+import { combineEvidence, UpstreamLabels } from '../../src/classifiers/labels.js'
 import { loadPolicy } from '../../src/policy/policy.js'
 import { MemoryRulesStore } from '../../src/rules/memory-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
@@ -76,4 +76,19 @@ t.test('upstream labels: the strongest per category; unknown labels ignored', as
   ])
   t.same(evidence, { sexual: { score: 0.9, source: 'label:nudity' } })
   t.equal(classifierText({ id: 'x', overlayText: 'only' }), 'only')
+  t.equal(classifierText({ id: 'x', transcript: 'said' }), 'said')
+  t.equal(classifierText({ id: 'x', text: 'caption', overlayText: '', transcript: 'said' }), 'caption\nsaid')
+  t.equal(classifierText({ id: 'x', text: 'caption', overlayText: 'on screen', transcript: 'said' }), 'caption\non screen\nsaid')
+  t.equal(classifierText({ id: 'x' }), '')
+})
+
+t.test('evidence of several sources: strongest per category, ties to the earlier source, sources never changed', async (t) => {
+  const labels = Object.freeze({ sexual: { score: 0.5, source: 'label:nudity' } })
+  const model = Object.freeze({ sexual: { score: 0.5, source: 'model:m' }, toxicity: { score: 0.2, source: 'model:m' } })
+  const image = Object.freeze({ sexual: { score: 0.9, source: 'model:img' } })
+  t.equal(combineEvidence([{}, model, {}]), model, 'a single non-empty source is answered as it is')
+  t.same(combineEvidence([{}, {}]), {})
+  t.same(combineEvidence([labels, model]), { sexual: { score: 0.5, source: 'label:nudity' }, toxicity: { score: 0.2, source: 'model:m' } })
+  t.same(combineEvidence([labels, model, image]), { sexual: { score: 0.9, source: 'model:img' }, toxicity: { score: 0.2, source: 'model:m' } })
+  t.same(model, { sexual: { score: 0.5, source: 'model:m' }, toxicity: { score: 0.2, source: 'model:m' } })
 })
