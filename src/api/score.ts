@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { FeedItem } from '../engine/types.js'
 import { validationError } from '../errors.js'
 import { jsonSchemaValidatorCompiler } from './fast-validator.js'
+import { serializeScoreResponse } from './score-serializer.js'
 import { ErrorResponseSchema, ScoreResponseSchema, scoreRequestSchema } from './schemas.js'
 
 export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -16,7 +17,8 @@ export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: ScoreResponseSchema, 400: ErrorResponseSchema, 413: ErrorResponseSchema }
       },
       // The hot path: the same schema, validated through JSON Schema (see fast-validator.ts).
-      validatorCompiler: jsonSchemaValidatorCompiler
+      validatorCompiler: jsonSchemaValidatorCompiler,
+      serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? serializeScoreResponse : JSON.stringify)
     },
     async (request) => {
       checkImages(request.body.items)

@@ -30,27 +30,16 @@ export class UpstreamLabels implements Classifier {
   }
 }
 
-const NO_EVIDENCE: CategoryEvidence = Object.freeze({})
+export const NO_EVIDENCE: CategoryEvidence = Object.freeze({})
 
 /**
- * Per category, the strongest evidence of any source. Sources may be shared (cached) objects: they are
- * never changed, and a single non-empty source is answered as it is, without a copy.
+ * Per category, the stronger evidence of two sources (ties to the first). Either may be shared (cached):
+ * neither is changed, and when one is empty the other is answered as it is, without a copy.
  */
-export function combineEvidence(sources: readonly CategoryEvidence[]): CategoryEvidence {
-  let combined: CategoryEvidence | undefined
-  let copied = false
-  for (const source of sources) {
-    if (isEmpty(source)) continue
-    if (combined === undefined) combined = source
-    else {
-      if (!copied) {
-        combined = mergeEvidence({}, combined)
-        copied = true
-      }
-      mergeEvidence(combined, source)
-    }
-  }
-  return combined ?? NO_EVIDENCE
+export function combineEvidence(first: CategoryEvidence, second: CategoryEvidence): CategoryEvidence {
+  if (isEmpty(second)) return first
+  if (isEmpty(first)) return second
+  return mergeEvidence(mergeEvidence({}, first), second)
 }
 
 function isEmpty(evidence: CategoryEvidence): boolean {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/categories.js'
 import type { ReadBatch } from '../store/read-batch.js'
+import { shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
 
 export interface ScoreCacheOptions {
@@ -153,6 +154,6 @@ export class CachedClassifier {
   #evidence(scores: Scores): CategoryEvidence {
     const evidence: CategoryEvidence = {}
     for (const [category, score] of Object.entries(scores)) evidence[category as Category] = { score, source: this.#source }
-    return evidence
+    return shareEvidence(evidence)
   }
 }

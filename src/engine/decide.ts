@@ -1,3 +1,4 @@
+import { scoresOf } from '../classifiers/shared-scores.js'
 import type { FieldKind } from '../keywords/matcher.js'
 import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/categories.js'
 import type { Policy, ThresholdPair } from '../policy/policy.js'
@@ -76,12 +77,6 @@ export function finishDecision(id: string, reasons: Reason[], scores?: Decision[
   return decision
 }
 
-function scoresOf(evidence: CategoryEvidence): Decision['scores'] {
-  const scores: Partial<Record<Category, number>> = {}
-  for (const category in evidence) scores[category as Category] = evidence[category as Category]!.score
-  return scores
-}
-
 /**
  * Keyword and hashtag rules over an item's fields, in a fixed order: a rule is reported once, for the
  * first field it matches in. One per request, reused item after item (deciding is synchronous).
@@ -111,9 +106,11 @@ class KeywordScan {
     this.#scan('author.handle', item.author?.handle, 'author')
     this.#scan('author.name', item.author?.name, 'author')
     // reasons from learned hashtags come after the user's own rules
-    for (const reason of this.#learned) out.push(reason)
-    this.#learned.length = 0
-    this.#seen.length = 0
+    if (this.#learned.length > 0) {
+      for (const reason of this.#learned) out.push(reason)
+      this.#learned.length = 0
+    }
+    if (this.#seen.length > 0) this.#seen.length = 0
   }
 
   /** `field` is a field's name, or the index of a `hashtags[]` entry. */

@@ -90,7 +90,7 @@ export interface Decision {
   id: string
   action: Action
   reasons: Reason[]
-  scores?: Partial<Record<Category, number>>
+  scores?: Readonly<Partial<Record<Category, number>>>
 }
 
 export interface DecisionContext {

@@ -1,5 +1,5 @@
 import type { BankScreen } from '../banks/screen.js'
-import { combineEvidence, UpstreamLabels } from '../classifiers/labels.js'
+import { combineEvidence, NO_EVIDENCE, UpstreamLabels } from '../classifiers/labels.js'
 import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/score-cache.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { Decider } from '../engine/decide.js'
@@ -111,13 +111,12 @@ export class ScoringService {
 
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
-    const sources: CategoryEvidence[] = []
     const decisions = request.items.map((item, index) => {
-      sources.length = 0
-      if (item.labels) sources.push(this.#labels.evidenceFor(item.labels))
-      for (const perModel of modelEvidence) sources.push(perModel[index]!)
-      if (imageResults) sources.push(imageResults.evidence[index]!)
-      return decider.decide(item, combineEvidence(sources), request.explain)
+      // on ties, upstream labels win over models, text over images
+      let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
+      for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
+      if (imageResults) evidence = combineEvidence(evidence, imageResults.evidence[index]!)
+      return decider.decide(item, evidence, request.explain)
     })
 
     const meta: ScoreMeta = {
