@@ -68,6 +68,8 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
 
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Time from the request's arrival to its answer, as the service saw it (W3C Server-Timing).
+    reply.header('server-timing', `total;dur=${reply.elapsedTime.toFixed(1)}`)
   })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
   await fastify.register(healthRoutes)

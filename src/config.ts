@@ -76,6 +76,11 @@ const ConfigSchema = z.object({
   IMAGE_MODEL_SPINNING: bool.default(false),
   /** Nice steps below the process for the image threads (Linux): they yield the CPU to the event loop when it is busy. */
   IMAGE_THREAD_NICE: int(0, 19).default(10),
+  /**
+   * Nice steps below the event loop for every other thread of the process once it has started (Linux):
+   * libuv's pool (image decoding, text model runs), V8's helpers. Under CPU contention the event loop answers first.
+   */
+  BACKGROUND_THREAD_NICE: int(0, 19).default(10),
   /** In-process image cache entries (LRU), by content hash and by URL; shared entries live SCORE_CACHE_TTL_S in Redis. */
   IMAGE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(100_000),
   /** How long an image that could not be fetched or decoded is remembered (in process), so it is not retried at once. */

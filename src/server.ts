@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app, { fastifyOptions } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { lowerOtherThreadsPriority } from './image/thread-priority.js'
 
 async function main() {
   let config: Config
@@ -22,6 +23,9 @@ async function main() {
   })
 
   await server.listen({ port: config.PORT, host: config.HOST })
+  // Started: the threads that do background work exist now, and those started later inherit their priority.
+  const lowered = lowerOtherThreadsPriority(config.BACKGROUND_THREAD_NICE)
+  server.log.info({ threads: lowered, nice: config.BACKGROUND_THREAD_NICE }, 'background threads yield to the event loop')
 }
 
 main().catch((err: unknown) => {

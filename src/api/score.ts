@@ -20,9 +20,9 @@ export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
       validatorCompiler: jsonSchemaValidatorCompiler,
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? serializeScoreResponse : JSON.stringify)
     },
-    async (request) => {
+    async (request, reply) => {
       checkImages(request.body.items)
-      return scoring.score(request.body)
+      return scoring.score({ ...request.body, elapsedMs: reply.elapsedTime })
     }
   )
 }

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 
 /**
@@ -17,4 +17,36 @@ export function lowerThreadPriority(steps: number): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * Lowers every other thread of the process to at least `steps` nice values below the calling one (the
+ * event loop): libuv's pool (image decoding, text model runs), V8's helpers, the image threads. Threads
+ * they start later inherit their priority. Under CPU contention the event loop then answers requests
+ * first, and background work waits; on an idle machine nothing changes. Linux only; elsewhere, or when
+ * refused, nothing changes. Returns how many threads were lowered. `tasksDir` lists the process's threads.
+ */
+export function lowerOtherThreadsPriority(steps: number, tasksDir = '/proc/self/task'): number {
+  let own: number
+  let tids: string[]
+  try {
+    own = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    tids = readdirSync(tasksDir)
+  } catch {
+    return 0 // not Linux
+  }
+  const target = Math.min(19, getPriority(own) + steps)
+  let lowered = 0
+  for (const entry of tids) {
+    const tid = Number(entry)
+    if (tid === own) continue
+    try {
+      if (getPriority(tid) >= target) continue
+      setPriority(tid, target)
+      lowered++
+    } catch {
+      // a thread that ended meanwhile, or a value refused
+    }
+  }
+  return lowered
 }

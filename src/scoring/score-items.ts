@@ -18,6 +18,8 @@ export interface ScoreRequest {
   explain: boolean
   /** How long to wait for images no cache knows (default: the configured image budget). */
   imageBudgetMs?: number | undefined
+  /** Time already spent on the request before scoring (reading and validating it): the image budget counts from its arrival. */
+  elapsedMs?: number
 }
 
 export interface ScoreMeta {
@@ -103,7 +105,7 @@ export class ScoringService {
     const classified = this.#beginClassification(request.items, batch, degradedReasons)
     const statuses = this.#readStatuses(request.items, batch, degradedReasons)
     const hashMatches = this.#deps.banks?.screen(request.items)
-    const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs)
+    const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs, request.elapsedMs)
     await batch.run(this.#deps.storeBudgetMs)
     const [lookup, modelEvidence, itemStatuses, platformReasons, imageResults] = await Promise.all([rulesLookup, classified(), statuses, hashMatches, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
