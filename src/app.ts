@@ -66,10 +66,11 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
     reply.code(statusCode).send(body)
   })
 
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
     // Time from the request's arrival to its answer, as the service saw it (W3C Server-Timing).
     reply.header('server-timing', `total;dur=${reply.elapsedTime.toFixed(1)}`)
+    done(null, payload)
   })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
   await fastify.register(healthRoutes)

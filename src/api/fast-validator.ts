@@ -3,7 +3,8 @@ import addFormats from 'ajv-formats'
 import type { FastifyRouteSchemaDef, FastifyValidationResult } from 'fastify/types/schema.js'
 import { z } from 'zod'
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false })
+// `unicode: false`: string lengths in UTF-16 units, as zod counts them (and without walking every string).
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false, unicode: false })
 addFormats.default(ajv, ['uri'])
 // The schema's own pattern checks base64; the format is only an annotation here.
 ajv.addFormat('base64', true)

@@ -57,9 +57,9 @@ export interface KeywordMatcher {
   /** number of rules compiled */
   readonly size: number
   /** At most one match per rule: its leftmost match in this field. Sorted by rule index. */
-  match(text: string, kind: FieldKind): KeywordMatch[]
+  match(text: string, kind: FieldKind): readonly KeywordMatch[]
   /** match() on a field analysed already (analyzeField): the same result, for any number of matchers. */
-  matchAnalyzed(analysis: FieldAnalysis): KeywordMatch[]
+  matchAnalyzed(analysis: FieldAnalysis): readonly KeywordMatch[]
 }
 
 /** Where a rule may match: anywhere in content, inside hashtags (inline or hashtags[] entries), in author names. */
@@ -341,13 +341,13 @@ class CompiledMatcher implements KeywordMatcher {
     this.walk = new WordWalk(this.words, this.field)
   }
 
-  match(text: string, kind: FieldKind): KeywordMatch[] {
-    if ((this.kindContexts & KIND_CONTEXTS[kind]) === 0) return []
+  match(text: string, kind: FieldKind): readonly KeywordMatch[] {
+    if ((this.kindContexts & KIND_CONTEXTS[kind]) === 0) return NO_MATCHES
     return this.matchAnalyzed(analyzeField(text, kind))
   }
 
-  matchAnalyzed(given: FieldAnalysis): KeywordMatch[] {
-    if ((this.kindContexts & KIND_CONTEXTS[given.kind]) === 0) return []
+  matchAnalyzed(given: FieldAnalysis): readonly KeywordMatch[] {
+    if ((this.kindContexts & KIND_CONTEXTS[given.kind]) === 0) return NO_MATCHES
     // key ids from before the dictionary started afresh mean nothing now: the text is analysed again
     const analysis = given.generation === wordKeys.generation ? given : analyzeField(given.text, given.kind)
     if (this.ids?.generation !== analysis.generation) this.ids = new RuleIds(analysis.generation, this.words.trie, this.tagRules)
@@ -536,6 +536,8 @@ function lowerBound(data: Int32Array, at: number, count: number, key: number): n
   return low
 }
 
+const NO_MATCHES: readonly KeywordMatch[] = Object.freeze([])
+
 /**
  * The leftmost match of each rule in one field, across readings. One per matcher, reused: matching is
  * synchronous, and only the rules touched are reset.
@@ -605,9 +607,9 @@ class FieldMatches {
     }
   }
 
-  results(): KeywordMatch[] {
+  results(): readonly KeywordMatch[] {
+    if (this.touchedCount === 0) return NO_MATCHES
     const matches: KeywordMatch[] = []
-    if (this.touchedCount === 0) return matches
     const touched = this.touched.subarray(0, this.touchedCount).sort()
     for (const rule of touched) {
       matches.push({ rule, start: this.starts[rule]!, end: this.ends[rule]! })

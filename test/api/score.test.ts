@@ -100,6 +100,13 @@ t.test('validation errors are 400 FG_VALIDATION listing each problem with its pa
   t.match(tooMany.json().details, [{ path: 'body.items' }])
   const none = await score(app, { userId: 'u', items: [] })
   t.equal(none.statusCode, 400)
+
+  // Lengths count UTF-16 units, as the zod schema (and the rules API) does: 64 emoji are 128 units.
+  const emoji = '\u{1F600}'
+  t.equal((await score(app, { userId: emoji.repeat(64), items: [{ id: 'a' }] })).statusCode, 200)
+  const long = await score(app, { userId: emoji.repeat(65), items: [{ id: 'a' }] })
+  t.equal(long.statusCode, 400)
+  t.match(long.json().details, [{ path: 'body.userId' }])
 })
 
 t.test('bad JSON is 400, an oversize body 413, another media type 415, an unknown route 404', async (t) => {
