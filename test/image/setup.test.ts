@@ -21,7 +21,7 @@ t.test('the pipeline settings come from the configuration, with safe defaults', 
   t.throws(() => loadConfig({ IMAGE_BUDGET_MS: '5001' }), /IMAGE_BUDGET_MS/)
 })
 
-t.test('the image threads: one, ten nice steps down, one onnxruntime thread, no spinning, batches of up to 8 within 2 ms', async (t) => {
+t.test('the image threads: one, ten nice steps down, one onnxruntime thread, no spinning, single-image batches (2 cores), a batch waits at most 2 ms', async (t) => {
   const model = { id: 'm@1', name: 'm', version: '1', kind: 'image', featuriser: 'f', bytes: new Uint8Array(0) }
   t.same(imageThreadsOptions(model, loadConfig({})), {
     model,
@@ -29,7 +29,7 @@ t.test('the image threads: one, ten nice steps down, one onnxruntime thread, no 
     nice: 10,
     session: { intraOpNumThreads: 1, allowSpinning: false },
     prepare: { maxInputPixels: 4096 * 4096, pdqVariants: false },
-    batch: { maxBatch: 8, maxWaitMs: 2 }
+    batch: { maxBatch: 1, maxWaitMs: 2 }
   })
   t.match(imageThreadsOptions(model, loadConfig({ IMAGE_THREADS: '2', IMAGE_BATCH_MAX: '32', IMAGE_THREAD_NICE: '0', PDQ_DIHEDRAL: 'true' })), {
     threads: 2,
