@@ -11,7 +11,6 @@
  * them, the share feedguard hid after the user's first, second and third signal about it; and the share
  * of liked candidates hidden once the user had sent any feedback (collateral).
  */
-import { seededRandom } from './fixtures.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { FeedItem } from '../src/engine/types.js'
 import { FeedbackService, type FeedbackEventInput } from '../src/feedback/feedback-service.js'
@@ -21,6 +20,7 @@ import { loadPolicy } from '../src/policy/policy.js'
 import { MemoryRulesStore } from '../src/rules/memory-store.js'
 import { RulesCache } from '../src/rules/rules-cache.js'
 import { ScoringService } from '../src/scoring/score-items.js'
+import { createRandom } from '../src/training/model.js'
 
 const SEED = Number(process.env.SIM_SEED ?? 2022)
 const USERS = Number(process.env.SIM_USERS ?? 400)
@@ -112,7 +112,7 @@ interface Tally {
 }
 
 async function simulate(behaviour: Behaviour, config: Config): Promise<Tally> {
-  const random = seededRandom(SEED)
+  const random = createRandom(SEED)
   const { items, pickItem, pickCreator, pickTopic } = catalogue(random)
   let now = START
   const clock = () => now

@@ -3,16 +3,7 @@
  * hashtags and mentions, creators, some upstream labels, and a user with 50 keyword rules and 20
  * muted creators.
  */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let x = state
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { createRandom } from '../src/training/model.js'
 
 const WORDS = (
   'the a my this day night best ever new video watch wait for it tutorial recipe dance challenge cat dog ' +
@@ -33,7 +24,7 @@ export const KEYWORDS = [
 ]
 
 export function user(seed = 7) {
-  const random = seededRandom(seed)
+  const random = createRandom(seed)
   return {
     userId: 'bench-user',
     rules: {
@@ -52,7 +43,7 @@ export function user(seed = 7) {
 }
 
 export function items(count: number, seed = 42, idPrefix = 'item') {
-  const random = seededRandom(seed)
+  const random = createRandom(seed)
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!
   return Array.from({ length: count }, (_, i) => {
     const words: string[] = []

@@ -25,22 +25,13 @@ import {
 import { foldText } from '../src/keywords/normalize.js'
 import { contentFromInput } from '../src/rules/document.js'
 import { RulesDocumentInputSchema } from '../src/rules/schema.js'
+import { createRandom } from '../src/training/model.js'
 
 const ROUNDS = 3
 const collectGarbage = (globalThis as { gc?: () => void }).gc
 
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state)
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const next = random(42)
+/** Deterministic pseudo-random numbers, so runs are comparable. */
+const next = createRandom(42)
 const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!
 
 const syllables = ['ka', 'lo', 'mi', 'ter', 'spo', 'il', 'er', 'an', 'dra', 'vel', 'sun', 'cat', 'box', 'ron', 'zu', 'pe']

@@ -17,6 +17,7 @@ import sharp from 'sharp'
 import { decodeForPdq } from '../src/pdq/decode.js'
 import { PDQ_MATCH_DISTANCE, PdqIndex, linearScan, packHashes, type PdqIndexMatch } from '../src/pdq/index.js'
 import { PDQ_HASH_WORDS, pdqFromRgb, type PdqHash } from '../src/pdq/pdq.js'
+import { createRandom } from '../src/training/model.js'
 
 const ENTRIES = Number(process.argv[2] ?? 1_000_000)
 const QUERIES = Number(process.argv[3] ?? 3_000)
@@ -27,16 +28,10 @@ const SCAN_TIMED_QUERIES = 200
 v8.setFlagsFromString('--expose-gc')
 const collectGarbage = vm.runInNewContext('gc') as () => void
 
-/** Deterministic PRNG (mulberry32) so that runs are comparable. */
+/** Deterministic 32-bit numbers (mulberry32), so that runs are comparable. */
 function randomSource(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
+  const random = createRandom(seed)
+  return () => random() * 4294967296
 }
 const random = randomSource(0x5eed)
 
