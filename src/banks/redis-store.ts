@@ -2,6 +2,7 @@ import type { Redis, Result } from 'ioredis'
 import { bankEntryNotFound, bankExists, bankNotFound, storeUnavailable } from '../errors.js'
 import { byName, parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
 import type { BankPatch, BankStore, NewBankEntry } from './store.js'
+import { ChannelSubscription } from '../store/channel.js'
 
 /*
  * Every script changes the banks, counts the change (INCR of the version key) and publishes it with its
@@ -140,17 +141,14 @@ export interface RedisBankStoreOptions {
 export class RedisBankStore implements BankStore {
   readonly kind = 'redis'
   readonly #redis: Redis
-  readonly #subscriber: Redis
   readonly #prefix: string
   readonly #channel: string
   readonly #listeners: Array<(change: BankChange) => void> = []
   readonly #resyncListeners: Array<() => void> = []
-  readonly #onMessage: (channel: string, message: string) => void
-  readonly #onReady: () => void
+  readonly #subscription: ChannelSubscription
 
   constructor(options: RedisBankStoreOptions) {
     this.#redis = options.redis
-    this.#subscriber = options.subscriber
     this.#prefix = options.keyPrefix
     this.#channel = bankChannel(options.keyPrefix)
     this.#redis.defineCommand('fgBankCreate', { numberOfKeys: 2, lua: CREATE_SCRIPT })
@@ -159,37 +157,25 @@ export class RedisBankStore implements BankStore {
     this.#redis.defineCommand('fgBankAdd', { numberOfKeys: 5, lua: ADD_SCRIPT })
     this.#redis.defineCommand('fgBankRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT })
     this.#redis.defineCommand('fgBankListEntries', { numberOfKeys: 3, lua: LIST_ENTRIES_SCRIPT })
-    this.#onMessage = (channel, message) => {
-      if (channel !== this.#channel) return
-      const change = parseBankChange(message)
-      if (change) for (const listener of this.#listeners) listener(change)
-      else for (const listener of this.#resyncListeners) listener()
+    // A message that cannot be read, like a reconnect (lost messages), makes replicas reload.
+    const resync = () => {
+      for (const listener of this.#resyncListeners) listener()
     }
-    // Notifications published while the subscriber was away are lost: replicas must reload. A subscriber
-    // that is connected already (shared, made earlier) has had its first connection.
-    let connectedBefore = this.#subscriber.status === 'ready'
-    this.#onReady = () => {
-      if (connectedBefore) for (const listener of this.#resyncListeners) listener()
-      connectedBefore = true
-    }
-    this.#subscriber.on('message', this.#onMessage)
-    this.#subscriber.on('ready', this.#onReady)
+    this.#subscription = new ChannelSubscription(
+      options.subscriber,
+      this.#channel,
+      (message) => {
+        const change = parseBankChange(message)
+        if (change) for (const listener of this.#listeners) listener(change)
+        else resync()
+      },
+      resync
+    )
   }
 
-  /**
-   * Subscribes to change notifications; call once before serving. While Redis is unreachable it tries
-   * again each time the subscriber connects; a refusal from a connected Redis (e.g. an ACL) is thrown.
-   */
+  /** Subscribes to change notifications; call once before serving (see ChannelSubscription.start). */
   async start(): Promise<void> {
-    for (;;) {
-      try {
-        await this.#subscriber.subscribe(this.#channel)
-        return
-      } catch (err) {
-        if (this.#subscriber.status === 'ready') throw err
-      }
-      await new Promise<void>((resolve) => this.#subscriber.once('ready', () => resolve()))
-    }
+    await this.#subscription.start()
   }
 
   async createBank(bank: Bank): Promise<number> {
@@ -279,10 +265,7 @@ export class RedisBankStore implements BankStore {
 
   /** Stops listening; the connections belong to whoever made them. */
   async close(): Promise<void> {
-    this.#subscriber.off('message', this.#onMessage)
-    this.#subscriber.off('ready', this.#onReady)
-    // Not awaited: with Redis down it would wait for a reconnect.
-    this.#subscriber.unsubscribe(this.#channel).then(ignore, ignore)
+    this.#subscription.close()
   }
 
   #bankKeyArgs(bank: string): [string, string, string, string, string] {
@@ -308,4 +291,3 @@ function replies(results: Array<[Error | null, unknown]> | null): unknown[] {
   })
 }
 
-function ignore(): void {}

@@ -2,6 +2,7 @@ import type { Redis, Result } from 'ioredis'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
 import { forgettableAt } from './document.js'
 import type { ReadBatch } from '../store/read-batch.js'
+import { ChannelSubscription } from '../store/channel.js'
 import { defaultRules, type RulesDocument } from './schema.js'
 import type { RulesChange, RulesStore } from './store.js'
 
@@ -57,7 +58,7 @@ export const rulesChannel = (prefix: string) => `${prefix}rules-changed`
 export class RedisRulesStore implements RulesStore {
   readonly kind = 'redis'
   readonly #redis: Redis
-  readonly #subscriber: Redis
+  readonly #subscription: ChannelSubscription
   readonly #prefix: string
   readonly #channel: string
   readonly #maxAttempts: number
@@ -66,27 +67,27 @@ export class RedisRulesStore implements RulesStore {
 
   constructor(options: RedisRulesStoreOptions) {
     this.#redis = options.redis
-    this.#subscriber = options.subscriber
     this.#prefix = options.keyPrefix
     this.#channel = rulesChannel(options.keyPrefix)
     this.#maxAttempts = options.maxAttempts ?? 50
     this.#redis.defineCommand('fgRulesCas', { numberOfKeys: 1, lua: CAS_SCRIPT })
     this.#redis.defineCommand('fgRulesDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT })
-    this.#subscriber.on('message', (channel: string, userId: string) => {
-      if (channel === this.#channel) for (const listener of this.#listeners) listener(userId)
-    })
-    // Notifications published while the subscriber was away are lost: every cached document is suspect.
-    // The subscriber may already be connected when the store is built: that is a first connection too.
-    let connectedBefore = this.#subscriber.status === 'ready'
-    this.#subscriber.on('ready', () => {
-      if (connectedBefore) for (const listener of this.#resyncListeners) listener()
-      connectedBefore = true
-    })
+    // After a reconnect (lost notifications) every cached document is suspect.
+    this.#subscription = new ChannelSubscription(
+      options.subscriber,
+      this.#channel,
+      (userId) => {
+        for (const listener of this.#listeners) listener(userId)
+      },
+      () => {
+        for (const listener of this.#resyncListeners) listener()
+      }
+    )
   }
 
-  /** Subscribes to change notifications; call once before serving. */
+  /** Subscribes to change notifications; call once before serving (see ChannelSubscription.start). */
   async start(): Promise<void> {
-    await this.#subscriber.subscribe(this.#channel)
+    await this.#subscription.start()
   }
 
   key(userId: string): string {
@@ -147,8 +148,9 @@ export class RedisRulesStore implements RulesStore {
     await this.#call(() => this.#redis.ping())
   }
 
+  /** Stops listening; the connections belong to whoever made them. */
   async close(): Promise<void> {
-    this.#subscriber.disconnect()
+    this.#subscription.close()
   }
 
   /** Any failure to reach Redis becomes FG_STORE_UNAVAILABLE; a write that fails stored nothing. */

@@ -79,6 +79,8 @@ t.test('an unreachable Redis is FG_STORE_UNAVAILABLE and a resync after reconnec
   const deadline = Date.now() + 10_000
   while (resyncs === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   t.equal(resyncs, 1, 'missed notifications are assumed after a reconnect')
+  // The subscriber may be back before the command connection: wait for that one too.
+  while (connections.redis.status !== 'ready' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   await t.resolves(store.ping(), 'answers again once Redis is back')
   await store.close()
 })
