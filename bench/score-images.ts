@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import sharp from 'sharp'
-import { items, user } from './fixtures.js'
+import { items, storeRules, user } from './fixtures.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
@@ -246,12 +246,7 @@ async function main() {
     IMAGE_BUDGET_MS: String(BUDGET_MS)
   })
   try {
-    const put = await fetch(`${server.url}/v1/users/${bench.userId}/rules`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(bench.rules)
-    })
-    if (!put.ok) throw new Error(`could not store the benchmark user's rules: ${put.status} ${await put.text()}`)
+    await storeRules(server.url, bench)
 
     const urls: Array<{ url: string }> = []
     const urlImage = (n: number) => (urls[n] = { url: `${host.origin}/t/${n}.jpg` })

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import os from 'node:os'
 import autocannon from 'autocannon'
-import { items, user } from './fixtures.js'
+import { items, storeRules, user } from './fixtures.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
@@ -106,12 +106,7 @@ async function main() {
   const emptyFloor = await startServer('./floor-server.ts', { FLOOR_RESPONSE: 'empty' })
   const feedguard = await startServer('./app-server.ts')
   try {
-    const put = await fetch(`${feedguard.url}/v1/users/${bench.userId}/rules`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(bench.rules)
-    })
-    if (!put.ok) throw new Error(`could not store the benchmark user's rules: ${put.status} ${await put.text()}`)
+    await storeRules(feedguard.url, bench)
     const check = (await (await fetch(`${feedguard.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as {
       decisions: Array<{ action: string }>
     }

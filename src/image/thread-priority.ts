@@ -10,8 +10,7 @@ import { getPriority, setPriority } from 'node:os'
  */
 export function lowerThreadPriority(steps: number): boolean {
   try {
-    // `<pid>/task/<tid>`: the id setpriority(2) takes for one thread.
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    const tid = ownThreadId()
     setPriority(tid, Math.min(19, getPriority(tid) + steps))
     return true
   } catch {
@@ -30,7 +29,7 @@ export function lowerOtherThreadsPriority(steps: number, tasksDir = '/proc/self/
   let own: number
   let tids: string[]
   try {
-    own = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    own = ownThreadId()
     tids = readdirSync(tasksDir)
   } catch {
     return 0 // not Linux
@@ -49,4 +48,9 @@ export function lowerOtherThreadsPriority(steps: number, tasksDir = '/proc/self/
     }
   }
   return lowered
+}
+
+/** The calling thread's id (`<pid>/task/<tid>`): the id setpriority(2) takes for one thread. Throws off Linux. */
+function ownThreadId(): number {
+  return Number(readlinkSync('/proc/thread-self').split('/').pop())
 }
