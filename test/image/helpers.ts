@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import onnxProto from 'onnx-proto'
 import sharp, { type Sharp } from 'sharp'
-import { createRandom } from '../../src/training/model.js'
+import { createRandom } from '../../src/random.js'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const modelPath = fileURLToPath(new URL('../../models/image/nsfwjs-mobilenetv2.onnx', import.meta.url))
