@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import onnxProto from 'onnx-proto'
 import sharp, { type Sharp } from 'sharp'
-import { createRandom } from '../../src/random.js'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const modelPath = fileURLToPath(new URL('../../models/image/nsfwjs-mobilenetv2.onnx', import.meta.url))
@@ -10,8 +9,16 @@ export const sharedImages = fileURLToPath(new URL('../../../shared/images/pdq/',
 
 /** Deterministic pseudo-random bytes (mulberry32), so synthetic images are the same on every run. */
 export function seededBytes(length: number, seed: number): Uint8Array {
-  const random = createRandom(seed)
-  return Uint8Array.from({ length }, () => (random() * 4294967296) & 0xff)
+  let state = seed >>> 0
+  const out = new Uint8Array(length)
+  for (let i = 0; i < length; i++) {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff
+  }
+  return out
 }
 
 export function rawImage(width: number, height: number, channels: 3 | 4, pixel: (x: number, y: number, c: number) => number): Sharp {

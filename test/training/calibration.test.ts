@@ -13,8 +13,7 @@ import {
 } from '../../src/training/calibration.js'
 import type { Sensitivity } from '../../src/policy/categories.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
-import { createRandom } from '../../src/random.js'
-import { sigmoid } from '../../src/training/model.js'
+import { createRandom, sigmoid } from '../../src/training/model.js'
 
 t.test('fitPlatt recovers the scale and shift that generated the labels', async (t) => {
   const random = createRandom(7)

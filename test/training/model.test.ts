@@ -1,7 +1,6 @@
 import t from 'tap'
 import type { TextFeatures } from '../../src/text/featurize.js'
-import { createRandom } from '../../src/random.js'
-import { naiveBayesScale, predict, predictLogits, sigmoid, trainModel, type TrainingExample } from '../../src/training/model.js'
+import { createRandom, naiveBayesScale, predict, predictLogits, sigmoid, trainModel, type TrainingExample } from '../../src/training/model.js'
 
 const BUCKETS = 64
 const HEADS = 3

@@ -3,8 +3,7 @@ import ort from 'onnxruntime-node'
 import t from 'tap'
 import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../src/text/model-spec.js'
 import { roundToFloat16 } from '../../src/training/float16.js'
-import { createRandom } from '../../src/random.js'
-import { predict, type TextModelWeights } from '../../src/training/model.js'
+import { createRandom, predict, type TextModelWeights } from '../../src/training/model.js'
 import { OPSET, exportOnnx, readOnnxWeights } from '../../src/training/onnx-export.js'
 
 const BUCKETS = 256
