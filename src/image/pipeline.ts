@@ -88,6 +88,7 @@ export interface ImagePipelineOptions {
   budgetMs: number
   queue: JobQueueOptions
   cache: ImageCacheOptions
+  /** A monotonic clock in milliseconds (default `performance.now`): deadlines are sub-millisecond and never move with the wall clock. */
   now?: () => number
 }
 
@@ -141,7 +142,7 @@ export class ImagePipeline implements ImageStage {
   constructor(scorer: ImageScorer, options: ImagePipelineOptions) {
     this.#scorer = scorer
     this.#options = options
-    this.#now = options.now ?? Date.now
+    this.#now = options.now ?? (() => performance.now())
     this.#source = `model:${scorer.id}`
     this.#cache = new ImageCache(`${scorer.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
     this.#queue = new JobQueue(options.queue)
