@@ -6,6 +6,9 @@
  * the floor, once, the decisions feedguard gave (`{ decisions }` over IPC), and the floor answers every
  * request with them, ids echoed from the parsed request. Until it has them, it answers an allow with no
  * reasons and no scores per item (`FLOOR_RESPONSE=empty` keeps it that way: the leanest possible answer).
+ *
+ * `FLOOR_DELAY_MS`: the route waits that long before answering, as feedguard does for images no cache
+ * knows until its image budget runs out: what a timer that long costs, seen from the client.
  */
 import Fastify from 'fastify'
 
@@ -25,9 +28,12 @@ if (process.env.FLOOR_RESPONSE !== 'empty') {
   })
 }
 
+const delayMs = Number(process.env.FLOOR_DELAY_MS ?? 0)
+
 const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 })
 app.post('/v1/score', async (request) => {
   const body = request.body as { userId: string; items: Array<{ id: string }> }
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
   return {
     userId: body.userId,
     decisions: body.items.map((item, index) => {

@@ -18,7 +18,7 @@ import autocannon from 'autocannon'
 import sharp from 'sharp'
 import { items, storeRules, user } from './fixtures.js'
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15)
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const BATCH = Number(process.env.BENCH_BATCH ?? 50)
 const IMAGE_SHARE = Number(process.env.BENCH_IMAGE_SHARE ?? 0.1)
@@ -71,14 +71,28 @@ async function imageHost(bases: Buffer[]): Promise<{ origin: string; served: () 
   }
 }
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL('./app-server.ts', import.meta.url), [], {
+/** Starts one of the benchmark's servers (`./app-server.ts`: feedguard) in a process of its own. */
+async function startServer(module: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(new URL(module, import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const [message] = (await once(child, 'message')) as [{ port: number }]
   return { child, url: `http://127.0.0.1:${message.port}` }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+}
+
+/** The floor (bench/floor-server.ts) answering the decisions feedguard gave for the batch: the same bytes back. */
+async function startFloor(delayMs: number, decisions: unknown[]): Promise<{ child: ChildProcess; url: string }> {
+  const floor = await startServer('./floor-server.ts', { FLOOR_DELAY_MS: String(delayMs) })
+  floor.child.send({ decisions })
+  await once(floor.child, 'message')
+  return floor
 }
 
 interface Figures {
@@ -203,6 +217,16 @@ async function load(url: string, userId: string, imageFor: ((n: number) => { url
   return { ...figures, ...counts }
 }
 
+/** feedguard's decisions for the benchmark's batch without images, for the floor to answer. */
+async function textDecisions(url: string, userId: string): Promise<unknown[]> {
+  const response = await fetch(`${url}/v1/score`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, surface: 'for_you', items: items(BATCH) })
+  })
+  return ((await response.json()) as ScoreBody).decisions
+}
+
 /** The images of a run scored by now, within the budget or in the background: asked again with budget 0 (caches only). */
 async function scoredByNow<I extends { url: string } | { data: string }>(url: string, userId: string, images: I[]): Promise<I[]> {
   const scored: I[] = []
@@ -223,22 +247,23 @@ async function scoredByNow<I extends { url: string } | { data: string }>(url: st
   return scored
 }
 
-const ms = (value: number) => value.toFixed(1).padStart(7)
+const NAME_WIDTH = 46
+const ms = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(1)).padStart(7)
 
 function report(name: string, f: Figures, background?: number) {
-  const line = `${name.padEnd(40)} ${f.reqPerSec.toFixed(0).padStart(6)} ${ms(f.p50)} ${ms(f.p99)} ${ms(f.max)} ${ms(f.serverP50)} ${ms(f.serverP99)} ${String(f.errors).padStart(6)}`
+  const line = `${name.padEnd(NAME_WIDTH)} ${f.reqPerSec.toFixed(0).padStart(6)} ${ms(f.p50)} ${ms(f.p99)} ${ms(f.max)} ${ms(f.serverP50)} ${ms(f.serverP99)} ${String(f.errors).padStart(6)}`
   if (f.images === 0) return console.log(line)
   const rate = (n: number) => (n / DURATION_S).toFixed(0).padStart(6)
   const skipped = Object.entries(f.skipped).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'
   console.log(`${line}   images/s: asked ${rate(f.images)}, scored within budget ${rate(f.scored)} (${((100 * f.scored) / f.images).toFixed(0)}%), pending ${rate(f.pending)}, skipped: ${skipped}`)
-  if (background !== undefined) console.log(`${''.padEnd(40)} ${''.padStart(52)}   scored by the end of the run, within budget or in the background: ${rate(background)} images/s`)
+  if (background !== undefined) console.log(`${''.padEnd(NAME_WIDTH)} ${''.padStart(52)}   scored by the end of the run, within budget or in the background: ${rate(background)} images/s`)
 }
 
 async function main() {
   const bench = user()
   const bases = await thumbnails()
   const host = await imageHost(bases)
-  const server = await startServer({
+  const server = await startServer('./app-server.ts', {
     IMAGE_ALLOWED_HOSTS: '127.0.0.1',
     IMAGE_ALLOW_HTTP: 'true',
     // This benchmark's image host is on loopback; never allow private addresses in production.
@@ -258,6 +283,20 @@ async function main() {
     await load(server.url, bench.userId, () => ({ url: `${host.origin}/t/${warm++}.jpg` }), RATE)
     await new Promise((resolve) => setTimeout(resolve, 1000))
 
+    // Baselines at the same rate, from the same client: a bare Fastify route answering the same bytes, at once
+    // and after a timer as long as the image budget (what waiting the budget costs by itself).
+    const decisions = await textDecisions(server.url, bench.userId)
+    const floors: Figures[] = []
+    for (const delayMs of [0, BUDGET_MS]) {
+      const floor = await startFloor(delayMs, decisions)
+      try {
+        floors.push(await load(floor.url, bench.userId, undefined, RATE))
+      } finally {
+        await stop(floor.child)
+      }
+    }
+    const [floor, floorWaiting] = floors as [Figures, Figures]
+
     const textOnly = await load(server.url, bench.userId, undefined, RATE)
     const byUrl = await load(server.url, bench.userId, urlImage, RATE)
     await new Promise((resolve) => setTimeout(resolve, 1000))
@@ -275,22 +314,26 @@ async function main() {
       `scenario: batch ${BATCH} items, ${Math.round(IMAGE_SHARE * 100)}% with an image (${THUMB.width}×${THUMB.height} JPEG, ${bases.length} photos made unique per image), image budget ${BUDGET_MS} ms, embedded store, cached rules`
     )
     console.log(`load: ${DURATION_S}s per scenario, ${RATE} requests/s sent on time (open loop), or "as fast as answered" with autocannon and ${CONNECTIONS} connections; image host on 127.0.0.1 (${fetched} images served)\n`)
-    console.log(`${''.padEnd(40)} ${''.padStart(6)} ${'client (this process)'.padStart(23)} ${'server'.padStart(15)}`)
-    console.log(`${'scenario'.padEnd(40)} ${'req/s'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(6)}`)
-    report('text only (no images)', textOnly)
-    report('10% uncached images, image.url', byUrl, byUrlScored.length)
-    report('10% uncached images, image.data', byData, byDataScored.length)
-    if (cached) report('10% cached images, image.url', cached)
-    report('10% uncached, as fast as answered', saturated)
+    console.log(`${''.padEnd(NAME_WIDTH)} ${''.padStart(6)} ${'client (this process)'.padStart(23)} ${'server'.padStart(15)}`)
+    console.log(`${'scenario'.padEnd(NAME_WIDTH)} ${'req/s'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(6)}`)
+    report('floor: bare Fastify, same bytes', floor)
+    report(`floor: waits ${BUDGET_MS} ms, then answers`, floorWaiting)
+    report('feedguard: text only (no images)', textOnly)
+    report('feedguard: 10% uncached, image.url', byUrl, byUrlScored.length)
+    report('feedguard: 10% uncached, image.data', byData, byDataScored.length)
+    if (cached) report('feedguard: 10% cached, image.url', cached)
+    report('feedguard: 10% uncached, as fast as answered', saturated)
     const worst = byUrl.p99 > byData.p99 ? byUrl : byData
-    console.log(
-      `\np99 with uncached images at ${RATE} requests/s: ${worst.p99.toFixed(1)} ms at the client, ${worst.serverP99.toFixed(1)} ms in the service (Server-Timing), against a ${BUDGET_MS} ms image budget; without images ${textOnly.p99.toFixed(1)} / ${textOnly.serverP99.toFixed(1)} ms`
-    )
-    console.log('client: measured by this process, which also builds the requests and serves the images, on the same cores as the service')
+    const over = (p99: number) => `${p99.toFixed(1)} ms (budget ${p99 >= BUDGET_MS ? '+' : '−'} ${Math.abs(p99 - BUDGET_MS).toFixed(1)})`
+    console.log(`\np99 with uncached images at ${RATE} requests/s, image budget ${BUDGET_MS} ms:`)
+    console.log(`  feedguard, at the client:                    ${over(worst.p99)}`)
+    console.log(`  feedguard, in the service (Server-Timing):   ${over(worst.serverP99)}`)
+    console.log(`  floor waiting the budget, at the client:     ${over(floorWaiting.p99)}`)
+    console.log(`  without images: feedguard ${textOnly.p99.toFixed(1)} ms at the client (${textOnly.serverP99.toFixed(1)} in the service); the floor ${floor.p99.toFixed(1)} ms`)
+    console.log('client: this process, which also builds the requests and serves the images, on the same cores as the servers; server: the time from the request\'s arrival to its answer, as the service reports it (Server-Timing)')
     if (byUrl.errors + byData.errors + (cached?.errors ?? 0) + textOnly.errors > 0) process.exitCode = 1
   } finally {
-    server.child.kill('SIGTERM')
-    await once(server.child, 'exit')
+    await stop(server.child)
     host.close()
     agent.destroy()
   }
