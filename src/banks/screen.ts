@@ -31,8 +31,9 @@ export interface BankScreenOptions {
  * image hash (computed from the decoded image), the `hash` reasons of the items that match, by item id,
  * synchronously, from memory: what `DecisionContext.platformReasons` takes.
  *
- * Until the scoring path hands over the hashes its image decode computes, `screen` hashes `image.data`
- * itself (cached per content hash); `image.url` items are not hashed here.
+ * `screen` hashes `image.data` itself (cached per content hash), so that a banked image sent as data is
+ * matched on the request that brings it, whatever the image budget. `image.url` items are not fetched
+ * here: the scoring path matches them with `reasonsById` by the hash the image pipeline computes.
  */
 export class BankScreen {
   readonly #index: BankIndex

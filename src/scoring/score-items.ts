@@ -4,7 +4,7 @@ import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/score-c
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
-import type { ImageStage } from '../image/pipeline.js'
+import type { ImageResults, ImageStage } from '../image/pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import type { Surface } from '../rules/schema.js'
@@ -56,11 +56,13 @@ export interface ScoringDeps {
   /** Platform-wide item statuses (under review, removed), read in the same round trip. */
   itemStatuses?: ItemStatusReader
   /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */
-  banks?: Pick<BankScreen, 'screen'>
+  banks?: Pick<BankScreen, 'screen' | 'reasonsById'>
   /** Item images: scores (and PDQ hashes) from the caches, or from the image model within the budget. */
   images?: ImageStage
   now?: () => number
 }
+
+type PlatformReasons = NonNullable<DecisionContext['platformReasons']>
 
 export interface ItemStatusReader {
   /** One read for the whole batch, queued on the request's batch. */
@@ -104,13 +106,14 @@ export class ScoringService {
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
     const classified = this.#beginClassification(request.items, batch, degradedReasons)
     const statuses = this.#readStatuses(request.items, batch, degradedReasons)
-    const hashMatches = this.#deps.banks?.screen(request.items)
+    const dataMatches = this.#deps.banks?.screen(request.items)
     const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs, request.elapsedMs)
     await batch.run(this.#deps.storeBudgetMs)
-    const [lookup, modelEvidence, itemStatuses, platformReasons, imageResults] = await Promise.all([rulesLookup, classified(), statuses, hashMatches, images?.()])
+    const [lookup, modelEvidence, itemStatuses, dataReasons, imageResults] = await Promise.all([rulesLookup, classified(), statuses, dataMatches, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)
 
+    const platformReasons = this.#urlImageMatches(request.items, dataReasons, imageResults)
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
     const decisions = request.items.map((item, index) => {
@@ -131,6 +134,21 @@ export class ScoringService {
     if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
     if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
     return { userId: request.userId, decisions, meta }
+  }
+
+  /**
+   * Adds to the bank matches of `image.data` items (hashed by the bank screen before deciding, whatever
+   * the image budget) those of `image.url` items, by the hash the image pipeline knows for their image:
+   * from its caches, or from this request's decode. A URL image still pending is matched by the next
+   * request, which finds its hash cached.
+   */
+  #urlImageMatches(items: readonly FeedItem[], dataReasons: PlatformReasons | undefined, imageResults: ImageResults | undefined): PlatformReasons | undefined {
+    const banks = this.#deps.banks
+    if (!banks || !imageResults) return dataReasons
+    const urlHashes = imageResults.hashes.map((hash, index) => (items[index]!.image?.url !== undefined ? hash : undefined))
+    const urlReasons = banks.reasonsById(items, urlHashes)
+    if (!urlReasons || !dataReasons) return urlReasons ?? dataReasons
+    return new Map([...dataReasons, ...urlReasons])
   }
 
   /** Queues the read of the items' statuses; when it fails, items are decided as if they had none, and the answer says so. */

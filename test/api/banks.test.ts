@@ -190,6 +190,30 @@ t.test('/v1/score: a banked image is hidden for every user, whatever their setti
   t.equal((await score(app, 'anyone', await banked())).json().decisions[0].action, 'allow', 'a disabled bank is not matched')
 })
 
+t.test('/v1/score: a banked image behind image.url is hidden once the image pipeline has its hash', async (t) => {
+  const png = await pictureAsPng(1)
+  const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const app = await build(t, { IMAGE_ALLOWED_HOSTS: '127.0.0.1', IMAGE_ALLOW_HTTP: 'true', IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true' })
+  await post(app, '/v1/banks', { name: 'known' })
+  const entryId = (await post(app, '/v1/banks/known/entries', { hash: pictureHash(1), contentId: 'case-7' })).json().entries[0].id
+  const byUrl = (url: string, imageBudgetMs: number) =>
+    app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'anyone', imageBudgetMs, items: [{ id: 'v1', image: { url } }] } })
+
+  const waited = (await byUrl(`${base}/a.png`, 5000)).json()
+  t.same(waited.decisions[0].reasons, [{ type: 'hash', action: 'hide', bank: 'known', distance: 0, contentId: 'case-7', entryId }], 'scored within the budget: matched at once')
+
+  // Budget 0: the image is pending on this request and matched on a later one, from the cache its background work fills.
+  const first = (await byUrl(`${base}/b.png`, 0)).json()
+  t.same(first.meta.pendingImages, ['v1'])
+  t.equal(first.decisions[0].action, 'allow')
+  await until(async () => (await byUrl(`${base}/b.png`, 0)).json().decisions[0].action === 'hide', 10_000)
+  t.match((await byUrl(`${base}/b.png`, 0)).json().decisions[0].reasons, [{ type: 'hash', bank: 'known', entryId }])
+})
+
 t.test('two replicas on one Redis: a bank change on one is matched by the other within a second', async (t) => {
   const server = await startRedis()
   t.teardown(() => server.stop())

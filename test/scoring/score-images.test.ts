@@ -1,4 +1,7 @@
 import t from 'tap'
+import { BankIndex } from '../../src/banks/bank-index.js'
+import { MemoryBankStore } from '../../src/banks/memory-store.js'
+import { BankScreen, imageHashOf } from '../../src/banks/screen.js'
 import type { FeedItem } from '../../src/engine/types.js'
 import type { ImageResults, ImageStage } from '../../src/image/pipeline.js'
 import { loadPolicy } from '../../src/policy/policy.js'
@@ -6,6 +9,8 @@ import { MemoryRulesStore } from '../../src/rules/memory-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
 import { ScoringService } from '../../src/scoring/score-items.js'
 import type { ReadBatch } from '../../src/store/read-batch.js'
+import { decodeForPdq } from '../../src/pdq/decode.js'
+import { pictureAsPng, pictureHash } from '../banks/images.js'
 
 /** An image stage that answers what the test says, recording how it was called. */
 function stage(results: (items: readonly FeedItem[]) => ImageResults) {
@@ -20,7 +25,7 @@ function stage(results: (items: readonly FeedItem[]) => ImageResults) {
   return { images, calls }
 }
 
-async function service(images: ImageStage) {
+async function service(images: ImageStage | undefined, banks?: BankScreen) {
   const policy = await loadPolicy('models/policy.json')
   const rules = new RulesCache({ store: new MemoryRulesStore(), ttlMs: 1000, maxUsers: 10 })
   return new ScoringService({
@@ -30,9 +35,26 @@ async function service(images: ImageStage) {
     scoreCache: { enabled: true, keyPrefix: 'unused:', maxItems: 10, ttlSeconds: 60 },
     storeBudgetMs: 50,
     redis: null,
-    images
+    ...(images ? { images } : {}),
+    ...(banks ? { banks } : {})
   })
 }
+
+/** A bank screen over one enabled bank holding pictures 1 and 2 (test/banks/images.ts). */
+async function bankScreen(t: Tap) {
+  const store = new MemoryBankStore()
+  const index = new BankIndex({ store, maxDistance: 31, minQuality: 50, dihedral: false, log: { info: () => {}, warn: () => {} } })
+  t.teardown(() => index.close())
+  await index.start()
+  await store.createBank({ name: 'known', enabled: true, createdAt: 'now' })
+  await store.addEntries(
+    'known',
+    [1, 2].map((seed) => ({ id: `e${seed}`, hash: pictureHash(seed), contentId: `c${seed}`, action: 'hide' as const, addedAt: 'now' }))
+  )
+  return new BankScreen({ index, dihedral: false, maxInputPixels: 1_000_000 })
+}
+
+type Tap = import('tap').Test
 
 const source = 'model:img@2'
 
@@ -84,4 +106,48 @@ t.test('an image refusal (400) refuses the request', async (t) => {
     }
   }
   await t.rejects((await service(images)).score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a' }] }), { statusCode: 400, message: /not a decodable image/ })
+})
+
+t.test('hash banks: image.url items are matched by the hash the image stage knows; image.data items by the bank screen', async (t) => {
+  const banks = await bankScreen(t)
+  const urlHash = imageHashOf(await decodeForPdq(await pictureAsPng(2)), false)
+  const dataImage = (await pictureAsPng(1)).toString('base64')
+  const { images } = stage((items) => ({
+    outcomes: [],
+    evidence: items.map(() => ({})),
+    // Only the stage's hashes of URL images count (a data item's is the bank screen's to give); this stage gives one to every item.
+    hashes: items.map((item) => (item.id === 'pending' ? undefined : urlHash)),
+    pending: ['pending'],
+    skipped: [],
+    degraded: []
+  }))
+  const scoring = await service(images, banks)
+  const answer = await scoring.score({
+    userId: 'u',
+    surface: 'for_you',
+    explain: true,
+    items: [
+      { id: 'by-url', image: { url: 'https://cdn.example/2.jpg' } },
+      { id: 'by-data', image: { data: dataImage } },
+      { id: 'pending', image: { url: 'https://cdn.example/new.jpg' } },
+      { id: 'text', text: 'nothing to see' }
+    ]
+  })
+  const reasons = Object.fromEntries(answer.decisions.map((d) => [d.id, d.reasons]))
+  t.match(reasons['by-url'], [{ type: 'hash', bank: 'known', distance: 0, entryId: 'e2', contentId: 'c2' }])
+  t.match(reasons['by-data'], [{ type: 'hash', bank: 'known', distance: 0, entryId: 'e1', contentId: 'c1' }], 'the screen hashed the data itself')
+  t.equal(reasons['by-data']!.length, 1, 'a data item is not matched twice')
+  t.same(reasons['pending'], [], 'a pending image has no hash yet')
+  t.same(reasons['text'], [])
+
+  const urlOnly = await scoring.score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'by-url', image: { url: 'https://cdn.example/2.jpg' } }] })
+  t.equal(urlOnly.decisions[0]!.action, 'hide', 'matched with no data item beside it')
+  const noMatch = await scoring.score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'pending', image: { url: 'https://cdn.example/new.jpg' } }, { id: 'by-data', image: { data: dataImage } }] })
+  t.same(noMatch.decisions.map((d) => d.action), ['allow', 'hide'], 'no URL image matched: the screen’s matches stand alone')
+})
+
+t.test('hash banks without an image stage: image.data items are still matched', async (t) => {
+  const scoring = await service(undefined, await bankScreen(t))
+  const answer = await scoring.score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a', image: { data: (await pictureAsPng(1)).toString('base64') } }] })
+  t.match(answer.decisions[0]!.reasons, [{ type: 'hash', entryId: 'e1' }])
 })
