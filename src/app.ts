@@ -8,6 +8,7 @@ import { feedbackRoutes } from './api/feedback.js'
 import { healthRoutes } from './api/health.js'
 import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
+import { metricsRoutes } from './api/metrics.js'
 import { rulesRoutes } from './api/rules.js'
 import { scoreRoutes } from './api/score.js'
 import type { Config } from './config.js'
@@ -74,6 +75,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
   await fastify.register(healthRoutes)
+  await fastify.register(metricsRoutes)
   await fastify.register(scoreRoutes)
   await fastify.register(rulesRoutes)
   await fastify.register(feedbackRoutes)
