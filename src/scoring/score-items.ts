@@ -56,7 +56,7 @@ export interface ScoringDeps {
   /** Platform-wide item statuses (under review, removed), read in the same round trip. */
   itemStatuses?: ItemStatusReader
   /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */
-  banks?: Pick<BankScreen, 'screen' | 'reasonsById'>
+  banks?: Pick<BankScreen, 'active' | 'screen' | 'reasonsById'>
   /** Item images: scores (and PDQ hashes) from the caches, or from the image model within the budget. */
   images?: ImageStage
   now?: () => number
@@ -144,7 +144,7 @@ export class ScoringService {
    */
   #urlImageMatches(items: readonly FeedItem[], dataReasons: PlatformReasons | undefined, imageResults: ImageResults | undefined): PlatformReasons | undefined {
     const banks = this.#deps.banks
-    if (!banks || !imageResults) return dataReasons
+    if (!banks?.active || !imageResults) return dataReasons
     const urlHashes = imageResults.hashes.map((hash, index) => (items[index]!.image?.url !== undefined ? hash : undefined))
     const urlReasons = banks.reasonsById(items, urlHashes)
     if (!urlReasons || !dataReasons) return urlReasons ?? dataReasons
