@@ -1,13 +1,14 @@
-import { once } from 'node:events'
-import { createServer } from 'node:http'
 import t from 'tap'
 import { ScoreResponseSchema } from '../../src/api/schemas.js'
 import { build, startRedis, testPrefix } from '../helper.js'
 import { editedPicture, pictureAsPng, pictureHash } from '../banks/images.js'
+import { imageHost } from '../image/image-host.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
 const post = (app: App, url: string, payload: object) => app.inject({ method: 'POST', url, payload })
+/** Item and entry images from the test's own host on 127.0.0.1 (never allowed in production). */
+const LOCAL_IMAGES = { IMAGE_ALLOWED_HOSTS: '127.0.0.1', IMAGE_ALLOW_HTTP: 'true', IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true' }
 const banked = async () => (await pictureAsPng(1)).toString('base64')
 
 const score = (app: App, userId: string, data: string, more: object = {}) =>
@@ -143,21 +144,14 @@ t.test('bad entries are 400 naming the entry, and nothing is stored', async (t) 
 })
 
 t.test('entries by image url are fetched through the safe image fetcher, with its allowlist', async (t) => {
-  const png = await pictureAsPng(1)
-  const server = createServer((req, res) => {
-    if (req.url === '/a.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png)
-    else res.writeHead(404).end()
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => server.close())
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  const app = await build(t, { IMAGE_ALLOWED_HOSTS: '127.0.0.1', IMAGE_ALLOW_HTTP: 'true', IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true' })
+  const host = await imageHost(t)
+  const url = host.serve('/a.png', await pictureAsPng(1))
+  const app = await build(t, LOCAL_IMAGES)
   await post(app, '/v1/banks', { name: 'known' })
-  const added = await post(app, '/v1/banks/known/entries', { image: { url: `${base}/a.png` }, contentId: 'from-url' })
+  const added = await post(app, '/v1/banks/known/entries', { image: { url }, contentId: 'from-url' })
   t.equal(added.statusCode, 201)
   t.match(added.json().entries, [{ hash: pictureHash(1), contentId: 'from-url' }])
-  const missing = await post(app, '/v1/banks/known/entries', { entries: [{ image: { url: `${base}/missing.png` } }] })
+  const missing = await post(app, '/v1/banks/known/entries', { entries: [{ image: { url: `${host.origin}/missing.png` } }] })
   t.match(missing.json(), { statusCode: 400, code: 'FG_IMAGE_FETCH_FAILED', details: [{ path: 'body.entries.0.image', message: /answered 404/ }] })
 })
 
@@ -191,27 +185,24 @@ t.test('/v1/score: a banked image is hidden for every user, whatever their setti
 })
 
 t.test('/v1/score: a banked image behind image.url is hidden once the image pipeline has its hash', async (t) => {
+  const host = await imageHost(t)
   const png = await pictureAsPng(1)
-  const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png))
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => server.close())
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  const app = await build(t, { IMAGE_ALLOWED_HOSTS: '127.0.0.1', IMAGE_ALLOW_HTTP: 'true', IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true' })
+  const app = await build(t, LOCAL_IMAGES)
   await post(app, '/v1/banks', { name: 'known' })
   const entryId = (await post(app, '/v1/banks/known/entries', { hash: pictureHash(1), contentId: 'case-7' })).json().entries[0].id
   const byUrl = (url: string, imageBudgetMs: number) =>
     app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'anyone', imageBudgetMs, items: [{ id: 'v1', image: { url } }] } })
 
-  const waited = (await byUrl(`${base}/a.png`, 5000)).json()
+  const waited = (await byUrl(host.serve('/a.png', png), 5000)).json()
   t.same(waited.decisions[0].reasons, [{ type: 'hash', action: 'hide', bank: 'known', distance: 0, contentId: 'case-7', entryId }], 'scored within the budget: matched at once')
 
   // Budget 0: the image is pending on this request and matched on a later one, from the cache its background work fills.
-  const first = (await byUrl(`${base}/b.png`, 0)).json()
+  const later = host.serve('/b.png', png)
+  const first = (await byUrl(later, 0)).json()
   t.same(first.meta.pendingImages, ['v1'])
   t.equal(first.decisions[0].action, 'allow')
-  await until(async () => (await byUrl(`${base}/b.png`, 0)).json().decisions[0].action === 'hide', 10_000)
-  t.match((await byUrl(`${base}/b.png`, 0)).json().decisions[0].reasons, [{ type: 'hash', bank: 'known', entryId }])
+  await until(async () => (await byUrl(later, 0)).json().decisions[0].action === 'hide', 10_000)
+  t.match((await byUrl(later, 0)).json().decisions[0].reasons, [{ type: 'hash', bank: 'known', entryId }])
 })
 
 t.test('two replicas on one Redis: a bank change on one is matched by the other within a second', async (t) => {
