@@ -1,10 +1,11 @@
 /**
  * `npm run convert:image`: converts the MobileNetV2 weights bundled in the `nsfwjs` package into
  * `models/image/nsfwjs-mobilenetv2.onnx`, writes its model card and its entry in `models/manifest.json`.
- * Nothing is downloaded, and the output is byte-for-byte reproducible.
+ * Nothing is downloaded, and the output is byte-for-byte reproducible (`.ci/run` converts again and
+ * requires an unchanged `models/`).
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -17,6 +18,7 @@ import {
   NSFW_CLASSES,
   PREPROCESSING_ID
 } from '../src/image/model-spec.js'
+import { upsertManifestEntry } from '../src/classifiers/manifest.js'
 import { IMAGE_CATEGORIES } from '../src/image/categories.js'
 import { kerasToOnnx } from './convert-image/keras-to-onnx.js'
 import { renderModelCard } from './convert-image/model-card.js'
@@ -24,27 +26,6 @@ import { readNsfwjsMobileNetV2 } from './convert-image/nsfwjs-bundle.js'
 import { encodeModel } from './convert-image/onnx-graph.js'
 
 const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models')
-
-interface ManifestEntry {
-  name: string
-  version: string
-  file: string
-  sha256: string
-  kind: string
-  categories: string[]
-  featuriser: string
-}
-
-/** Adds or replaces this model's entry, leaving every other entry and key as it was. */
-function writeManifestEntry(entry: ManifestEntry): void {
-  const path = join(modelsDir, 'manifest.json')
-  const manifest = existsSync(path)
-    ? (JSON.parse(readFileSync(path, 'utf8')) as { models?: ManifestEntry[] } & Record<string, unknown>)
-    : { models: [] }
-  const models = (manifest.models ?? []).filter((m) => m.name !== entry.name)
-  models.push(entry)
-  writeFileSync(path, `${JSON.stringify({ ...manifest, models }, null, 2)}\n`)
-}
 
 const bundle = readNsfwjsMobileNetV2()
 const converted = kerasToOnnx(bundle, {
@@ -65,7 +46,8 @@ const sha256 = createHash('sha256').update(bytes).digest('hex')
 const modelPath = join(modelsDir, IMAGE_MODEL_FILE)
 mkdirSync(dirname(modelPath), { recursive: true })
 writeFileSync(modelPath, bytes)
-writeManifestEntry({
+// Replaced in place (by name): the other entries and their order stay as they are.
+await upsertManifestEntry(modelsDir, {
   name: IMAGE_MODEL_NAME,
   version: IMAGE_MODEL_VERSION,
   file: IMAGE_MODEL_FILE,
