@@ -7,7 +7,6 @@
  * Each image is one of a few thumbnails made from the shared photos, with a unique JPEG comment: its
  * bytes (and so its cache keys) are new while decoding it costs what the thumbnail costs.
  */
-import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readdirSync, readFileSync } from 'node:fs'
 import { Agent, createServer, request } from 'node:http'
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import sharp from 'sharp'
 import { items, storeRules, user } from './fixtures.js'
+import { answerWith, startServer, stop } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
@@ -71,29 +71,6 @@ async function imageHost(bases: Buffer[]): Promise<{ origin: string; served: () 
   }
 }
 
-/** Starts one of the benchmark's servers (`./app-server.ts`: feedguard) in a process of its own. */
-async function startServer(module: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL(module, import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const [message] = (await once(child, 'message')) as [{ port: number }]
-  return { child, url: `http://127.0.0.1:${message.port}` }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM')
-  await once(child, 'exit')
-}
-
-/** The floor (bench/floor-server.ts) answering the decisions feedguard gave for the batch: the same bytes back. */
-async function startFloor(delayMs: number, decisions: unknown[]): Promise<{ child: ChildProcess; url: string }> {
-  const floor = await startServer('./floor-server.ts', { FLOOR_DELAY_MS: String(delayMs) })
-  floor.child.send({ decisions })
-  await once(floor.child, 'message')
-  return floor
-}
 
 interface Figures {
   reqPerSec: number
@@ -289,8 +266,9 @@ async function main() {
     // also sent the image.data scenario's requests (about 270 KB each).
     const decisions = await textDecisions(server.url, bench.userId)
     const floorAt = async (delayMs: number, imageFor?: (n: number) => { data: string }): Promise<Figures> => {
-      const floor = await startFloor(delayMs, decisions)
+      const floor = await startServer('./floor-server.ts', { FLOOR_DELAY_MS: String(delayMs) })
       try {
+        await answerWith(floor, decisions)
         return await load(floor.url, bench.userId, imageFor, RATE, false)
       } finally {
         await stop(floor.child)

@@ -3,31 +3,15 @@
  * feedguard and, in the same run, for the floor (a bare Fastify route that only parses the request).
  * Servers run in child processes so the load generator does not share their event loop.
  */
-import { fork, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import os from 'node:os'
 import autocannon from 'autocannon'
 import { items, storeRules, user } from './fixtures.js'
+import { answerWith, startServer, stop } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const BATCH = Number(process.env.BENCH_BATCH ?? 50)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
-
-async function startServer(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL(script, import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const [message] = (await once(child, 'message')) as [{ port: number }]
-  return { child, url: `http://127.0.0.1:${message.port}` }
-}
-
-async function stop(child: ChildProcess) {
-  child.kill('SIGTERM')
-  await once(child, 'exit')
-}
 
 interface Figures {
   reqPerSec: number
@@ -112,8 +96,7 @@ async function main() {
     }
     const filtered = check.decisions.filter((d) => d.action !== 'allow').length
     // The floor answers the same decisions (ids echoed), so both send the same bytes back.
-    floor.child.send({ decisions: check.decisions })
-    await once(floor.child, 'message')
+    await answerWith(floor, check.decisions)
 
     // Warm both servers (JIT, caches), then alternate rounds so drift affects both alike.
     await load(floor.url, body, BATCH)
