@@ -4,7 +4,6 @@
  * Nothing is downloaded, and the output is byte-for-byte reproducible (`.ci/run` converts again and
  * requires an unchanged `models/`).
  */
-import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,7 +17,7 @@ import {
   NSFW_CLASSES,
   PREPROCESSING_ID
 } from '../src/image/model-spec.js'
-import { upsertManifestEntry } from '../src/classifiers/manifest.js'
+import { sha256 as sha256Of, upsertManifestEntry } from '../src/classifiers/manifest.js'
 import { IMAGE_CATEGORIES } from '../src/image/categories.js'
 import { kerasToOnnx } from './convert-image/keras-to-onnx.js'
 import { renderModelCard } from './convert-image/model-card.js'
@@ -41,7 +40,7 @@ const converted = kerasToOnnx(bundle, {
   }
 })
 const bytes = encodeModel(converted.model)
-const sha256 = createHash('sha256').update(bytes).digest('hex')
+const sha256 = sha256Of(bytes)
 
 const modelPath = join(modelsDir, IMAGE_MODEL_FILE)
 mkdirSync(dirname(modelPath), { recursive: true })
