@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_TRAIN_OPTIONS, trainTextModel } from '../src/training/pipeline.js'
+import { DEFAULT_TRAIN_OPTIONS, trainTextModel } from './train-text/pipeline.js'
 
 const { values } = parseArgs({
   options: {

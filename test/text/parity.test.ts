@@ -3,8 +3,8 @@ import t from 'tap'
 import { featurize } from '../../src/text/featurize.js'
 import { TEXT_HEADS } from '../../src/text/heads.js'
 import { TextClassifier } from '../../src/text/text-classifier.js'
-import { predict } from '../../src/training/model.js'
-import { readOnnxWeights } from '../../src/training/onnx-export.js'
+import { predict } from '../../scripts/train-text/model.js'
+import { readOnnxWeights } from '../../scripts/train-text/onnx-export.js'
 import { PARITY_TEXTS, metricsPath, textModelPath } from './helpers.js'
 
 const file = readFileSync(textModelPath)

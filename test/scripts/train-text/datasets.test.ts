@@ -12,7 +12,7 @@ import {
   mlmaLabels,
   stableHash,
   textKey
-} from '../../src/training/datasets.js'
+} from '../../../scripts/train-text/datasets.js'
 import { writeFixtureDatasets } from './fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-datasets-'))

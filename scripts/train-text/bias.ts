@@ -1,4 +1,4 @@
-import { foldText } from '../keywords/normalize.js'
+import { foldText } from '../../src/keywords/normalize.js'
 
 /**
  * A measure of identity-term bias on real data (after Dixon et al., "Measuring and Mitigating Unintended

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { sha256, upsertManifestEntry, type ManifestEntry } from '../classifiers/manifest.js'
-import { SENSITIVITIES, type Action, type Sensitivity } from '../policy/categories.js'
-import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, type TextFeatures } from '../text/featurize.js'
-import { TEXT_HEADS, type TextHead } from '../text/heads.js'
-import { TEXT_MODEL_FILE, TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../text/model-spec.js'
-import { TextClassifier } from '../text/text-classifier.js'
+import { sha256, upsertManifestEntry, type ManifestEntry } from '../../src/classifiers/manifest.js'
+import { SENSITIVITIES, type Action, type Sensitivity } from '../../src/policy/categories.js'
+import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, type TextFeatures } from '../../src/text/featurize.js'
+import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
+import { TEXT_MODEL_FILE, TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/text/model-spec.js'
+import { TextClassifier } from '../../src/text/text-classifier.js'
 import {
   FEED_PREVALENCE,
   MIN_FLAGGED,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from '../../src/training/float16.js'
+import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from '../../../scripts/train-text/float16.js'
 
 t.test('exact values and special cases', async (t) => {
   const cases: Array<[number, number]> = [

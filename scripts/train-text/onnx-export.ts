@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto'
-import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../text/model-spec.js'
+import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../src/text/model-spec.js'
 import { decodeFloat16, encodeFloat16 } from './float16.js'
 import type { TextModelWeights } from './model.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { averagePrecision, confusionAt, logLoss, rocAuc } from '../../src/training/metrics.js'
+import { averagePrecision, confusionAt, logLoss, rocAuc } from '../../../scripts/train-text/metrics.js'
 
 t.test('rocAuc: perfect, reversed, ties and one-class input', async (t) => {
   t.equal(rocAuc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]), 1)

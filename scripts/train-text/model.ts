@@ -1,4 +1,4 @@
-import type { TextFeatures } from '../text/featurize.js'
+import type { TextFeatures } from '../../src/text/featurize.js'
 
 /**
  * The text model and its training: a multi-head logistic regression over the hashed features. A text's

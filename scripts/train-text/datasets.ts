@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { TEXT_HEADS, type TextHead } from '../text/heads.js'
+import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import { cell, columns, parseCsv, parseTsv } from './csv.js'
 
 /**

@@ -10,10 +10,10 @@ import {
   thresholdForPrecision,
   thresholdReport,
   type HeadThresholds
-} from '../../src/training/calibration.js'
-import type { Sensitivity } from '../../src/policy/categories.js'
-import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
-import { createRandom, sigmoid } from '../../src/training/model.js'
+} from '../../../scripts/train-text/calibration.js'
+import type { Sensitivity } from '../../../src/policy/categories.js'
+import { TEXT_HEADS, type TextHead } from '../../../src/text/heads.js'
+import { createRandom, sigmoid } from '../../../scripts/train-text/model.js'
 
 t.test('fitPlatt recovers the scale and shift that generated the labels', async (t) => {
   const random = createRandom(7)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { identityFalsePositives, mentionsIdentity } from '../../src/training/bias.js'
+import { identityFalsePositives, mentionsIdentity } from '../../../scripts/train-text/bias.js'
 
 t.test('identity terms are whole words of the folded text', async (t) => {
   t.ok(mentionsIdentity('I am GAY and proud'))

@@ -1,5 +1,5 @@
-import { SENSITIVITIES } from '../policy/categories.js'
-import { TEXT_HEADS, type TextHead } from '../text/heads.js'
+import { SENSITIVITIES } from '../../src/policy/categories.js'
+import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import type { DatasetName } from './datasets.js'
 import type { ReliabilityBin } from './calibration.js'
 import type { TextMetrics } from './pipeline.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { cell, columns, parseCsv, parseTsv } from '../../src/training/csv.js'
+import { cell, columns, parseCsv, parseTsv } from '../../../scripts/train-text/csv.js'
 
 t.test('parseCsv handles quotes, doubled quotes, commas and line breaks inside fields', async (t) => {
   const text = 'id,text,label\r\n1,"a, b",0\n2,"say ""hi""\nnext line",1\n3,plain,\n\n4,"",1'
