@@ -20,7 +20,7 @@ import { loadPolicy } from '../src/policy/policy.js'
 import { MemoryRulesStore } from '../src/rules/memory-store.js'
 import { RulesCache } from '../src/rules/rules-cache.js'
 import { ScoringService } from '../src/scoring/score-items.js'
-import { createRandom } from '../scripts/train-text/model.js'
+import { createRandom } from './random.js'
 
 const SEED = Number(process.env.SIM_SEED ?? 2022)
 const USERS = Number(process.env.SIM_USERS ?? 400)

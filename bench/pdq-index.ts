@@ -17,7 +17,7 @@ import sharp from 'sharp'
 import { decodeForPdq } from '../src/pdq/decode.js'
 import { PDQ_MATCH_DISTANCE, PdqIndex, linearScan, packHashes, type PdqIndexMatch } from '../src/pdq/index.js'
 import { PDQ_HASH_WORDS, pdqFromRgb, type PdqHash } from '../src/pdq/pdq.js'
-import { createRandom } from '../scripts/train-text/model.js'
+import { createRandom } from './random.js'
 
 const ENTRIES = Number(process.argv[2] ?? 1_000_000)
 const QUERIES = Number(process.argv[3] ?? 3_000)
