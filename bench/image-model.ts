@@ -32,7 +32,7 @@ const SECONDS = argument('seconds', 1)
 const ROUNDS = argument('rounds', 3)
 const BATCH_SIZES = [1, 8, 32]
 const modelPath = fileURLToPath(new URL('../models/image/nsfwjs-mobilenetv2.onnx', import.meta.url))
-const imagesDir = fileURLToPath(new URL('../../shared/images/pdq/', import.meta.url))
+const imagesDir = fileURLToPath(new URL('../test/fixtures/pdq/', import.meta.url))
 
 function imageFiles(dir: string): string[] {
   return readdirSync(dir)

@@ -4,8 +4,8 @@ import sharp, { type Sharp } from 'sharp'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const modelPath = fileURLToPath(new URL('../../models/image/nsfwjs-mobilenetv2.onnx', import.meta.url))
-/** CI checks the repository out with `shared/` beside it. */
-export const sharedImages = fileURLToPath(new URL('../../../shared/images/pdq/', import.meta.url))
+/** PDQ's reference photos (test/fixtures/pdq/SOURCE.txt). */
+export const pdqImages = fileURLToPath(new URL('../fixtures/pdq/', import.meta.url))
 
 /** Deterministic pseudo-random bytes (mulberry32), so synthetic images are the same on every run. */
 export function seededBytes(length: number, seed: number): Uint8Array {

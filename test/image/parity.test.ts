@@ -12,7 +12,7 @@ import sharp from 'sharp'
 import t from 'tap'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, type NsfwClass } from '../../src/image/model-spec.js'
-import { gradient, modelPath, noise, rawImage, repoRoot, sharedImages, withOrientation } from './helpers.js'
+import { gradient, modelPath, noise, rawImage, repoRoot, pdqImages, withOrientation } from './helpers.js'
 
 const TOLERANCE = 1e-3
 
@@ -43,7 +43,7 @@ const photos = [
 ]
 
 async function syntheticImages(): Promise<Array<[string, Buffer]>> {
-  const photo = readFileSync(join(sharedImages, 'reg-test-input/labelme-subset/q0291.jpg'))
+  const photo = readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0291.jpg'))
   const upright = await sharp(photo).resize(160, 120).raw().toBuffer({ resolveWithObject: true })
   const uprightImage = { width: upright.info.width, height: upright.info.height, data: new Uint8Array(upright.data) }
   return [
@@ -64,7 +64,7 @@ t.test('the ONNX model with src/image preprocessing reproduces NSFWJS', async (t
   t.teardown(() => classifier.release())
 
   const inputs: Array<[string, Buffer]> = [
-    ...photos.map((path): [string, Buffer] => [path, readFileSync(join(sharedImages, path))]),
+    ...photos.map((path): [string, Buffer] => [path, readFileSync(join(pdqImages, path))]),
     ...(await syntheticImages())
   ]
   const images = inputs.map(([, bytes]) => bytes)

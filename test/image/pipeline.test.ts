@@ -12,7 +12,7 @@ import { prepareImage } from '../../src/image/prepare.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
 import { ReadBatch } from '../../src/store/read-batch.js'
 import { redisClient, testPrefix } from '../redis-helper.js'
-import { gradient, modelPath, noise, sharedImages } from './helpers.js'
+import { gradient, modelPath, noise, pdqImages } from './helpers.js'
 import { eventually, imageHost } from './image-host.js'
 
 const entry = await loadModel('models', (await readManifest('models')).models.find((model) => model.kind === 'image')!)
@@ -71,7 +71,7 @@ async function score(images: ImagePipeline, items: FeedItem[], budgetMs?: number
   return finish()
 }
 
-const photo = readFileSync(join(sharedImages, 'reg-test-input/labelme-subset/q0003.jpg'))
+const photo = readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0003.jpg'))
 const png = async (seed: number) => noise(48, 40, seed).png().toBuffer()
 const b64 = (bytes: Buffer) => bytes.toString('base64')
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-5

@@ -6,7 +6,7 @@ import { displayedPixels, prepareImage, readImageHeader } from '../../src/image/
 import { decodeImage, ImageDecodeError, toModelInput } from '../../src/image/preprocess.js'
 import { decodeForPdq } from '../../src/pdq/decode.js'
 import { hashToHex, pdqDihedral, pdqFromRgb } from '../../src/pdq/pdq.js'
-import { gradient, noise, rawImage, seededBytes, sharedImages, withOrientation } from './helpers.js'
+import { gradient, noise, rawImage, seededBytes, pdqImages, withOrientation } from './helpers.js'
 
 /** What the two separate decoders give: the model input of `decodeImage`, the hash of `decodeForPdq`. */
 async function separately(bytes: Buffer) {
@@ -34,10 +34,10 @@ async function rejectsWith(t: Test, promise: Promise<unknown>, code: string, mes
 
 t.test('one decode gives the model input and the PDQ hash the separate decoders give: shared photos', async (t) => {
   const files = ['bridge-mods', 'misc-images', 'reg-test-input/dih', 'reg-test-input/labelme-subset'].flatMap((dir) =>
-    readdirSync(join(sharedImages, dir)).map((file) => join(sharedImages, dir, file))
+    readdirSync(join(pdqImages, dir)).map((file) => join(pdqImages, dir, file))
   )
   t.ok(files.length >= 20, `${files.length} photos`)
-  for (const file of files) await sameAsSeparateDecoders(t, readFileSync(file), file.slice(sharedImages.length))
+  for (const file of files) await sameAsSeparateDecoders(t, readFileSync(file), file.slice(pdqImages.length))
 })
 
 t.test('…and synthetic images: every EXIF orientation, alpha with transparent pixels, greyscale, palette, animation', async (t) => {

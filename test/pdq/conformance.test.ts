@@ -4,8 +4,8 @@ import t from 'tap'
 import { decodeForPdq } from '../../src/pdq/decode.js'
 import { hammingDistance, hashFromHex, pdqDihedral, pdqFromRgb, type PdqResult } from '../../src/pdq/pdq.js'
 
-// The reference images live beside the repository, in ../shared (CI checks the repository out elsewhere).
-const IMAGES = fileURLToPath(new URL('../../../shared/images/pdq/', import.meta.url))
+// PDQ's reference images and hashes (test/fixtures/pdq/SOURCE.txt).
+const IMAGES = fileURLToPath(new URL('../fixtures/pdq/', import.meta.url))
 const MATCH_DISTANCE = 31
 
 async function hashFile(path: string): Promise<PdqResult> {
