@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { sha256, upsertManifestEntry, type ManifestEntry } from '../../src/classifiers/manifest.js'
-import { SENSITIVITIES, type Action, type Sensitivity } from '../../src/policy/categories.js'
+import { SENSITIVITIES, type Action, type Sensitivity } from '../../src/policy/vocabulary.js'
 import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, type TextFeatures } from '../../src/text/featurize.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import { TEXT_MODEL_FILE, TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/text/model-spec.js'

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CATEGORIES } from '../policy/categories.js'
+import { CATEGORIES } from '../policy/vocabulary.js'
 import { FEEDBACK_SIGNALS } from '../rules/schema.js'
 import { ErrorResponseSchema, LearnedRuleSchema, UserIdSchema } from './schemas.js'
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CATEGORIES } from '../policy/categories.js'
+import { CATEGORIES } from '../policy/vocabulary.js'
 import { ErrorResponseSchema } from './schemas.js'
 
 const counted = <T extends z.ZodRawShape>(shape: T, what: string) => z.array(z.object({ ...shape, reports: z.number().int() })).describe(what)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CATEGORIES } from '../policy/categories.js'
+import { CATEGORIES } from '../policy/vocabulary.js'
 import { ErrorResponseSchema } from './schemas.js'
 
 const errors = { 400: ErrorResponseSchema, 503: ErrorResponseSchema }

@@ -1,15 +1,13 @@
 import { z } from 'zod'
-import { CATEGORIES, SENSITIVITIES } from '../policy/categories.js'
+import { AGE_BANDS, CATEGORIES, SENSITIVITIES, SURFACES } from '../policy/vocabulary.js'
 import {
-  AGE_BANDS,
   AuthorRuleInputSchema,
   CategoryChoicesSchema,
   FEEDBACK_SIGNALS,
   KEYWORD_TARGETS,
   LEARNED_KINDS,
   KeywordRuleInputSchema,
-  RulesDocumentInputSchema,
-  SURFACES
+  RulesDocumentInputSchema
 } from '../rules/schema.js'
 
 export const UserIdSchema = z.string().min(1).max(128)

@@ -1,6 +1,6 @@
 import type { HashReason } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
-import { ACTION_SEVERITY } from '../policy/categories.js'
+import { ACTION_SEVERITY } from '../policy/vocabulary.js'
 import { PdqIndex } from '../pdq/index.js'
 import { hashFromHex, type PdqHash } from '../pdq/pdq.js'
 import type { Bank, BankChange, HashAction } from './bank.js'

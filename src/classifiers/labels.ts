@@ -1,4 +1,4 @@
-import { CATEGORIES } from '../policy/categories.js'
+import { CATEGORIES } from '../policy/vocabulary.js'
 import type { Policy } from '../policy/policy.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
 

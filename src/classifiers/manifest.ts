@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { FeedguardError } from '../errors.js'
-import { CATEGORIES } from '../policy/categories.js'
+import { CATEGORIES } from '../policy/vocabulary.js'
 
 /**
  * `models/manifest.json`: the models the service loads, each with the sha256 of its file. The service

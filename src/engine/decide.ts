@@ -1,6 +1,6 @@
 import { scoresOf } from '../classifiers/shared-scores.js'
 import type { FieldKind } from '../keywords/matcher.js'
-import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/categories.js'
+import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/vocabulary.js'
 import type { Policy, ThresholdPair } from '../policy/policy.js'
 import type { CompiledRules } from '../rules/compiled.js'
 import type {

@@ -4,7 +4,7 @@
  * under one hash tag, so scripts touch them atomically on Redis Cluster too) and in-memory (embedded).
  */
 import type { ItemStatus } from '../engine/types.js'
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 import type { FeedbackSignal } from '../rules/schema.js'
 import type { ReadBatch } from '../store/read-batch.js'
 

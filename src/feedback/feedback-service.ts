@@ -1,5 +1,5 @@
 import { FeedguardError, validationError, type ErrorDetail } from '../errors.js'
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 import type { RulesChangeListener } from '../rules/rules-service.js'
 import type { FeedbackSignal, LearnedRule, RulesDocument } from '../rules/schema.js'
 import type { RulesStore } from '../rules/store.js'

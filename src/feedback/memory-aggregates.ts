@@ -1,5 +1,5 @@
 import type { ItemStatus } from '../engine/types.js'
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 import {
   BUCKET_RETENTION_MS,
   bucketHours,

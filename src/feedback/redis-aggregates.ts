@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Redis, Result } from 'ioredis'
 import type { ItemStatus } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 import type { ReadBatch } from '../store/read-batch.js'
 import {
   BUCKET_RETENTION_MS,

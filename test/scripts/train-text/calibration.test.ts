@@ -11,7 +11,7 @@ import {
   thresholdReport,
   type HeadThresholds
 } from '../../../scripts/train-text/calibration.js'
-import type { Sensitivity } from '../../../src/policy/categories.js'
+import type { Sensitivity } from '../../../src/policy/vocabulary.js'
 import { TEXT_HEADS, type TextHead } from '../../../src/text/heads.js'
 import { createRandom, sigmoid } from '../../../scripts/train-text/model.js'
 
