@@ -14,12 +14,12 @@
 import { loadConfig, type Config } from '../src/config.js'
 import type { FeedItem } from '../src/engine/types.js'
 import { FeedbackService, type FeedbackEventInput } from '../src/feedback/feedback-service.js'
-import { MemoryAggregateStore } from '../src/feedback/memory-aggregates.js'
+import { MemoryAggregateStore } from '../src/feedback/memory-aggregate-store.js'
 import { aggregateOptions, feedbackOptions } from '../src/feedback/setup.js'
 import { loadPolicy } from '../src/policy/policy.js'
-import { MemoryRulesStore } from '../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../src/rules/memory-rules-store.js'
 import { RulesCache } from '../src/rules/rules-cache.js'
-import { ScoringService } from '../src/scoring/score-items.js'
+import { ScoringService } from '../src/scoring/scoring-service.js'
 import { createRandom } from './random.js'
 
 const SEED = Number(process.env.SIM_SEED ?? 2022)

@@ -15,7 +15,7 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 import sharp from 'sharp'
 import { decodeForPdq } from '../src/pdq/decode.js'
-import { PDQ_MATCH_DISTANCE, PdqIndex, linearScan, packHashes, type PdqIndexMatch } from '../src/pdq/index.js'
+import { PDQ_MATCH_DISTANCE, PdqIndex, linearScan, packHashes, type PdqIndexMatch } from '../src/pdq/pdq-index.js'
 import { PDQ_HASH_WORDS, pdqFromRgb, type PdqHash } from '../src/pdq/pdq.js'
 import { createRandom } from './random.js'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyError } from 'fastify'
 import { toErrorResponse } from '../src/app.js'
-import { MemoryRulesStore } from '../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../src/rules/memory-rules-store.js'
 import { build } from './helper.js'
 
 const fastifyError = (props: Partial<FastifyError>) => Object.assign(new Error(props.message ?? 'x'), props) as FastifyError

@@ -3,7 +3,7 @@ import { decodeForPdq } from '../pdq/decode.js'
 import { hashFromHex, hashToHex, pdqFromRgb } from '../pdq/pdq.js'
 import { newEntryId, type BankEntry, type BankSummary, type EntryPage, type HashAction } from './bank.js'
 import type { BankIndex } from './bank-index.js'
-import type { BankPatch, BankStore, NewBankEntry } from './store.js'
+import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
 
 /** An entry to add: a PDQ hash, or an image to hash (`data` base64, or `url` fetched safely). */
 export interface BankEntryInput {

@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { BankIndex, type BankLog } from './bank-index.js'
 import { BankService } from './bank-service.js'
-import { MemoryBankStore } from './memory-store.js'
-import { RedisBankStore } from './redis-store.js'
-import { BankScreen } from './screen.js'
-import type { BankStore } from './store.js'
+import { MemoryBankStore } from './memory-bank-store.js'
+import { RedisBankStore } from './redis-bank-store.js'
+import { BankScreen } from './bank-screen.js'
+import type { BankStore } from './bank-store.js'
 
 export interface BanksOptions {
   config: Config

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
-import { HOUR_MS, type AggregateOptions, type AggregateStore } from './aggregates.js'
+import { HOUR_MS, type AggregateOptions, type AggregateStore } from './aggregate-store.js'
 import type { FeedbackOptions } from './feedback-service.js'
-import { MemoryAggregateStore } from './memory-aggregates.js'
+import { MemoryAggregateStore } from './memory-aggregate-store.js'
 import { normalizeHashtag } from './terms.js'
-import { RedisAggregateStore } from './redis-aggregates.js'
+import { RedisAggregateStore } from './redis-aggregate-store.js'
 
 const DAY_MS = 24 * HOUR_MS
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import { hashFromHex, hashToHex } from '../pdq/pdq.js'
-import type { ReadBatch } from '../store/read-batch.js'
+import type { ReadBatch } from '../redis/read-batch.js'
 import type { ImageHash } from './prepare.js'
 
 export interface ImageScores {

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { ImageReply, ImageRequest } from './image-threads.js'
 import { openImageWork, type ImageWorkOptions } from './image-work.js'
-import { lowerThreadPriority } from './thread-priority.js'
+import { lowerThreadPriority } from '../thread-priority.js'
 
 const port = parentPort!
 const { options, nice } = workerData as { options: ImageWorkOptions; nice: number }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import type { LoadedModel } from '../classifiers/manifest.js'
 import type { Config } from '../config.js'
 import { ImageThreads, type ImageThreadsOptions } from './image-threads.js'
-import { ImagePipeline, type ImagePipelineOptions } from './pipeline.js'
+import { ImagePipeline, type ImagePipelineOptions } from './image-pipeline.js'
 
 /** The image pipeline's settings from the service's configuration. */
 export function imagePipelineOptions(config: Config, redis: Redis | null): ImagePipelineOptions {

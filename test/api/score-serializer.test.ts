@@ -1,7 +1,7 @@
 import t from 'tap'
 import { serializeScoreResponse } from '../../src/api/score-serializer.js'
 import { scoresOf, shareEvidence } from '../../src/classifiers/shared-scores.js'
-import type { ScoreResponse } from '../../src/scoring/score-items.js'
+import type { ScoreResponse } from '../../src/scoring/scoring-service.js'
 import { build } from '../helper.js'
 
 t.test('shared evidence: frozen, its scores made once, invisible to for…in and JSON', async (t) => {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import t from 'tap'
 import { dataKey, decodeEntry, encodeEntry, ImageCache, urlKey, type ImageEntry } from '../../src/image/image-cache.js'
 import { hashFromHex, hashToHex } from '../../src/pdq/pdq.js'
-import { ReadBatch } from '../../src/store/read-batch.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
 import { redisClient, testPrefix } from '../redis-helper.js'
 
 const hex = (digit: string) => digit.repeat(64)

@@ -1,6 +1,6 @@
 import type { BankChange } from '../../src/banks/bank.js'
-import { MemoryBankStore } from '../../src/banks/memory-store.js'
-import type { BankStore } from '../../src/banks/store.js'
+import { MemoryBankStore } from '../../src/banks/memory-bank-store.js'
+import type { BankStore } from '../../src/banks/bank-store.js'
 import { bankNotFound, storeUnavailable } from '../../src/errors.js'
 
 /**

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { CachedClassifier, contentHash } from '../../src/classifiers/score-cache.js'
+import { CachedClassifier, contentHash } from '../../src/classifiers/cached-classifier.js'
 import type { Classifier, ClassifierItem } from '../../src/classifiers/types.js'
-import { ReadBatch } from '../../src/store/read-batch.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
 import { redisClient, testPrefix } from '../redis-helper.js'
 
 /** A model that scores toxicity by text length, counting what it is asked. */

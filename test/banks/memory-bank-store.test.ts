@@ -1,6 +1,6 @@
 import t from 'tap'
-import { MemoryBankStore } from '../../src/banks/memory-store.js'
-import { bankStoreContract } from './store-contract.js'
+import { MemoryBankStore } from '../../src/banks/memory-bank-store.js'
+import { bankStoreContract } from './bank-store-contract.js'
 
 bankStoreContract(t, async (t) => {
   const store = new MemoryBankStore()

@@ -1,5 +1,5 @@
 import { RulesService } from '../../src/rules/rules-service.js'
-import type { RulesStore } from '../../src/rules/store.js'
+import type { RulesStore } from '../../src/rules/rules-store.js'
 import { RulesDocumentInputSchema } from '../../src/rules/schema.js'
 import { FeedguardError } from '../../src/errors.js'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { BudgetExceeded, ReadBatch } from '../../src/store/read-batch.js'
+import { BudgetExceeded, ReadBatch } from '../../src/redis/read-batch.js'
 import { redisClient, redisUrl, testPrefix } from '../redis-helper.js'
 
 t.test('queued reads go out as one pipeline and settle with their parsed replies', async (t) => {

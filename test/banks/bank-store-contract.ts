@@ -1,5 +1,5 @@
 import type { Bank, BankChange } from '../../src/banks/bank.js'
-import type { BankStore, NewBankEntry } from '../../src/banks/store.js'
+import type { BankStore, NewBankEntry } from '../../src/banks/bank-store.js'
 
 type Tap = import('tap').Test
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import t from 'tap'
-import { lowerOtherThreadsPriority } from '../../src/image/thread-priority.js'
+import { lowerOtherThreadsPriority } from '../src/thread-priority.js'
 
 const linux = existsSync('/proc/thread-self')
 

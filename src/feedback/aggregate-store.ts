@@ -6,7 +6,7 @@
 import type { ItemStatus } from '../engine/types.js'
 import type { Category } from '../policy/vocabulary.js'
 import type { FeedbackSignal } from '../rules/schema.js'
-import type { ReadBatch } from '../store/read-batch.js'
+import type { ReadBatch } from '../redis/read-batch.js'
 
 export const HOUR_MS = 3_600_000
 /** Insights look back at most this far; hourly buckets live a little longer. */

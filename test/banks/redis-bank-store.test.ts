@@ -1,9 +1,9 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { RedisBankStore, bankChannel, bankKeys } from '../../src/banks/redis-store.js'
+import { RedisBankStore, bankChannel, bankKeys } from '../../src/banks/redis-bank-store.js'
 import { redisClient, redisUrl, startRedis, testPrefix } from '../redis-helper.js'
 import { killSubscriber } from './kill-subscriber.js'
-import { bankStoreContract } from './store-contract.js'
+import { bankStoreContract } from './bank-store-contract.js'
 
 type Tap = Parameters<typeof redisClient>[0]
 

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import t from 'tap'
-import { loadModel, readManifest } from '../../src/classifiers/manifest.js'
-import { ImageClassifier } from '../../src/image/image-classifier.js'
-import { ImageThreads } from '../../src/image/image-threads.js'
-import { lowerThreadPriority } from '../../src/image/thread-priority.js'
-import { modelPath } from './helpers.js'
+import { loadModel, readManifest } from '../src/classifiers/manifest.js'
+import { ImageClassifier } from '../src/image/image-classifier.js'
+import { ImageThreads } from '../src/image/image-threads.js'
+import { lowerThreadPriority } from '../src/thread-priority.js'
+import { modelPath } from './image/helpers.js'
 
 const linux = existsSync('/proc/thread-self')
 

@@ -3,7 +3,7 @@ import type { Redis, Result } from 'ioredis'
 import type { ItemStatus } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
 import type { Category } from '../policy/vocabulary.js'
-import type { ReadBatch } from '../store/read-batch.js'
+import type { ReadBatch } from '../redis/read-batch.js'
 import {
   BUCKET_RETENTION_MS,
   HOUR_MS,
@@ -24,8 +24,8 @@ import {
   type Ranked,
   type StoredStatus,
   type VerdictOutcome
-} from './aggregates.js'
-import { creatorSignals } from './memory-aggregates.js'
+} from './aggregate-store.js'
+import { creatorSignals } from './memory-aggregate-store.js'
 import { digest } from './terms.js'
 
 /**

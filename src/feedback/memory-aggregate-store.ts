@@ -18,7 +18,7 @@ import {
   type ItemSignals,
   type StoredStatus,
   type VerdictOutcome
-} from './aggregates.js'
+} from './aggregate-store.js'
 
 interface Report {
   weight: number

@@ -1,8 +1,8 @@
 import type { Redis, Result } from 'ioredis'
 import { bankEntryNotFound, bankExists, bankNotFound, storeUnavailable } from '../errors.js'
 import { byName, parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
-import type { BankPatch, BankStore, NewBankEntry } from './store.js'
-import { ChannelSubscription } from '../store/channel.js'
+import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
+import { ChannelSubscription } from '../redis/channel-subscription.js'
 
 /*
  * Every script changes the banks, counts the change (INCR of the version key) and publishes it with its

@@ -1,6 +1,6 @@
 import { rulesConflict } from '../errors.js'
 import { defaultRules, type RulesDocument } from './schema.js'
-import type { RulesChange, RulesStore } from './store.js'
+import type { RulesChange, RulesStore } from './rules-store.js'
 
 /** The embedded store: one process, nothing persisted. Documents are kept as JSON so callers never share objects. */
 export class MemoryRulesStore implements RulesStore {

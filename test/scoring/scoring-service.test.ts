@@ -1,10 +1,10 @@
 import t from 'tap'
 import type { Classifier } from '../../src/classifiers/types.js'
-import { combineEvidence, UpstreamLabels } from '../../src/classifiers/labels.js'
+import { combineEvidence, UpstreamLabels } from '../../src/classifiers/upstream-labels.js'
 import { loadPolicy } from '../../src/policy/policy.js'
-import { MemoryRulesStore } from '../../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
-import { classifierText, ScoringService } from '../../src/scoring/score-items.js'
+import { classifierText, ScoringService } from '../../src/scoring/scoring-service.js'
 
 const scoreCache = { enabled: true, keyPrefix: 'unused:', maxItems: 100, ttlSeconds: 60 }
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { MemoryRulesStore } from '../../src/rules/memory-store.js'
-import { rulesStoreContract } from './store-contract.js'
+import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
+import { rulesStoreContract } from './rules-store-contract.js'
 
 rulesStoreContract(t, async (t) => {
   const store = new MemoryRulesStore()

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { defaultAggregateOptions, HOUR_MS } from '../../src/feedback/aggregates.js'
-import { MemoryAggregateStore } from '../../src/feedback/memory-aggregates.js'
-import { ReadBatch } from '../../src/store/read-batch.js'
-import { aggregateStoreContract, testClock } from './aggregate-contract.js'
+import { defaultAggregateOptions, HOUR_MS } from '../../src/feedback/aggregate-store.js'
+import { MemoryAggregateStore } from '../../src/feedback/memory-aggregate-store.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
+import { aggregateStoreContract, testClock } from './aggregate-store-contract.js'
 
 aggregateStoreContract(t, async (t, options = {}) => {
   const clock = testClock()

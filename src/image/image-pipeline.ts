@@ -17,7 +17,7 @@
 import type { CategoryEvidence } from '../classifiers/types.js'
 import type { FeedItem } from '../engine/types.js'
 import { validationError, type ErrorDetail } from '../errors.js'
-import type { ReadBatch } from '../store/read-batch.js'
+import type { ReadBatch } from '../redis/read-batch.js'
 import { imageCategoryScores } from './categories.js'
 import { checkUrl, fetchImage, type ImageFetchError, type ImageFetchOptions, type ImageFetchRefusal } from './fetch.js'
 import { dataKey, ImageCache, urlKey, type CachedImage, type ImageCacheOptions, type ImageEntry, type ImageScores } from './image-cache.js'

@@ -1,10 +1,10 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { defaultAggregateOptions } from '../../src/feedback/aggregates.js'
-import { aggregateKeys, RedisAggregateStore } from '../../src/feedback/redis-aggregates.js'
-import { ReadBatch } from '../../src/store/read-batch.js'
+import { defaultAggregateOptions } from '../../src/feedback/aggregate-store.js'
+import { aggregateKeys, RedisAggregateStore } from '../../src/feedback/redis-aggregate-store.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
 import { redisClient, redisUrl, startRedis, testPrefix } from '../redis-helper.js'
-import { aggregateStoreContract, testClock } from './aggregate-contract.js'
+import { aggregateStoreContract, testClock } from './aggregate-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string) {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 })

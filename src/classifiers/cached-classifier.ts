@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
-import type { ReadBatch } from '../store/read-batch.js'
+import type { ReadBatch } from '../redis/read-batch.js'
 import { shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
 

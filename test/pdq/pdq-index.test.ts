@@ -1,5 +1,5 @@
 import t from 'tap'
-import { PDQ_MATCH_DISTANCE, PdqIndex, linearScan, packHashes } from '../../src/pdq/index.js'
+import { PDQ_MATCH_DISTANCE, PdqIndex, linearScan, packHashes } from '../../src/pdq/pdq-index.js'
 import type { PdqHash } from '../../src/pdq/pdq.js'
 
 function randomSource(seed: number): () => number {

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { RedisRulesStore, parseStoredRules, rulesKey } from '../../src/rules/redis-store.js'
+import { RedisRulesStore, parseStoredRules, rulesKey } from '../../src/rules/redis-rules-store.js'
 import { redisClient, redisUrl, testPrefix, startRedis } from '../redis-helper.js'
-import { rulesStoreContract } from './store-contract.js'
+import { rulesStoreContract } from './rules-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string, options = {}) {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, ...options })

@@ -1,4 +1,4 @@
-import type { ReadBatch } from '../store/read-batch.js'
+import type { ReadBatch } from '../redis/read-batch.js'
 import type { RulesContent } from './document.js'
 import type { RulesDocument } from './schema.js'
 

@@ -1,5 +1,5 @@
-import { defaultAggregateOptions, HOUR_MS, type AggregateEvent, type AggregateOptions, type AggregateStore } from '../../src/feedback/aggregates.js'
-import type { ReadBatch } from '../../src/store/read-batch.js'
+import { defaultAggregateOptions, HOUR_MS, type AggregateEvent, type AggregateOptions, type AggregateStore } from '../../src/feedback/aggregate-store.js'
+import type { ReadBatch } from '../../src/redis/read-batch.js'
 
 type Tap = import('tap').Test
 

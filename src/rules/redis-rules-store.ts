@@ -1,10 +1,10 @@
 import type { Redis, Result } from 'ioredis'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
 import { forgettableAt } from './document.js'
-import type { ReadBatch } from '../store/read-batch.js'
-import { ChannelSubscription } from '../store/channel.js'
+import type { ReadBatch } from '../redis/read-batch.js'
+import { ChannelSubscription } from '../redis/channel-subscription.js'
 import { defaultRules, type RulesDocument } from './schema.js'
-import type { RulesChange, RulesStore } from './store.js'
+import type { RulesChange, RulesStore } from './rules-store.js'
 
 /**
  * Compare-and-set: stores the new document only if the stored version is still the one the change was

@@ -1,6 +1,6 @@
 import { bankEntryNotFound, bankExists, bankNotFound } from '../errors.js'
 import { byName, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
-import type { BankPatch, BankStore, NewBankEntry } from './store.js'
+import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
 
 interface StoredBank {
   bank: Bank
