@@ -69,7 +69,7 @@ export async function createBanks(options: BanksOptions): Promise<Banks> {
     minQuality: config.PDQ_QUALITY_THRESHOLD,
     ...(options.fetchImage ? { fetchImage: options.fetchImage } : {})
   })
-  const screen = new BankScreen({ index, dihedral: config.PDQ_DIHEDRAL, maxInputPixels: config.IMAGE_MAX_PIXELS })
+  const screen = new BankScreen({ index })
   const bankStore = store
   return {
     store,

@@ -10,6 +10,9 @@
  *    images, on an image thread (image-threads.ts) — and waits for them until the budget runs out.
  *    Images not scored by then are answered `pending`; their jobs go on and fill the caches for the
  *    next request.
+ * 3. `hashes()` of its results: every image's PDQ hash, for hash-bank matching. A job tells its image's
+ *    hash as soon as the image is decoded, before the model runs, so this waits for decodes (and
+ *    fetches), never for the model or the budget.
  *
  * The jobs run in a bounded queue (deduplicated by key, concurrency limited, a full queue drops work
  * and counts it), so memory stays bounded however many images arrive.
@@ -21,16 +24,17 @@ import type { ReadBatch } from '../redis/read-batch.js'
 import { imageCategoryScores } from './categories.js'
 import { checkUrl, fetchImage, type ImageFetchError, type ImageFetchOptions, type ImageFetchRefusal } from './fetch.js'
 import { dataKey, ImageCache, urlKey, type CachedImage, type ImageCacheOptions, type ImageEntry, type ImageScores } from './image-cache.js'
+import { bytesFromBase64, ImageDecodeError, readImageHeader } from './decode.js'
+import type { ImageHash } from './image-hash.js'
 import type { ScoredImage } from './image-work.js'
 import { JobQueue, type JobQueueOptions, type JobQueueStats } from './job-queue.js'
-import { readImageHeader, type ImageHash } from './prepare.js'
-import { bytesFromBase64, ImageDecodeError } from './preprocess.js'
 
 /** What the pipeline needs of the model: one image's class probabilities and PDQ hash (ImageThreads). */
 export interface ImageScorer {
   /** `<name>@<version>` of the model. */
   readonly id: string
-  score(bytes: Uint8Array): Promise<ScoredImage>
+  /** `onHashed` is given the image's PDQ hash as soon as it is decoded, before the model runs. */
+  score(bytes: Uint8Array, onHashed?: (hash: ImageHash) => void): Promise<ScoredImage>
   close(): Promise<void>
 }
 
@@ -56,8 +60,13 @@ export interface ImageResults {
   outcomes: Array<ImageOutcome | undefined>
   /** Per item: the `sexual` and `suggestive` evidence of its image when scored, else none. */
   evidence: CategoryEvidence[]
-  /** Per item: the PDQ hash of its image (the full decoded image, as stored) when scored, for hash-bank matching. */
-  hashes: Array<ImageHash | undefined>
+  /**
+   * Per item, the PDQ hash of its image (the full decoded image, as stored), for hash-bank matching:
+   * known at once for cached images; for images still being worked on, once they are decoded, whatever
+   * the budget (the model need not have run). Undefined for an item without an image, or whose image
+   * could not be fetched or decoded.
+   */
+  hashes(): Promise<Array<ImageHash | undefined>>
   /** Items whose image is still being classified: decided without it this time. */
   pending: string[]
   skipped: Array<{ id: string; reason: ImageSkipReason }>
@@ -115,6 +124,12 @@ type Source = { kind: 'data'; bytes: Uint8Array } | { kind: 'url'; url: string }
 /** A job's result: what the caches now hold for the image, and a pipeline failure to report. */
 type JobOutcome = CachedImage & { degraded?: string }
 
+/** The background work for one image, as a request sees it: its hash once decoded, its outcome once done. */
+interface Job {
+  outcome: Promise<JobOutcome>
+  hashed: Promise<ImageHash | undefined>
+}
+
 interface Lookup {
   index: number
   key: string
@@ -131,6 +146,8 @@ export class ImagePipeline implements ImageStage {
   readonly #source: string
   readonly #cache: ImageCache
   readonly #queue: JobQueue<JobOutcome>
+  /** The hash of each job's image, by the queue's promise for the job (shared by every request that wants it). */
+  readonly #hashes = new WeakMap<Promise<JobOutcome>, Promise<ImageHash | undefined>>()
   readonly #counts = { memoryHits: 0, redisHits: 0, misses: 0, scored: 0, pending: 0 }
   readonly #skipped: Partial<Record<ImageSkipReason, number>> = {}
   /** Each scored image adds 1/(its batch's size): the sum counts the batches. */
@@ -190,8 +207,8 @@ export class ImagePipeline implements ImageStage {
     return async () => {
       const details = (await Promise.all(problems)).filter((detail) => detail !== undefined)
       if (details.length > 0) throw validationError(`invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details)
-      const jobs = new Map<string, Promise<JobOutcome> | undefined>()
-      const waiting: Array<{ index: number; job: Promise<JobOutcome> }> = []
+      const jobs = new Map<string, Job | undefined>()
+      const waiting: Array<{ index: number; job: Job }> = []
       for (const { index, key, source, remote } of lookups) {
         const entry = await remote
         if (entry) {
@@ -205,14 +222,16 @@ export class ImagePipeline implements ImageStage {
         if (job) waiting.push({ index, job })
         else outcomes[index] = { status: 'skipped', reason: this.#closed ? 'closing' : 'queue_full' }
       }
-      const settled = await this.#within(deadline, new Set(waiting.map(({ job }) => job)))
+      const settled = await this.#within(deadline, new Set(waiting.map(({ job }) => job.outcome)))
       const degraded = new Set<string>()
+      const hashing = new Map<number, Promise<ImageHash | undefined>>()
       for (const { index, job } of waiting) {
-        const outcome = settled.get(job)
+        const outcome = settled.get(job.outcome)
         if (outcome?.degraded) degraded.add(outcome.degraded)
         outcomes[index] = outcome ? outcomeOf(outcome, 'model') : { status: 'pending' }
+        hashing.set(index, job.hashed)
       }
-      return this.#results(items, outcomes, [...degraded])
+      return this.#results(items, outcomes, [...degraded], hashing)
     }
   }
 
@@ -252,18 +271,30 @@ export class ImagePipeline implements ImageStage {
   }
 
   #checkHeader(bytes: Uint8Array, index: number): Promise<ErrorDetail | undefined> {
-    return readImageHeader(bytes, this.#options.maxInputPixels).then(
+    return readImageHeader(bytes, { maxInputPixels: this.#options.maxInputPixels }).then(
       () => undefined,
       (err: ImageDecodeError) => ({ path: `body.items.${index}.image.data`, message: err.reason })
     )
   }
 
-  /** The job for an image no cache knows; undefined when the queue is full or closed. */
-  #submit(key: string, source: Source): Promise<JobOutcome> | undefined {
+  /** The job for an image no cache knows (a new one, or the one already running for it); undefined when the queue is full or closed. */
+  #submit(key: string, source: Source): Job | undefined {
     if (this.#closed) return undefined
     const bytes = source.kind === 'data' ? source.bytes.length : 0
+    let tellHash!: (hash: ImageHash | undefined) => void
+    const hashed = new Promise<ImageHash | undefined>((resolve) => (tellHash = resolve))
+    const queued = this.#queue.submit(key, bytes, () => this.#work(key, source, tellHash))
+    if (!queued) return undefined
+    if (!this.#hashes.has(queued)) {
+      // A new job: its hash is the one its work tells as soon as the image is decoded, else the one it ends with (if any).
+      this.#hashes.set(queued, hashed)
+      queued.then(
+        (outcome) => tellHash('entry' in outcome ? outcome.entry.hash : undefined),
+        () => tellHash(undefined)
+      )
+    }
     // A job dropped from the queue as it closes is only not scored.
-    return this.#queue.submit(key, bytes, () => this.#work(key, source))?.catch((): JobOutcome => ({ failure: 'closing' }))
+    return { outcome: queued.catch((): JobOutcome => ({ failure: 'closing' })), hashed: this.#hashes.get(queued)! }
   }
 
   /** The jobs that settle before the deadline, with their outcomes. */
@@ -278,8 +309,8 @@ export class ImagePipeline implements ImageStage {
     return settled
   }
 
-  /** Fetch (for a URL), score on an image thread, cache. Never rejects. */
-  async #work(key: string, source: Source): Promise<JobOutcome> {
+  /** Fetch (for a URL), score on an image thread (telling the hash once decoded), cache. Never rejects. */
+  async #work(key: string, source: Source, tellHash: (hash: ImageHash) => void): Promise<JobOutcome> {
     const keys = [key]
     let bytes: Uint8Array
     if (source.kind === 'url') {
@@ -291,13 +322,14 @@ export class ImagePipeline implements ImageStage {
       // Another URL (or an item's data) may have brought the same image already.
       const contentKey = dataKey(bytes)
       const known = this.#cache.memory(contentKey)
+      if (known && 'entry' in known) tellHash(known.entry.hash)
       if (known) return 'entry' in known ? this.#remember(keys, known.entry) : this.#failed(keys, known.failure as ImageSkipReason)
       keys.push(contentKey)
     } else bytes = source.bytes
 
     let scored: ScoredImage
     try {
-      scored = await this.#scorer.score(bytes)
+      scored = await this.#scorer.score(bytes, tellHash)
     } catch (err) {
       if (err instanceof ImageDecodeError) return this.#failed(keys, err.code === 'FG_IMAGE_TOO_LARGE' ? 'image_too_large' : 'image_invalid')
       return { failure: 'model_failed', degraded: `model_failed: ${this.id}: ${describe(err)}` }
@@ -319,13 +351,20 @@ export class ImagePipeline implements ImageStage {
     return { failure: reason }
   }
 
-  #results(items: readonly FeedItem[], outcomes: Array<ImageOutcome | undefined>, degraded: string[]): ImageResults {
-    const results: ImageResults = { outcomes, evidence: [], hashes: [], pending: [], skipped: [], degraded }
+  /** `hashing`: the hash of each image a job works on, by item index. */
+  #results(items: readonly FeedItem[], outcomes: Array<ImageOutcome | undefined>, degraded: string[], hashing: ReadonlyMap<number, Promise<ImageHash | undefined>>): ImageResults {
+    const hashes = () =>
+      Promise.all(
+        Array.from(items, (_, index) => {
+          const outcome = outcomes[index]
+          return hashing.get(index) ?? (outcome?.status === 'scored' ? outcome.hash : undefined)
+        })
+      )
+    const results: ImageResults = { outcomes, evidence: [], hashes, pending: [], skipped: [], degraded }
     for (let index = 0; index < items.length; index++) {
       const outcome = outcomes[index]
       const id = items[index]!.id
       results.evidence.push(outcome?.status === 'scored' ? this.#evidence(outcome.scores) : {})
-      results.hashes.push(outcome?.status === 'scored' ? outcome.hash : undefined)
       if (outcome?.status === 'pending') {
         this.#counts.pending++
         results.pending.push(id)

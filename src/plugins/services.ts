@@ -9,6 +9,7 @@ import { FeedbackService } from '../feedback/feedback-service.js'
 import { createAggregateStore, feedbackOptions } from '../feedback/setup.js'
 import type { ImagePipeline } from '../image/image-pipeline.js'
 import { fetchImage } from '../image/fetch.js'
+import { ItemImageHasher } from '../image/item-image-hasher.js'
 import { imagePipelineOptions, loadImagePipeline } from '../image/setup.js'
 import { loadPolicy, type Policy } from '../policy/policy.js'
 import { MemoryRulesStore } from '../rules/memory-rules-store.js'
@@ -89,6 +90,7 @@ export default fp<ServicesOptions>(
       itemStatuses: aggregates,
       banks: banks.screen,
       images,
+      ...(images ? {} : { itemImageHasher: new ItemImageHasher({ maxInputPixels: config.IMAGE_MAX_PIXELS, variants: config.PDQ_DIHEDRAL }) }),
       scoreCache: {
         enabled: config.SCORE_CACHE_ENABLED,
         keyPrefix: config.REDIS_KEY_PREFIX,

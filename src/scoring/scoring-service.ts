@@ -4,6 +4,7 @@ import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/cached-
 import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
 import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
+import type { ImageHash } from '../image/image-hash.js'
 import type { ImageResults, ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
@@ -56,9 +57,11 @@ export interface ScoringDeps {
   /** Platform-wide item statuses (under review, removed), read in the same round trip. */
   itemStatuses?: ItemStatusReader
   /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */
-  banks?: Pick<BankScreen, 'active' | 'screen' | 'reasonsById'>
-  /** Item images: scores (and PDQ hashes) from the caches, or from the image model within the budget. */
+  banks?: Pick<BankScreen, 'active' | 'reasonsById'>
+  /** Item images: scores from the caches, or from the image model within the budget; and every image's PDQ hash. */
   images?: ImageStage
+  /** Without an image stage: the hashes of items' `image.data`, for the banks. */
+  itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
   now?: () => number
 }
 
@@ -106,14 +109,16 @@ export class ScoringService {
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
     const classified = this.#beginClassification(request.items, batch, degradedReasons)
     const statuses = this.#readStatuses(request.items, batch, degradedReasons)
-    const dataMatches = this.#deps.banks?.screen(request.items)
     const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs, request.elapsedMs)
+    const banksActive = this.#deps.banks?.active === true
+    // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
+    const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
     await batch.run(this.#deps.storeBudgetMs)
-    const [lookup, modelEvidence, itemStatuses, dataReasons, imageResults] = await Promise.all([rulesLookup, classified(), statuses, dataMatches, images?.()])
+    const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)
 
-    const platformReasons = this.#urlImageMatches(request.items, dataReasons, imageResults)
+    const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults, dataHashes) : undefined
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
     const decisions = request.items.map((item, index) => {
@@ -137,18 +142,17 @@ export class ScoringService {
   }
 
   /**
-   * Adds to the bank matches of `image.data` items (hashed by the bank screen before deciding, whatever
-   * the image budget) those of `image.url` items, by the hash the image pipeline knows for their image:
-   * from its caches, or from this request's decode. A URL image still pending is matched by the next
-   * request, which finds its hash cached.
+   * The hash-bank matches of the items' images, by the hashes the image stage gives (waiting for images
+   * still being decoded, whatever the budget: a banked image is hidden even while its model scores are
+   * pending), or without one, the item image hasher's.
    */
-  #urlImageMatches(items: readonly FeedItem[], dataReasons: PlatformReasons | undefined, imageResults: ImageResults | undefined): PlatformReasons | undefined {
-    const banks = this.#deps.banks
-    if (!banks?.active || !imageResults) return dataReasons
-    const urlHashes = imageResults.hashes.map((hash, index) => (items[index]!.image?.url !== undefined ? hash : undefined))
-    const urlReasons = banks.reasonsById(items, urlHashes)
-    if (!urlReasons || !dataReasons) return urlReasons ?? dataReasons
-    return new Map([...dataReasons, ...urlReasons])
+  async #bankMatches(
+    items: readonly FeedItem[],
+    imageResults: ImageResults | undefined,
+    dataHashes: Promise<Array<ImageHash | undefined>> | undefined
+  ): Promise<PlatformReasons | undefined> {
+    const hashes = imageResults ? await imageResults.hashes() : await dataHashes
+    return hashes && this.#deps.banks!.reasonsById(items, hashes)
   }
 
   /** Queues the read of the items' statuses; when it fails, items are decided as if they had none, and the answer says so. */

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { createBanks } from '../../src/banks/banks.js'
+import { hashImage } from '../../src/image/image-hash.js'
 import { loadConfig } from '../../src/config.js'
 import { redisClient, redisUrl, startRedis, testPrefix } from '../redis-helper.js'
 import { killSubscriber } from './kill-subscriber.js'
@@ -65,7 +66,7 @@ t.test('without Redis: an embedded store, loaded at once, and said so', async (t
     code: 'FG_VALIDATION',
     message: 'entries.0.image.url: url images are not supported here yet'
   })
-  const matches = await banks.screen.screen([{ id: 'v', image: { data: (await pictureAsPng(1)).toString('base64') } }])
+  const matches = banks.screen.reasonsById([{ id: 'v' }], [await hashImage(await pictureAsPng(1))])
   t.match(matches?.get('v'), [{ type: 'hash', bank: 'known', distance: 0 }])
 })
 

@@ -31,9 +31,9 @@ t.teardown(() => threads.close())
 let scoredImages = 0
 const shared: ImageScorer = {
   id: threads.id,
-  score: (bytes) => {
+  score: (bytes, onHashed) => {
     scoredImages++
-    return threads.score(bytes)
+    return threads.score(bytes, onHashed)
   },
   close: async () => {}
 }
@@ -80,7 +80,7 @@ t.test('image.data: scored by the model within the budget, with evidence and the
   const images = pipeline(t)
   t.equal(images.id, 'nsfwjs-mobilenetv2@1.0.0')
   const expected = await prepareImage(photo)
-  const classifier = await ImageClassifier.create({ model: modelPath, inWorker: false })
+  const classifier = await ImageClassifier.create({ model: modelPath })
   t.teardown(() => classifier.release())
   const [probabilities] = await classifier.classifyTensors([expected.input])
   const scores = imageCategoryScores(probabilities!)
@@ -88,9 +88,10 @@ t.test('image.data: scored by the model within the budget, with evidence and the
 
   const first = await score(images, items)
   t.match(first.outcomes, [{ status: 'scored', from: 'model' }, undefined, { status: 'scored', from: 'model' }])
-  t.equal(hashToHex(first.hashes[0]!.hash), hashToHex(expected.hash.hash), 'the hash of the full decoded image')
-  t.equal(first.hashes[0]!.quality, expected.hash.quality)
-  t.equal(first.hashes[1], undefined)
+  const firstHashes = await first.hashes()
+  t.equal(hashToHex(firstHashes[0]!.hash), hashToHex(expected.hash.hash), 'the hash of the full decoded image')
+  t.equal(firstHashes[0]!.quality, expected.hash.quality)
+  t.equal(firstHashes[1], undefined)
   const evidence = first.evidence[0]!
   t.same(Object.keys(evidence), ['sexual', 'suggestive'])
   t.equal(evidence.sexual!.source, 'model:nsfwjs-mobilenetv2@1.0.0')
@@ -270,7 +271,7 @@ t.test('the shared cache: another replica finds the image in Redis within the re
   const second = await finish()
   t.match(second.outcomes, [{ status: 'scored', from: 'redis' }, { status: 'scored', from: 'redis' }])
   t.same(second.evidence[0], first.evidence[0])
-  t.equal(hashToHex(second.hashes[1]!.hash), hashToHex(first.hashes[0]!.hash))
+  t.equal(hashToHex((await second.hashes())[1]!.hash), hashToHex((await first.hashes())[0]!.hash))
   t.equal(host.hits('/shared.png'), 1)
   t.match(two.stats(), { redisHits: 2, scored: 0 })
   t.match((await score(two, [{ id: 'u', image: { url } }], undefined, new ReadBatch(redis))).outcomes, [{ from: 'memory' }], 'then from memory')
@@ -296,8 +297,41 @@ t.test('a failing model: the image is skipped, the answer degraded, and nothing 
 t.test('dihedral hashes when asked for, cached apart from single hashes', async (t) => {
   const images = pipeline(t, { pdqVariants: true }, await ownScorer(t, { prepare: { pdqVariants: true } }))
   const answer = await score(images, [{ id: 'a', image: { data: b64(photo) } }])
-  t.equal(answer.hashes[0]!.variants!.length, 8)
-  t.equal(hashToHex(answer.hashes[0]!.variants![0]!), hashToHex(answer.hashes[0]!.hash))
+  const [hash] = await answer.hashes()
+  t.equal(hash!.variants!.length, 8)
+  t.equal(hashToHex(hash!.variants![0]!), hashToHex(hash!.hash))
+})
+
+t.test('hashes: an image’s hash is known once it is decoded, before its model scores and whatever the budget', async (t) => {
+  let release!: () => void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  const slowModel: ImageScorer = {
+    id: threads.id,
+    score: async (bytes, onHashed) => {
+      const prepared = await prepareImage(bytes)
+      onHashed?.(prepared.hash)
+      await held
+      return { probabilities: { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0 }, hash: prepared.hash, batch: 1 }
+    },
+    close: async () => {}
+  }
+  const images = pipeline(t, {}, slowModel)
+  const host = await imageHost(t)
+  const bytes = await png(20)
+  const expected = hashToHex((await prepareImage(bytes)).hash.hash)
+  const items = [{ id: 'data', image: { data: b64(bytes) } }, { id: 'url', image: { url: host.serve('/h.png', bytes) } }, { id: 'none' }]
+  const answer = await score(images, items, 0)
+  t.same(answer.pending, ['data', 'url'], 'the model has not run')
+  const hashes = await answer.hashes()
+  t.same(hashes.map((hash) => hash && hashToHex(hash.hash)), [expected, expected, undefined], 'fetched, decoded and hashed all the same')
+  t.equal(images.stats().scored, 0)
+  release()
+  await eventually(() => images.stats().scored === 2)
+
+  // A scorer that only gives the hash with the scores: the hash is the scored image's.
+  const quiet: ImageScorer = { id: threads.id, score: (image) => threads.score(image), close: async () => {} }
+  const late = await score(pipeline(t, {}, quiet), [{ id: 'q', image: { data: b64(await png(21)) } }])
+  t.equal(hashToHex((await late.hashes())[0]!.hash), hashToHex((await prepareImage(await png(21))).hash.hash))
 })
 
 t.test('close: waiting work is dropped, running work completes, later requests are told; its own threads stop', async (t) => {
@@ -317,6 +351,9 @@ t.test('close: waiting work is dropped, running work completes, later requests a
   host.release('/c17')
   await closing
   t.match((await answer).outcomes, [{ status: 'scored' }, { status: 'skipped', reason: 'closing' }])
+  const [scoredHash, droppedHash] = await (await answer).hashes()
+  t.ok(scoredHash, 'the image scored has its hash')
+  t.equal(droppedHash, undefined, 'a job dropped as the pipeline closes has none')
   const late = await score(images, [{ id: 'late', image: { data: b64(await png(19)) } }])
   t.same(late.skipped, [{ id: 'late', reason: 'closing' }])
   const stopped = await ImageThreads.open(threadOptions())

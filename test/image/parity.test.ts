@@ -12,6 +12,7 @@ import sharp from 'sharp'
 import t from 'tap'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, type NsfwClass } from '../../src/image/model-spec.js'
+import { prepareImage } from '../../src/image/prepare.js'
 import { gradient, modelPath, noise, rawImage, repoRoot, pdqImages, withOrientation } from './helpers.js'
 
 const TOLERANCE = 1e-3
@@ -68,7 +69,9 @@ t.test('the ONNX model with src/image preprocessing reproduces NSFWJS', async (t
     ...(await syntheticImages())
   ]
   const images = inputs.map(([, bytes]) => bytes)
-  const [onnx, reference] = await Promise.all([classifier.classifyBuffers(images), nsfwjsProbabilities(images)])
+  // What an image thread does with each image: one decode, the model input, the model.
+  const prepared = await Promise.all(images.map((bytes) => prepareImage(bytes)))
+  const [onnx, reference] = await Promise.all([classifier.classifyTensors(prepared.map((image) => image.input)), nsfwjsProbabilities(images)])
 
   let maxDiff = 0
   let agreements = 0
