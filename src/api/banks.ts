@@ -67,8 +67,8 @@ function addEntriesBodySchema(maxEntries: number) {
 }
 
 export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { config } = app.services
-  const banks = app.services.banks.service
+  const { config } = app
+  const banks = app.banks.service
   const BankName = z
     .string()
     .min(1)

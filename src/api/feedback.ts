@@ -37,7 +37,7 @@ const EventResultSchema = z.object({
 export const FeedbackResponseSchema = z.object({ results: z.array(EventResultSchema).describe('one per event, in order') }).meta({ id: 'FeedbackResponse' })
 
 export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { feedback, config } = app.services
+  const { feedback, config } = app
   const Batch = z.object({ events: z.array(FeedbackEventSchema).min(1).max(config.FEEDBACK_MAX_EVENTS) }).strict()
   const validateBatch = validateWith(Batch)
   const validateEvent = validateWith(FeedbackEventSchema)

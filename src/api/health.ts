@@ -27,7 +27,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     },
     async (_request, reply) => {
-      const readiness = await app.services.readiness()
+      const readiness = await app.readiness.run()
       return reply.code(readiness.ready ? 200 : 503).send(readiness)
     }
   )

@@ -36,7 +36,7 @@ export const InsightsSchema = z
 
 /** Aggregates only: no answer here names a user or can be narrowed down to one. */
 export const insightsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { feedback } = app.services
+  const { feedback } = app
   app.get(
     '/v1/insights',
     {

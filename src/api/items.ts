@@ -44,7 +44,7 @@ export const CreatorSignalsSchema = z
 
 /** Crowd signals and review verdicts: for trust & safety tools, never per user. */
 export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { feedback } = app.services
+  const { feedback } = app
   const tags = ['review']
 
   app.get(

@@ -21,7 +21,7 @@ const parseIfMatch = (header: string | undefined) =>
   header === undefined ? undefined : Number(header.replace(/[^0-9]/g, ''))
 
 export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { rules } = app.services
+  const { rules } = app
 
   app.get(
     '/v1/users/:userId/rules',

@@ -6,7 +6,7 @@ import { serializeScoreResponse } from './score-serializer.js'
 import { ErrorResponseSchema, ScoreResponseSchema, scoreRequestSchema } from './schemas.js'
 
 export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { scoring, config } = app.services
+  const { scoring, config } = app
   app.post(
     '/v1/score',
     {

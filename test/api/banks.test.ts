@@ -1,8 +1,8 @@
 import t from 'tap'
 import { ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build, startRedis, testPrefix } from '../helper.js'
-import { editedPicture, pictureAsPng, pictureHash } from '../banks/images.js'
-import { imageHost } from '../image/image-host.js'
+import { build, startRedis, testPrefix } from '../helpers/app.js'
+import { editedPicture, pictureAsPng, pictureHash } from '../helpers/pictures.js'
+import { imageHost } from '../helpers/image-host.js'
 
 type App = Awaited<ReturnType<typeof build>>
 

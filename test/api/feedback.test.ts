@@ -3,7 +3,7 @@ import { FeedbackResponseSchema } from '../../src/api/feedback.js'
 import { InsightsSchema } from '../../src/api/insights.js'
 import { CreatorSignalsSchema, ItemSignalsSchema, VerdictSchema } from '../../src/api/items.js'
 import { RulesDocumentSchema, ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helper.js'
+import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 

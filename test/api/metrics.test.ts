@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { build } from '../helper.js'
-import { pdqImages } from '../image/helpers.js'
+import { build } from '../helpers/app.js'
+import { pdqImages } from '../helpers/images.js'
 
 const metric = (text: string, line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.split(' ')[1])
 

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
 import { ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helper.js'
-import { noise, pdqImages } from '../image/helpers.js'
-import { eventually, imageHost } from '../image/image-host.js'
+import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { noise, pdqImages } from '../helpers/images.js'
+import { eventually, imageHost } from '../helpers/image-host.js'
 
 type App = Awaited<ReturnType<typeof build>>
 

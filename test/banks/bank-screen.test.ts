@@ -6,7 +6,7 @@ import type { FeedItem } from '../../src/engine/types.js'
 import { hashImage, type ImageHash } from '../../src/image/image-hash.js'
 import { ItemImageHasher } from '../../src/image/item-image-hasher.js'
 import { hammingDistance, hashFromHex } from '../../src/pdq/pdq.js'
-import { editedPicture, pictureAsPng, pictureHash, rotatedPicture } from './images.js'
+import { editedPicture, pictureAsPng, pictureHash, rotatedPicture } from '../helpers/pictures.js'
 
 type Tap = import('tap').Test
 

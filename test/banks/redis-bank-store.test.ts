@@ -1,8 +1,8 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { RedisBankStore, bankChannel, bankKeys } from '../../src/banks/redis-bank-store.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../redis-helper.js'
-import { killSubscriber } from './kill-subscriber.js'
+import { redisClient, redisUrl, startRedis, testPrefix } from '../helpers/redis.js'
+import { killSubscriber } from '../helpers/kill-subscriber.js'
 import { bankStoreContract } from './bank-store-contract.js'
 
 type Tap = Parameters<typeof redisClient>[0]

@@ -2,7 +2,7 @@ import t from 'tap'
 import { CachedClassifier, contentHash } from '../../src/classifiers/cached-classifier.js'
 import type { Classifier, ClassifierItem } from '../../src/classifiers/types.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, testPrefix } from '../redis-helper.js'
+import { redisClient, testPrefix } from '../helpers/redis.js'
 
 /** A model that scores toxicity by text length, counting what it is asked. */
 function countingModel() {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { FeedguardError } from '../../src/errors.js'
 import { MANIFEST_FILE, ModelLoadError, loadManifest, readManifest, sha256, upsertManifestEntry, type ManifestEntry } from '../../src/classifiers/manifest.js'
-import { modelsDir } from '../text/helpers.js'
+import { modelsDir } from '../helpers/text-model.js'
 
 const root = mkdtempSync(join(tmpdir(), 'fg-manifest-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { defaultAggregateOptions } from '../../src/feedback/aggregate-store.js'
 import { aggregateKeys, RedisAggregateStore } from '../../src/feedback/redis-aggregate-store.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../redis-helper.js'
+import { redisClient, redisUrl, startRedis, testPrefix } from '../helpers/redis.js'
 import { aggregateStoreContract, testClock } from './aggregate-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string) {

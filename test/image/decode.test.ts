@@ -1,7 +1,7 @@
 import sharp from 'sharp'
 import t, { type Test } from 'tap'
 import { DEFAULT_MAX_INPUT_PIXELS, ImageDecodeError, bytesFromBase64, decodeImage, displayedPixels, type DecodeOptions } from '../../src/image/decode.js'
-import { gradient, noise, rawImage, seededBytes, withOrientation } from './helpers.js'
+import { gradient, noise, rawImage, seededBytes, withOrientation } from '../helpers/images.js'
 
 async function rejectsWith(t: Test, promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
   const err = await promise.then(

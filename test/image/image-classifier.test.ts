@@ -4,7 +4,7 @@ import { IMAGE_CATEGORIES, imageCategoryScores } from '../../src/image/categorie
 import { DEFAULT_INTRA_OP_THREADS, ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, PIXELS_PER_IMAGE, PREPROCESSING_ID, type ClassProbabilities } from '../../src/image/model-spec.js'
 import { prepareImage } from '../../src/image/prepare.js'
-import { gradient, identityModel, modelPath, noise } from './helpers.js'
+import { gradient, identityModel, modelPath, noise } from '../helpers/images.js'
 
 function sumsToOne(t: Test, p: ClassProbabilities): void {
   t.same(Object.keys(p), [...NSFW_CLASSES])

@@ -11,9 +11,9 @@ import { ImagePipeline, type ImagePipelineOptions, type ImageScorer } from '../.
 import { prepareImage } from '../../src/image/prepare.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, testPrefix } from '../redis-helper.js'
-import { gradient, modelPath, noise, pdqImages } from './helpers.js'
-import { eventually, imageHost } from './image-host.js'
+import { redisClient, testPrefix } from '../helpers/redis.js'
+import { gradient, modelPath, noise, pdqImages } from '../helpers/images.js'
+import { eventually, imageHost } from '../helpers/image-host.js'
 
 const entry = await loadModel('models', (await readManifest('models')).models.find((model) => model.kind === 'image')!)
 const threadOptions = (overrides: Partial<ImageThreadsOptions> = {}): ImageThreadsOptions => ({

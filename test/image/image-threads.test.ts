@@ -6,7 +6,7 @@ import { prepareImage } from '../../src/image/prepare.js'
 import { ImageDecodeError } from '../../src/image/decode.js'
 import { NSFW_CLASSES } from '../../src/image/model-spec.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
-import { gradient, modelPath, noise } from './helpers.js'
+import { gradient, modelPath, noise } from '../helpers/images.js'
 
 const manifest = await readManifest('models')
 const model = await loadModel('models', manifest.models.find((entry) => entry.kind === 'image')!)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { hashImage } from '../../src/image/image-hash.js'
 import { ItemImageHasher } from '../../src/image/item-image-hasher.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
-import { noise } from './helpers.js'
+import { noise } from '../helpers/images.js'
 
 t.test('hashes items’ image.data once per image; nothing for URL images, no image or bytes that are not one', async (t) => {
   const hasher = new ItemImageHasher({ maxInputPixels: 1_000_000, variants: false })

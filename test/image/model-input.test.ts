@@ -4,7 +4,7 @@ import { decodeImage, displayedPixels, type RgbImage } from '../../src/image/dec
 import { toModelInput } from '../../src/image/model-input.js'
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../src/image/model-spec.js'
 import { prepareImage } from '../../src/image/prepare.js'
-import { gradient, seededBytes } from './helpers.js'
+import { gradient, seededBytes } from '../helpers/images.js'
 
 /** tfjs' own `toFloat().div(255)` + `resizeBilinear(alignCorners)`, as NSFWJS runs it, read back as CHW. */
 async function tfjsReference(image: RgbImage): Promise<Float32Array> {

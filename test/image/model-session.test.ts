@@ -1,6 +1,6 @@
 import t from 'tap'
 import { openModelSession, type ModelSessionOptions } from '../../src/image/model-session.js'
-import { identityModel } from './helpers.js'
+import { identityModel } from '../helpers/images.js'
 
 const identity = (overrides: Partial<ModelSessionOptions> = {}): ModelSessionOptions => ({
   model: identityModel(),

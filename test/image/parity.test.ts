@@ -13,7 +13,7 @@ import t from 'tap'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, type NsfwClass } from '../../src/image/model-spec.js'
 import { prepareImage } from '../../src/image/prepare.js'
-import { gradient, modelPath, noise, rawImage, repoRoot, pdqImages, withOrientation } from './helpers.js'
+import { gradient, modelPath, noise, rawImage, repoRoot, pdqImages, withOrientation } from '../helpers/images.js'
 
 const TOLERANCE = 1e-3
 

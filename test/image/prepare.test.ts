@@ -6,7 +6,7 @@ import { displayedPixels, ImageDecodeError, readImageHeader } from '../../src/im
 import { toModelInput } from '../../src/image/model-input.js'
 import { prepareImage } from '../../src/image/prepare.js'
 import { hashToHex, pdqDihedral, pdqFromRgb } from '../../src/pdq/pdq.js'
-import { gradient, noise, rawImage, seededBytes, pdqImages, withOrientation } from './helpers.js'
+import { gradient, noise, rawImage, seededBytes, pdqImages, withOrientation } from '../helpers/images.js'
 
 /**
  * Two decodes of the image by sharp itself, independent of src/image: as displayed (sharp's own

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { BudgetExceeded, ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, redisUrl, testPrefix } from '../redis-helper.js'
+import { redisClient, redisUrl, testPrefix } from '../helpers/redis.js'
 
 t.test('queued reads go out as one pipeline and settle with their parsed replies', async (t) => {
   const prefix = testPrefix()

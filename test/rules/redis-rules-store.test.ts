@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { RedisRulesStore, parseStoredRules, rulesKey } from '../../src/rules/redis-rules-store.js'
-import { redisClient, redisUrl, testPrefix, startRedis } from '../redis-helper.js'
+import { redisClient, redisUrl, testPrefix, startRedis } from '../helpers/redis.js'
 import { rulesStoreContract } from './rules-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string, options = {}) {

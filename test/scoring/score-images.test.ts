@@ -11,7 +11,7 @@ import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
 import { ScoringService } from '../../src/scoring/scoring-service.js'
 import type { ReadBatch } from '../../src/redis/read-batch.js'
-import { pictureAsPng, pictureHash } from '../banks/images.js'
+import { pictureAsPng, pictureHash } from '../helpers/pictures.js'
 
 /** An image stage that answers what the test says, recording how it was called. */
 function stage(results: (items: readonly FeedItem[]) => ImageResults) {

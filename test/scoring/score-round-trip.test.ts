@@ -6,7 +6,7 @@ import { loadPolicy } from '../../src/policy/policy.js'
 import { RedisRulesStore } from '../../src/rules/redis-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
 import { ScoringService } from '../../src/scoring/scoring-service.js'
-import { redisClient, testPrefix } from '../redis-helper.js'
+import { redisClient, testPrefix } from '../helpers/redis.js'
 
 /** Counts pipelines sent and commands sent outside any pipeline. */
 function spy(redis: Redis) {

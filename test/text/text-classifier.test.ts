@@ -7,7 +7,7 @@ import { FEATURIZER_VERSION } from '../../src/text/featurize.js'
 import { TEXT_HEADS } from '../../src/text/heads.js'
 import { TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/text/model-spec.js'
 import { TextClassifier } from '../../src/text/text-classifier.js'
-import { modelsDir, textModelPath } from './helpers.js'
+import { modelsDir, textModelPath } from '../helpers/text-model.js'
 
 const classifier = await TextClassifier.create({ model: textModelPath, intraOpNumThreads: 1 })
 t.teardown(() => classifier.release())

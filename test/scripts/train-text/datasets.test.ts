@@ -14,7 +14,7 @@ import {
   stableHash,
   textKey
 } from '../../../scripts/train-text/datasets.js'
-import { writeFixtureDatasets } from './fixtures.js'
+import { writeFixtureDatasets } from './fixture-datasets.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-datasets-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

@@ -11,7 +11,7 @@ import { FEED_PREVALENCE } from '../../../scripts/train-text/calibration.js'
 import { renderModelCard } from '../../../scripts/train-text/model-card.js'
 import { readOnnxWeights } from '../../../scripts/train-text/onnx-export.js'
 import { DEFAULT_TRAIN_OPTIONS, checkParity, trainTextModel, type TextMetrics } from '../../../scripts/train-text/pipeline.js'
-import { writeFixtureDatasets } from './fixtures.js'
+import { writeFixtureDatasets } from './fixture-datasets.js'
 
 const root = mkdtempSync(join(tmpdir(), 'fg-train-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))

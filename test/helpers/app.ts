@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import app, { fastifyOptions, type AppOptions } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import app, { fastifyOptions, type AppOptions } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 
-export * from './redis-helper.js'
+export * from './redis.js'
 
 type Tap = { teardown(fn: () => unknown): void }
 

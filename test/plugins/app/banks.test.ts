@@ -1,20 +1,20 @@
-import t from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
-import { createBanks } from '../../src/banks/banks.js'
-import { hashImage } from '../../src/image/image-hash.js'
-import { loadConfig } from '../../src/config.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../redis-helper.js'
-import { killSubscriber } from './kill-subscriber.js'
-import { pictureAsPng, pictureHash } from './images.js'
+import t from 'tap'
+import { loadConfig } from '../../../src/config.js'
+import { hashImage } from '../../../src/image/image-hash.js'
+import banksPlugin, { type BanksPluginOptions } from '../../../src/plugins/app/banks.js'
+import readiness from '../../../src/plugins/app/readiness.js'
+import configPlugin from '../../../src/plugins/external/config.js'
+import { imageHost } from '../../helpers/image-host.js'
+import { pictureAsPng, pictureHash } from '../../helpers/pictures.js'
+import { killSubscriber } from '../../helpers/kill-subscriber.js'
+import { redisClient, redisUrl, startRedis, testPrefix } from '../../helpers/redis.js'
 
 type Tap = import('tap').Test
 
-const config = (prefix = 'unused:') => loadConfig({ REDIS_KEY_PREFIX: prefix, BANK_IMAGE_MAX_PIXELS: '1000000' })
-
-function logger() {
-  const lines: string[] = []
-  return { lines, log: { info: (_: object, message: string) => lines.push(message), warn: (_: object, message: string) => lines.push(message) } }
-}
+const LOCAL_IMAGES = { IMAGE_ALLOWED_HOSTS: '127.0.0.1', IMAGE_ALLOW_HTTP: 'true', IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true' }
 
 function connections(t: Tap, url: string) {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 })
@@ -28,9 +28,35 @@ function connections(t: Tap, url: string) {
   return { redis, subscriber }
 }
 
-async function until(check: () => boolean, timeoutMs = 5000) {
+/**
+ * The banks plugin alone, on the test's own connections (null: no Redis) in place of the redis plugin,
+ * with what it logs collected.
+ */
+async function banksApp(
+  t: Tap,
+  options: { env?: Record<string, string>; redis?: Redis; subscriber?: Redis } & BanksPluginOptions = {}
+): Promise<{ app: FastifyInstance; lines: string[]; readiness: () => Promise<unknown> }> {
+  const lines: string[] = []
+  const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) } } })
+  t.teardown(() => app.close())
+  await app.register(configPlugin, { config: loadConfig({ BANK_IMAGE_MAX_PIXELS: '1000000', ...options.env }) })
+  await app.register(
+    fp(
+      async (instance) => {
+        instance.decorate('redis', options.redis ?? null)
+        instance.decorate('redisSubscriber', options.subscriber ?? null)
+      },
+      { name: 'redis' }
+    )
+  )
+  await app.register(readiness)
+  await app.register(banksPlugin, options.retryMs === undefined ? {} : { retryMs: options.retryMs })
+  return { app, lines, readiness: async () => (await app.readiness.run()).checks.hashBanks }
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs}ms`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
@@ -53,35 +79,34 @@ t.test('configuration: defaults, and a bank name pattern that is not a regular e
 })
 
 t.test('without Redis: an embedded store, loaded at once, and said so', async (t) => {
-  const { lines, log } = logger()
-  const banks = await createBanks({ config: config(), redis: null, subscriber: null, log })
-  t.teardown(() => banks.close())
+  const { app, lines, readiness } = await banksApp(t)
+  const { banks } = app
   t.equal(banks.store.kind, 'memory')
   t.match(lines, [/embedded in-memory store/, 'hash banks loaded'])
-  t.same(banks.readiness(), { ok: true, detail: '0 entries in 0 enabled banks' })
+  t.same(await readiness(), { ok: true, detail: '0 entries in 0 enabled banks' })
   await banks.service.create({ name: 'known' })
   await banks.service.addEntries('known', [{ hash: pictureHash(1) }])
-  t.same(banks.readiness(), { ok: true, detail: '1 entries in 1 enabled banks' })
+  t.same(await readiness(), { ok: true, detail: '1 entries in 1 enabled banks' })
   await t.rejects(banks.service.addEntries('known', [{ image: { url: 'https://cdn.example/a.png' } }]), {
-    code: 'FG_VALIDATION',
-    message: 'entries.0.image.url: url images are not supported here yet'
+    code: 'FG_IMAGE_FETCH_FAILED',
+    message: /^entries\.0\.image: image could not be fetched/
   })
   const matches = banks.screen.reasonsById([{ id: 'v' }], [await hashImage(await pictureAsPng(1))])
   t.match(matches?.get('v'), [{ type: 'hash', bank: 'known', distance: 0 }])
 })
 
-t.test('with Redis up: the Redis store, subscribed and loaded before serving; a fetcher is passed on', async (t) => {
+t.test('with Redis up: the Redis store, subscribed and loaded before serving; entries by image.url are fetched like item images', async (t) => {
   const prefix = testPrefix()
   await redisClient(t, prefix)
   const { redis, subscriber } = connections(t, await redisUrl(t))
   await new Promise((resolve) => redis.once('ready', resolve))
-  const png = await pictureAsPng(1)
-  const banks = await createBanks({ config: config(prefix), redis, subscriber, log: logger().log, fetchImage: async () => png })
-  t.teardown(() => banks.close())
+  const host = await imageHost(t)
+  const url = host.serve('/a.png', await pictureAsPng(1))
+  const { banks } = (await banksApp(t, { env: { REDIS_KEY_PREFIX: prefix, ...LOCAL_IMAGES }, redis, subscriber })).app
   t.equal(banks.store.kind, 'redis')
   t.ok(banks.index.loaded)
   await banks.service.create({ name: 'known' })
-  const [added] = await banks.service.addEntries('known', [{ image: { url: 'https://cdn.example/a.png' } }])
+  const [added] = await banks.service.addEntries('known', [{ image: { url } }])
   t.equal(added!.hash, pictureHash(1))
   t.equal(banks.index.size, 1)
 })
@@ -94,13 +119,12 @@ t.test('with Redis not answering yet: loads in the background once it does, unre
   const sleeping = admin.call('DEBUG', 'SLEEP', '0.5')
   await new Promise((resolve) => setTimeout(resolve, 50))
   const { redis, subscriber } = connections(t, server.url)
-  const banks = await createBanks({ config: config(testPrefix()), redis, subscriber, log: logger().log, retryMs: 20 })
-  t.teardown(() => banks.close())
+  const { app, readiness } = await banksApp(t, { env: { REDIS_KEY_PREFIX: testPrefix() }, redis, subscriber, retryMs: 20 })
   t.not(redis.status, 'ready')
-  t.same(banks.readiness(), { ok: false, detail: 'hash banks not loaded yet' })
+  t.same(await readiness(), { ok: false, detail: 'hash banks not loaded yet' })
   await sleeping
-  await until(() => banks.readiness().ok)
-  t.ok(banks.index.loaded)
+  await until(async () => ((await readiness()) as { ok: boolean }).ok)
+  t.ok(app.banks.index.loaded)
 })
 
 t.test('changes missed while the subscriber was disconnected are picked up by a reload', async (t) => {
@@ -116,12 +140,10 @@ t.test('changes missed while the subscriber was disconnected are picked up by a 
     subscriber.disconnect()
   })
   await new Promise((resolve) => redis.once('ready', resolve))
-  const replica = await createBanks({ config: config(prefix), redis, subscriber, log: logger().log })
-  t.teardown(() => replica.close())
+  const replica = (await banksApp(t, { env: { REDIS_KEY_PREFIX: prefix }, redis, subscriber })).app.banks
   const writerConnections = connections(t, url)
   await new Promise((resolve) => writerConnections.redis.once('ready', resolve))
-  const writer = await createBanks({ config: config(prefix), ...writerConnections, log: logger().log })
-  t.teardown(() => writer.close())
+  const writer = (await banksApp(t, { env: { REDIS_KEY_PREFIX: prefix }, ...writerConnections })).app.banks
   await writer.service.create({ name: 'known' })
   await until(() => replica.index.enabledBanks === 1)
 
@@ -135,14 +157,11 @@ t.test('changes missed while the subscriber was disconnected are picked up by a 
 t.test('a subscription Redis refuses is logged, and the banks stay unready', async (t) => {
   const server = await startRedis()
   t.teardown(() => server.stop())
-  const prefix = testPrefix()
   const admin = new Redis(server.url)
   t.teardown(() => admin.disconnect())
   await admin.call('ACL', 'SETUSER', 'default', 'resetchannels', '&elsewhere')
   const { redis, subscriber } = connections(t, server.url)
-  const { lines, log } = logger()
-  const banks = await createBanks({ config: config(prefix), redis, subscriber, log })
-  t.teardown(() => banks.close())
+  const { lines, readiness } = await banksApp(t, { env: { REDIS_KEY_PREFIX: testPrefix() }, redis, subscriber })
   await until(() => lines.includes('hash bank change subscription refused'))
-  t.notOk(banks.readiness().ok)
+  t.match(await readiness(), { ok: false })
 })

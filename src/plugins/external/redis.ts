@@ -10,28 +10,28 @@ declare module 'fastify' {
 }
 
 export interface RedisPluginOptions {
-  url?: string
-  commandTimeoutMs: number
-  /** How long start-up waits for a first connection before going on (readiness stays 503 until then). */
+  /** How long start-up waits for a first connection before going on (readiness stays 503 until then). Default 2 s. */
   connectWaitMs?: number
 }
 
 /**
- * Redis connections. Commands never queue while disconnected (`enableOfflineQueue: false`): the scoring
- * path degrades and writes fail fast instead of piling up; ioredis keeps reconnecting by itself. A reply
- * error at start-up (bad password, wrong database) fails start-up; network errors do not.
+ * Redis connections (REDIS_URL): one for commands, one shared by the stores' change subscriptions.
+ * Commands never queue while disconnected (`enableOfflineQueue: false`): the scoring path degrades and
+ * writes fail fast instead of piling up; ioredis keeps reconnecting by itself. A reply error at
+ * start-up (bad password, wrong database) fails start-up; network errors do not.
  */
 export default fp<RedisPluginOptions>(
   async (app, options) => {
-    if (!options.url) {
+    const url = app.config.REDIS_URL
+    if (!url) {
       app.decorate('redis', null)
       app.decorate('redisSubscriber', null)
       return
     }
-    const redis = new Redis(options.url, {
+    const redis = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
+      commandTimeout: app.config.REDIS_COMMAND_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000)
     })
     // The subscriber queues SUBSCRIBE until Redis answers, however long that takes: a subscription
@@ -63,7 +63,7 @@ export default fp<RedisPluginOptions>(
       await redis.quit().catch(() => redis.disconnect())
     })
   },
-  { name: 'redis', fastify: '5.x' }
+  { name: 'redis', dependencies: ['config'], fastify: '5.x' }
 )
 
 function waitForFirstConnection(redis: Redis, waitMs: number): Promise<void> {
