@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ScoreResponseSchema } from '../../src/api/schemas.js'
+import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
 import { build, startRedis, testPrefix } from '../helpers/app.js'
 import { editedPicture, pictureAsPng, pictureHash } from '../helpers/pictures.js'
 import { imageHost } from '../helpers/image-host.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { RulesDocumentSchema } from '../../src/api/schemas.js'
+import { RulesDocumentSchema } from '../../src/api/schemas/rules.js'
 import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>

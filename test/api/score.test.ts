@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ScoreResponseSchema } from '../../src/api/schemas.js'
+import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
 import { build } from '../helpers/app.js'
 
 const score = (app: Awaited<ReturnType<typeof build>>, payload: unknown) =>

@@ -1,27 +1,8 @@
+/** `POST /v1/score`: the request (a user and their candidate items) and the decisions. */
 import { z } from 'zod'
-import { AGE_BANDS, CATEGORIES, SENSITIVITIES, SURFACES } from '../policy/vocabulary.js'
-import {
-  AuthorRuleInputSchema,
-  CategoryChoicesSchema,
-  FEEDBACK_SIGNALS,
-  KEYWORD_TARGETS,
-  LEARNED_KINDS,
-  KeywordRuleInputSchema,
-  RulesDocumentInputSchema
-} from '../rules/schema.js'
-
-export const UserIdSchema = z.string().min(1).max(128)
-export const UserParamsSchema = z.object({ userId: UserIdSchema })
-
-export const ErrorResponseSchema = z
-  .object({
-    statusCode: z.number().int(),
-    code: z.string().describe('Stable error code, e.g. FG_VALIDATION, FG_RULES_CONFLICT, FG_STORE_UNAVAILABLE'),
-    error: z.string(),
-    message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string() })).optional()
-  })
-  .meta({ id: 'Error' })
+import { CATEGORIES, SURFACES } from '../../policy/vocabulary.js'
+import { FEEDBACK_SIGNALS, LEARNED_KINDS } from '../../rules/schema.js'
+import { ActiveActionSchema, UserIdSchema } from './common.js'
 
 const Base64 = z.base64().max(14_000_000)
 
@@ -71,11 +52,9 @@ export function scoreRequestSchema(maxItems: number) {
     .meta({ id: 'ScoreRequest' })
 }
 
-const ActiveAction = z.enum(['hide', 'blur'])
-
 const KeywordReasonSchema = z.object({
   type: z.enum(['keyword', 'hashtag']),
-  action: ActiveAction,
+  action: ActiveActionSchema,
   ruleId: z.string(),
   value: z.string(),
   field: z.string().describe('text, overlayText, transcript, hashtags[i], author.handle or author.name'),
@@ -84,11 +63,11 @@ const KeywordReasonSchema = z.object({
   end: z.number().int()
 })
 
-const AuthorReasonSchema = z.object({ type: z.literal('author'), action: ActiveAction, authorId: z.string() })
+const AuthorReasonSchema = z.object({ type: z.literal('author'), action: ActiveActionSchema, authorId: z.string() })
 
 const CategoryReasonSchema = z.object({
   type: z.literal('category'),
-  action: ActiveAction,
+  action: ActiveActionSchema,
   category: z.enum(CATEGORIES),
   score: z.number(),
   threshold: z.number(),
@@ -99,7 +78,7 @@ const CategoryReasonSchema = z.object({
 
 const FeedbackReasonSchema = z.object({
   type: z.literal('feedback'),
-  action: ActiveAction,
+  action: ActiveActionSchema,
   signal: z.enum(FEEDBACK_SIGNALS).describe('the feedback that taught the rule'),
   kind: z.enum(LEARNED_KINDS),
   value: z.string().describe('the item id, author id or hashtag (without #) the learned rule is about'),
@@ -108,14 +87,14 @@ const FeedbackReasonSchema = z.object({
 
 const ItemReasonSchema = z.object({
   type: z.literal('item'),
-  action: ActiveAction,
+  action: ActiveActionSchema,
   status: z.enum(['under_review', 'removed']).describe('under_review: blurred for everyone while reports are reviewed; removed: hidden for everyone'),
   category: z.enum(CATEGORIES).optional()
 })
 
 const HashReasonSchema = z.object({
   type: z.literal('hash'),
-  action: ActiveAction,
+  action: ActiveActionSchema,
   bank: z.string().describe('the hash bank whose entry the item\'s image matched; applies to everyone'),
   distance: z.number().int().describe('Hamming distance between the PDQ hashes (0–256)'),
   contentId: z.string().optional().describe('the content id stored with the bank entry'),
@@ -158,54 +137,3 @@ export const ScoreResponseSchema = z
     })
   })
   .meta({ id: 'ScoreResponse' })
-
-export const KeywordRuleSchema = z
-  .object({
-    id: z.string(),
-    value: z.string(),
-    mode: z.enum(['word', 'substring']),
-    targets: z.array(z.enum(KEYWORD_TARGETS)),
-    action: ActiveAction,
-    expiresAt: z.string().nullable(),
-    surfaces: z.array(z.enum(SURFACES)).optional(),
-    exceptFollowing: z.boolean()
-  })
-  .meta({ id: 'KeywordRule' })
-
-export const AuthorRuleSchema = z
-  .object({ id: z.string(), action: ActiveAction, expiresAt: z.string().nullable() })
-  .meta({ id: 'AuthorRule' })
-
-export const LearnedRuleSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(LEARNED_KINDS),
-    value: z.string().describe('the item id, author id or hashtag (normalised, without #)'),
-    signal: z.enum(FEEDBACK_SIGNALS),
-    createdAt: z.string(),
-    expiresAt: z.string()
-  })
-  .meta({ id: 'LearnedRule', description: 'Learned from the user\'s own feedback: hides, expires, removable by the user' })
-
-export const RulesDocumentSchema = z
-  .object({
-    version: z.number().int(),
-    sensitivity: z.enum(SENSITIVITIES),
-    ageBand: z.enum(AGE_BANDS),
-    restrictedMode: z.boolean(),
-    categories: CategoryChoicesSchema,
-    keywords: z.array(KeywordRuleSchema),
-    authors: z.array(AuthorRuleSchema),
-    learned: z.array(LearnedRuleSchema)
-  })
-  .meta({ id: 'RulesDocument' })
-
-export { AuthorRuleInputSchema, KeywordRuleInputSchema, RulesDocumentInputSchema }
-
-export const IfMatchHeadersSchema = z.object({
-  'if-match': z
-    .string()
-    .regex(/^\s*(W\/)?"?\d+"?\s*$/, 'If-Match must be a rules version number')
-    .optional()
-    .describe('The rules version this change was based on; a mismatch answers 409 FG_RULES_CONFLICT')
-})
