@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { sha256, upsertManifestEntry, type ManifestEntry } from '../../src/classifiers/manifest.js'
+import { sha256, type ManifestEntry } from '../../src/classifiers/manifest.js'
+import { upsertManifestEntry } from '../model-manifest.js'
 import { SENSITIVITIES, type Action, type Sensitivity } from '../../src/policy/vocabulary.js'
 import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, type TextFeatures } from '../../src/text/featurize.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { loadModel, readManifest, type LoadedModel } from '../../src/classifiers/manifest.js'
 
 export const modelsDir = fileURLToPath(new URL('../../models/', import.meta.url))
 export const textModelPath = fileURLToPath(new URL('../../models/text/feedguard-text.onnx', import.meta.url))
@@ -20,3 +21,10 @@ export const PARITY_TEXTS = [
   'x'.repeat(3000),
   'word '.repeat(400)
 ]
+
+/** Every model the manifest in `dir` lists, each read and checked against its checksum: the first problem throws. */
+export async function verifiedModels(dir: string): Promise<LoadedModel[]> {
+  const loaded: LoadedModel[] = []
+  for (const entry of (await readManifest(dir)).models) loaded.push(await loadModel(dir, entry))
+  return loaded
+}
