@@ -1,6 +1,7 @@
 /**
- * Small, fast, seedable PRNG (mulberry32) for the benchmarks' fixtures: the same seed gives the same
- * requests, rules and hashes on every run, so runs are comparable.
+ * Small, fast, seedable PRNG (mulberry32): the same seed gives the benchmarks the same requests, rules
+ * and hashes on every run, so runs are comparable, and text-model training the same weights
+ * (scripts/train-text/model.ts).
  */
 export function createRandom(seed: number): () => number {
   let state = seed >>> 0

@@ -9,6 +9,7 @@ import type { FeedbackSignal } from '../rules/schema.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 
 export const HOUR_MS = 3_600_000
+export const DAY_MS = 24 * HOUR_MS
 /** Insights look back at most this far; hourly buckets live a little longer. */
 export const MAX_INSIGHTS_HOURS = 30 * 24
 export const BUCKET_RETENTION_MS = (MAX_INSIGHTS_HOURS + 2) * HOUR_MS

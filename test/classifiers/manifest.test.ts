@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { FeedguardError } from '../../src/errors.js'
 import { MANIFEST_FILE, ModelLoadError, readManifest, sha256, type ManifestEntry } from '../../src/classifiers/manifest.js'
+import { dirWith, entryFor } from '../helpers/model-manifests.js'
 import { modelsDir, verifiedModels } from '../helpers/text-model.js'
 
 const root = mkdtempSync(join(tmpdir(), 'fg-manifest-'))
@@ -20,25 +21,6 @@ function copyOfShipped(): { dir: string; entry: ManifestEntry } {
   writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify({ models: [entry] }))
   return { dir, entry }
 }
-
-function dirWith(manifest: unknown, files: Record<string, string> = {}): string {
-  const dir = join(root, `dir-${n++}`)
-  mkdirSync(dir, { recursive: true })
-  if (manifest !== undefined) writeFileSync(join(dir, MANIFEST_FILE), typeof manifest === 'string' ? manifest : JSON.stringify(manifest))
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-  return dir
-}
-
-const entryFor = (file: string, content: string, extra: Partial<ManifestEntry> = {}): ManifestEntry => ({
-  name: 'toy',
-  version: '1.0.0',
-  file,
-  sha256: sha256(Buffer.from(content)),
-  kind: 'text',
-  categories: ['spam'],
-  featuriser: 'toy-1',
-  ...extra
-})
 
 t.test('the shipped manifest verifies, every model', async (t) => {
   const models = await verifiedModels(modelsDir)
@@ -83,23 +65,23 @@ t.test('a truncated model file is corrupt too', async (t) => {
 })
 
 t.test('an unreadable model file (a directory) says so', async (t) => {
-  const dir = dirWith({ models: [entryFor('model.bin', 'x')] })
+  const dir = dirWith(root, { models: [entryFor('model.bin', 'x')] })
   mkdirSync(join(dir, 'model.bin'))
   await t.rejects(verifiedModels(dir), { problem: 'unreadable', message: /file .*model\.bin cannot be read: / })
 })
 
 t.test('manifest problems: missing, unreadable, not JSON, invalid, duplicate', async (t) => {
   await t.rejects(verifiedModels(join(root, 'nowhere')), { problem: 'missing', message: /model manifest .*manifest\.json is missing/ })
-  const asDir = dirWith(undefined)
+  const asDir = dirWith(root, undefined)
   mkdirSync(join(asDir, MANIFEST_FILE))
   await t.rejects(readManifest(asDir), { problem: 'unreadable', message: /cannot be read/ })
-  await t.rejects(readManifest(dirWith('{ not json')), { problem: 'invalid-manifest', message: /is not valid JSON/ })
-  await t.rejects(readManifest(dirWith({ models: [{ ...entryFor('a', 'a'), sha256: 'xyz' }] })), {
+  await t.rejects(readManifest(dirWith(root, '{ not json')), { problem: 'invalid-manifest', message: /is not valid JSON/ })
+  await t.rejects(readManifest(dirWith(root, { models: [{ ...entryFor('a', 'a'), sha256: 'xyz' }] })), {
     problem: 'invalid-manifest',
     message: /models\.0\.sha256/
   })
-  await t.rejects(readManifest(dirWith({ models: [entryFor('../outside', 'a')] })), { message: /inside the models directory/ })
-  await t.rejects(readManifest(dirWith({ models: [entryFor('a', 'a', { categories: ['nonsense' as 'spam'] })] })), { message: /categories/ })
-  await t.rejects(readManifest(dirWith([])), { message: /\(root\)/ })
-  await t.rejects(readManifest(dirWith({ models: [entryFor('a', 'a'), entryFor('b', 'b')] })), { message: /lists "toy" twice/ })
+  await t.rejects(readManifest(dirWith(root, { models: [entryFor('../outside', 'a')] })), { message: /inside the models directory/ })
+  await t.rejects(readManifest(dirWith(root, { models: [entryFor('a', 'a', { categories: ['nonsense' as 'spam'] })] })), { message: /categories/ })
+  await t.rejects(readManifest(dirWith(root, [])), { message: /\(root\)/ })
+  await t.rejects(readManifest(dirWith(root, { models: [entryFor('a', 'a'), entryFor('b', 'b')] })), { message: /lists "toy" twice/ })
 })

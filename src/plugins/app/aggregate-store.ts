@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
-import { HOUR_MS, type AggregateOptions, type AggregateStore } from '../../feedback/aggregate-store.js'
+import { DAY_MS, HOUR_MS, type AggregateOptions, type AggregateStore } from '../../feedback/aggregate-store.js'
 import { MemoryAggregateStore } from '../../feedback/memory-aggregate-store.js'
 import { RedisAggregateStore } from '../../feedback/redis-aggregate-store.js'
 
@@ -10,8 +10,6 @@ declare module 'fastify' {
     aggregateStore: AggregateStore
   }
 }
-
-const DAY_MS = 24 * HOUR_MS
 
 /** The configured behaviour of crowd signals, item statuses and trust. */
 export function aggregateOptions(config: Config): AggregateOptions {

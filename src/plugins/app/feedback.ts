@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
-import { HOUR_MS } from '../../feedback/aggregate-store.js'
+import { DAY_MS, HOUR_MS } from '../../feedback/aggregate-store.js'
 import { FeedbackService, type FeedbackOptions } from '../../feedback/feedback-service.js'
 import { normalizeHashtag } from '../../feedback/terms.js'
 
@@ -10,8 +10,6 @@ declare module 'fastify' {
     feedback: FeedbackService
   }
 }
-
-const DAY_MS = 24 * HOUR_MS
 
 /** The configured behaviour of per-user learning and of the feedback API. */
 export function feedbackOptions(config: Config): FeedbackOptions {
