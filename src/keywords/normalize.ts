@@ -92,8 +92,8 @@ const LETTER_FOLDS = new Map<string, string>(
     // small capitals
     ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ꜰ: 'f', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm',
     ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
-    // apostrophes and minus signs
-    '\u2019': "'", '\u2018': "'", '\u02bc': "'", '\u2032': "'", '\u2212': '-'
+    // apostrophes, minus signs, and the sharp sign written for the number sign (C♯)
+    '\u2019': "'", '\u2018': "'", '\u02bc': "'", '\u2032': "'", '\u2212': '-', '\u266f': '#'
   })
 )
 
