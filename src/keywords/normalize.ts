@@ -235,8 +235,8 @@ export class TextBuffers {
 }
 
 /** ASCII characters fold to one unit each (lower case, nothing else): their unit, class and case, by code. */
-const ASCII_UNITS = Uint16Array.from(asciiFolds, (entry) => entry.text.charCodeAt(0))
-const ASCII_CLASSES = Uint8Array.from(asciiFolds, (entry) => entry.classes[0]!)
+export const ASCII_UNITS = Uint16Array.from(asciiFolds, (entry) => entry.text.charCodeAt(0))
+export const ASCII_CLASSES = Uint8Array.from(asciiFolds, (entry) => entry.classes[0]!)
 const ASCII_UPPER = Uint8Array.from(asciiFolds, (entry) => (entry.upper ? 1 : 0))
 /** What a class tells readText: LEET_CANDIDATE for digits and leet symbols, AN_APOSTROPHE. */
 const LEET_CANDIDATE = 1
