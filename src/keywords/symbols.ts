@@ -9,7 +9,7 @@
  * Every trailing symbol is required, sentence punctuation too: `Yahoo!` does not match "Yahoo", `etc.` does
  * not match "etc" (as Bluesky and Mastodon have it). Two kinds of symbols stay out of this:
  * - one joining character between words (`super-bad`, `AC/DC`, `e-mail`, `rock'n'roll`): a spelling, matched
- *   written together, apart or joined (normalize.ts); between two numbers it is kept (`9/11` is not `911`);
+ *   written together, apart or joined (tokens.ts); between two numbers it is kept (`9/11` is not `911`);
  * - leetspeak symbols in or at the start of a word, read as letters (`$TSLA` is `stsla`, `!command` is
  *   `icommand`): the symbol, or its letter, is still required, and the bare word (`tsla`) does not match.
  *
@@ -53,9 +53,12 @@ const SPACE_UNIT = 0x20
 /** Units that make words, in the text as in keywords: everything else but whitespace is a symbol. */
 const WORD_CLASSES = new Uint8Array(16)
 for (const wordClass of [LETTER, MARK, DIGIT, NO_SPACE, EMOJI]) WORD_CLASSES[wordClass] = 1
-/** Symbols that can't end a word (leetspeak symbols can: `a$$` is a word). */
-const TAG_SYMBOL_CLASSES = new Uint8Array(16)
-for (const symbolClass of [HASH, JOINER, OTHER, APOSTROPHE]) TAG_SYMBOL_CLASSES[symbolClass] = 1
+/**
+ * Symbols around the words of a hashtag's span: its `#`, and anything a hashtags[] entry holds. Leetspeak symbols
+ * are not among them: they may be letters of the word (`a$$`).
+ */
+const TAG_EDGE_CLASSES = new Uint8Array(16)
+for (const symbolClass of [HASH, JOINER, OTHER, APOSTROPHE]) TAG_EDGE_CLASSES[symbolClass] = 1
 
 /** reading[start, end) with every run of whitespace as one space. */
 function edgeUnits(reading: Reading, start: number, end: number): string {
@@ -138,8 +141,8 @@ function normalizedWindow(text: string, from: number, to: number): Window {
 
 /**
  * Whether a match of a keyword's words at text[start, end) has the keyword's symbols; the match with its
- * leading and trailing symbols (offsets into `text`) if it has, null if not. A match starting with a hashtag's
- * `#` (a word inside a hashtag reports the whole hashtag) is checked from its first word.
+ * leading and trailing symbols (offsets into `text`) if it has, null if not. A match of words inside a hashtag
+ * (which reports the whole hashtag, `#` included) is checked from its first word to its last.
  */
 export function findWithSymbols(symbols: KeywordSymbols, text: string, start: number, end: number): { start: number; end: number } | null {
   const from = Math.max(0, start - margin(symbols.leading))
@@ -151,9 +154,9 @@ export function findWithSymbols(symbols: KeywordSymbols, text: string, start: nu
   let last = first
   while (last < length && sourceStart[last]! < end - from) last++
   last--
-  // a match inside a hashtag reports the whole hashtag: its `#`, and in a hashtags[] entry maybe symbols after it
-  while (first < last && classes[first] === HASH) first++
-  while (last > first && TAG_SYMBOL_CLASSES[classes[last]!] === 1) last--
+  // a match inside a hashtag reports the whole hashtag, symbols around its words included
+  while (first < last && TAG_EDGE_CLASSES[classes[first]!] === 1) first++
+  while (last > first && TAG_EDGE_CLASSES[classes[last]!] === 1) last--
 
   // leading symbols, read backwards from the first word
   let before = first - 1

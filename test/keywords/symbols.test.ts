@@ -202,7 +202,12 @@ t.test('symbols next to a hashtag: only its first word has what precedes it, onl
     ]
   )
   t.same(matched('alert!', 'wow #SpoilerAlert! yes'), ['#SpoilerAlert!'])
-  expectMatches(t, [['C#', '#C#'], ['C#', 'C#'], ['spoiler', 'spoiler!']], [['C#', 'C'], ['C#', '#C']], { kind: 'hashtag' })
+  expectMatches(
+    t,
+    [['C#', '#C#'], ['C#', 'C#'], ['spoiler', 'spoiler!'], ['(iykyk)', '(iykyk)'], ['(iykyk)', '#(iykyk)']],
+    [['C#', 'C'], ['C#', '#C'], ['(iykyk)', 'iykyk)']],
+    { kind: 'hashtag' }
+  )
 })
 
 t.test('symbols in author names, and keywords that target hashtags', async (t) => {
