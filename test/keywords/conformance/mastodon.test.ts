@@ -60,7 +60,7 @@ t.test("Mastodon's CustomFilter validations: contexts are feedguard's surfaces",
   t.equal((await service.store([{ value: 'spoiler', surfaces: [] }])).statusCode, 400, 'not allow_values([]).for(:context)')
   t.equal((await service.store([{ value: 'spoiler', surfaces: ['invalid'] }])).statusCode, 400, 'not allow_values(%w(invalid)).for(:context)')
   // a filter applies in its contexts only
-  const inFollowing = [{ value: 'spoiler', surfaces: ['following'] }]
+  const inFollowing: KeywordRule[] = [{ value: 'spoiler', surfaces: ['following'] }]
   t.equal(await service.muted(inFollowing, { text: 'a spoiler' }, { surface: 'following' }), true, 'a filter applies in its context')
   t.equal(await service.muted(inFollowing, { text: 'a spoiler' }, { surface: 'for_you' }), false, 'and nowhere else')
 })

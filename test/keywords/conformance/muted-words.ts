@@ -1,33 +1,14 @@
 import type { Test } from 'tap'
+import type { z } from 'zod'
+import type { FeedItem, KeywordReason } from '../../../src/engine/types.js'
+import type { KeywordRuleInputSchema } from '../../../src/rules/schema.js'
 import { build } from '../../helper.js'
 
 /** A keyword rule as PUT /v1/users/{userId}/rules takes it. */
-export interface KeywordRule {
-  value: string
-  mode?: 'word' | 'substring'
-  targets?: Array<'content' | 'hashtags' | 'author'>
-  expiresAt?: string | null
-  surfaces?: string[]
-  exceptFollowing?: boolean
-}
+export type KeywordRule = z.input<typeof KeywordRuleInputSchema>
 
-/** An item as POST /v1/score takes it. */
-export interface Item {
-  text?: string
-  overlayText?: string
-  transcript?: string
-  hashtags?: string[]
-  lang?: string
-  author?: { id?: string; handle?: string; name?: string; followed?: boolean }
-}
-
-export interface KeywordReason {
-  type: 'keyword' | 'hashtag'
-  ruleId: string
-  value: string
-  field: string
-  match: string
-}
+/** An item as POST /v1/score takes it; each case scores one, as `item`. */
+export type Item = Omit<FeedItem, 'id'>
 
 export interface MutedWords {
   /**
