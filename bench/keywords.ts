@@ -8,6 +8,8 @@
  *   50 rules, as the decision engine does (caption, on-screen text, hashtags, author handle and name), warm
  *   (every item seen before) and cold (every item new; hashtags and names still recur, as they do). Each
  *   request is parsed from JSON just before, as the service does; the parsing is not counted.
+ * - Keywords written with symbols (C#, AT&T) against the same keywords without them, on captions full of
+ *   their words.
  * - Memory per cached caption, adversarial texts, foldText.
  *
  *   nice node --expose-gc --import tsx bench/keywords.ts
@@ -238,4 +240,34 @@ if (collectGarbage !== undefined) {
   foldAll()
   const rounds = Array.from({ length: ROUNDS }, () => cpuMicros(foldAll) / (20 * CAPTIONS))
   console.log(`foldText(): ${best(rounds)} µs per caption`)
+}
+
+{
+  // Keywords written with symbols are checked against the text around their words' matches (symbols.ts): the
+  // same rules with their symbols dropped are the baseline, on captions where those words, with and without
+  // the symbols, are frequent.
+  const symbolKeywords = ['C#', 'C++', 'F#', '.NET', 'AT&T', 'R&B', '9/11', 'Yahoo!', '(iykyk)', 'test#']
+  const bare = (value: string): string => value.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
+  const pieces = symbolKeywords.flatMap((value) => [value, bare(value)])
+  const withSymbols = Array.from({ length: CAPTIONS }, () =>
+    caption()
+      .split(' ')
+      .map((piece) => (next() < 0.15 ? pick(pieces) : piece))
+      .join(' ')
+  )
+  const base = rules(50)
+  const symbolRules = base.map((rule, index) => (index % 5 === 0 ? { ...rule, value: symbolKeywords[index / 5]!, mode: 'word' as const } : rule))
+  const bareRules = symbolRules.map((rule, index) => (index % 5 === 0 ? { ...rule, value: bare(rule.value) } : rule))
+  const figures = ([['with symbols', symbolRules], ['symbols dropped', bareRules]] as const).map(([label, list]) => {
+    const matcher = compileKeywordRules(list)
+    let matches = 0
+    for (const text of withSymbols) matches += matcher.match(text, 'content').length
+    for (let warmUp = 0; warmUp < 20; warmUp++) matchAll(matcher, withSymbols)
+    const warm = Array.from({ length: ROUNDS }, () => {
+      const copies = Array.from({ length: 20 }, () => freshCopy(withSymbols))
+      return cpuMicros(() => copies.forEach((texts) => matchAll(matcher, texts))) / (20 * CAPTIONS)
+    })
+    return `${label} ${best(warm)} µs (${(matches / CAPTIONS).toFixed(1)} matches per caption)`
+  })
+  console.log(`50 rules, 10 of them keywords with symbols, on captions full of their words: match() warm ${figures.join(', ')}`)
 }

@@ -29,6 +29,7 @@ import {
 import { wordKeys } from './dictionary.js'
 import { appendCollapsed, collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
 import { EMOJI, HASH, LEET, NO_SPACE, SPACE, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
+import { findWithSymbols, keywordSymbols, type KeywordSymbols } from './symbols.js'
 import { RunText, samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
 import { Atoms, LINK_JOIN, LINK_NONE, LINK_SPACED, spacedGaps, tagWord, tokenize } from './tokens.js'
 
@@ -106,15 +107,19 @@ function keywordReadings(text: NormalizedText, plainIfSymbols: boolean): Reading
   return [folded, readText(text, false)]
 }
 
+const NOTHING_KEPT_APART: ReadonlySet<number> = new Set()
+
 /**
  * The word sequences a keyword matches as: every choice of joining its linked words (`super-bad` is
  * [super, bad] and [superbad]); spaced-out letters (`s p o i l e r`) are joined only as a run of three or more.
+ * Words that symbols keep apart (`9/11`, see symbols.ts) are never joined.
  */
-function wordSequences(atoms: Atoms): string[][] {
+function wordSequences(atoms: Atoms, keptApart: ReadonlySet<number>): string[][] {
   if (atoms.count === 0) return []
   const joinable: number[] = []
   for (let index = 0; index < atoms.count - 1; index++) {
     const link = atoms.link[index]
+    if (keptApart.has(index)) continue
     if (link === LINK_JOIN || (link === LINK_SPACED && inSpacedRun(atoms, index))) joinable.push(index)
   }
   const choices: Array<(bit: number) => boolean> =
@@ -161,9 +166,12 @@ class MatcherBuilder {
   readonly tagRules = new Map<string, number[]>()
   readonly patterns: Pattern[] = []
   readonly contexts: Uint8Array
+  /** what the symbols of each word rule require of its matches; none for most rules */
+  readonly symbols: Array<KeywordSymbols | undefined>
 
   constructor(size: number) {
     this.contexts = new Uint8Array(size)
+    this.symbols = Array.from({ length: size }, () => undefined)
   }
 
   add(rule: KeywordRuleInput, index: number): void {
@@ -185,8 +193,11 @@ class MatcherBuilder {
     const insideWords = normalized.classes.includes(NO_SPACE) || normalized.classes.includes(EMOJI)
     if (rule.mode === 'substring' || insideWords) return this.addPatterns(normalized, index)
     const readings = keywordReadings(normalized, false)
-    const sequences = readings.flatMap((reading) => wordSequences(tokenize(reading, normalized, [], false)))
-    if (sequences.length === 0) this.addPatterns(normalized, index) // only symbols: match them as written
+    const symbols = keywordSymbols(normalized, readings[0]!, tokenize(readings[0]!, normalized, [], false))
+    const keptApart = symbols?.keptApart ?? NOTHING_KEPT_APART
+    const sequences = readings.flatMap((reading) => wordSequences(tokenize(reading, normalized, [], false), keptApart))
+    if (sequences.length === 0) return this.addPatterns(normalized, index) // only symbols: match them as written
+    if (symbols !== null) this.symbols[index] = symbols
     for (const words of sequences) this.addWords(words, index)
   }
 
@@ -337,7 +348,7 @@ class CompiledMatcher implements KeywordMatcher {
     this.search = builder.patterns.length > 0 ? substringSearch(builder.patterns) : null
     this.contexts = builder.contexts
     this.kindContexts = builder.contexts.reduce((all, context) => all | context, 0)
-    this.field = new FieldMatches(builder.contexts)
+    this.field = new FieldMatches(builder.contexts, builder.symbols)
     this.walk = new WordWalk(this.words, this.field)
   }
 
@@ -551,7 +562,10 @@ class FieldMatches {
   private fieldContext = 0
   private isContent = false
 
-  constructor(private readonly contexts: Uint8Array) {
+  constructor(
+    private readonly contexts: Uint8Array,
+    private readonly symbols: ReadonlyArray<KeywordSymbols | undefined>
+  ) {
     this.starts = new Int32Array(contexts.length).fill(-1)
     this.ends = new Int32Array(contexts.length)
     this.touched = new Int32Array(contexts.length)
@@ -569,7 +583,30 @@ class FieldMatches {
     const insideTag = tag >= 0 && analysis.tag(last) === tag
     const start = analysis.spanStart(first)
     const end = analysis.spanEnd(last)
-    for (const rule of rules) this.record(rule, start, end, insideTag)
+    for (const rule of rules) {
+      const symbols = this.symbols[rule]
+      if (symbols === undefined) this.record(rule, start, end, insideTag)
+      else this.recordWithSymbols(rule, symbols, first, last, start, end, insideTag)
+    }
+  }
+
+  /**
+   * A match of the words of a keyword written with symbols counts where the text has them around and between the
+   * words. Symbols can't touch a word inside a hashtag, other than its first (after the `#`) or its last.
+   */
+  private recordWithSymbols(rule: number, symbols: KeywordSymbols, first: number, last: number, start: number, end: number, insideTag: boolean): void {
+    const analysis = this.analysis!
+    if (symbols.leading !== '' && first > 0 && this.sameTagWord(first - 1)) return
+    if (symbols.trailing !== '' && this.sameTagWord(last)) return
+    const span = findWithSymbols(symbols, analysis.text, start, end)
+    if (span !== null) this.record(rule, span.start, span.end, insideTag)
+  }
+
+  /** Whether an atom and the next one are parts of one hashtag. */
+  private sameTagWord(atom: number): boolean {
+    const analysis = this.analysis!
+    const tag = analysis.tag(atom)
+    return tag >= 0 && analysis.link(atom) !== LINK_NONE && atom + 1 < analysis.atomCount && analysis.tag(atom + 1) === tag
   }
 
   recordTag(rule: number, tag: number): void {

@@ -92,8 +92,8 @@ const LETTER_FOLDS = new Map<string, string>(
     // small capitals
     ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ꜰ: 'f', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm',
     ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
-    // apostrophes and minus signs
-    '\u2019': "'", '\u2018': "'", '\u02bc': "'", '\u2032': "'", '\u2212': '-'
+    // apostrophes, minus signs, and the sharp sign written for the number sign (C♯)
+    '\u2019': "'", '\u2018': "'", '\u02bc': "'", '\u2032': "'", '\u2212': '-', '\u266f': '#'
   })
 )
 
@@ -235,8 +235,8 @@ export class TextBuffers {
 }
 
 /** ASCII characters fold to one unit each (lower case, nothing else): their unit, class and case, by code. */
-const ASCII_UNITS = Uint16Array.from(asciiFolds, (entry) => entry.text.charCodeAt(0))
-const ASCII_CLASSES = Uint8Array.from(asciiFolds, (entry) => entry.classes[0]!)
+export const ASCII_UNITS = Uint16Array.from(asciiFolds, (entry) => entry.text.charCodeAt(0))
+export const ASCII_CLASSES = Uint8Array.from(asciiFolds, (entry) => entry.classes[0]!)
 const ASCII_UPPER = Uint8Array.from(asciiFolds, (entry) => (entry.upper ? 1 : 0))
 /** What a class tells readText: LEET_CANDIDATE for digits and leet symbols, AN_APOSTROPHE. */
 const LEET_CANDIDATE = 1

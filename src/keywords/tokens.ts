@@ -17,6 +17,7 @@ import {
   type NormalizedText,
   type Reading
 } from './normalize.js'
+import { isFunctionWord } from './function-words.js'
 
 /** The atoms are not neighbours: a phrase does not continue across them. */
 export const LINK_NONE = 0
@@ -91,6 +92,8 @@ export interface Tag {
 }
 
 const COMMA = 0x2c
+/** `/`, `\\`, `|` and the fraction slash: joiners that list alternatives (see joiningLink). */
+const SLASHES = new Set([0x2f, 0x5c, 0x7c, 0x2044])
 const MAX_SPACED_GAP = 3
 
 function isTagBody(text: NormalizedText, position: number): boolean {
@@ -146,6 +149,25 @@ function linkBetween(reading: Reading, gapStart: number, gapEnd: number, bothSin
   return spaced ? LINK_SPACED : LINK_PHRASE
 }
 
+/** Whether reading[start, end) is all digits. */
+export function isNumber(reading: Reading, start: number, end: number): boolean {
+  for (let position = start; position < end; position++) if (reading.classes[position] !== DIGIT) return false
+  return true
+}
+
+/**
+ * The link between two words written with one joining character between them. Joins must not invent words: two
+ * numbers stay apart (`9/11` is not `911`, `3.5` not `35`), and so do two function words around a slash, which
+ * lists alternatives (`and/or` is not `andor`, `his/her` not `hisher`). Any other join stays: compounds
+ * (`super-bad`, `make-up`, `how-to`) and abbreviations (`AC/DC`, `TCP/IP`, `I/O`, `COVID-19`).
+ */
+function joiningLink(reading: Reading, previousStart: number, previousEnd: number, start: number, end: number): number {
+  if (isNumber(reading, previousStart, previousEnd) && isNumber(reading, start, end)) return LINK_PHRASE
+  const alternatives =
+    SLASHES.has(reading.units[previousEnd]!) && isFunctionWord(reading.text, previousStart, previousEnd) && isFunctionWord(reading.text, start, end)
+  return alternatives ? LINK_PHRASE : LINK_JOIN
+}
+
 /** camelCase (`spoilerAlert`, `HTMLParser`) and letter/digit boundaries, inside hashtags and author names. */
 function isPartBoundary(reading: Reading, upper: Uint8Array, position: number, end: number): boolean {
   const { classes } = reading
@@ -189,6 +211,7 @@ export function tokenize(
   atoms.reading = reading
   atoms.count = 0
   let tagIndex = 0
+  let previousStart = 0
   let previousEnd = 0
   let previousSingle = false
   let position = 0
@@ -203,7 +226,10 @@ export function tokenize(
     while (tagIndex < tags.length && tags[tagIndex]!.end < end) tagIndex++
     const tag = tagIndex < tags.length && tags[tagIndex]!.start <= start ? tagIndex : -1
     const single = end - start === 1
-    if (atoms.count > 0) atoms.link[atoms.count - 1] = linkBetween(reading, previousEnd, start, previousSingle && single)
+    if (atoms.count > 0) {
+      const link = linkBetween(reading, previousEnd, start, previousSingle && single)
+      atoms.link[atoms.count - 1] = link === LINK_JOIN ? joiningLink(reading, previousStart, previousEnd, start, end) : link
+    }
     let partStart = start
     if (splitParts || tag >= 0) {
       for (let boundary = start + 1; boundary < end; boundary++) {
@@ -213,6 +239,7 @@ export function tokenize(
       }
     }
     atoms.push(partStart, end, tag, single, LINK_NONE)
+    previousStart = start
     previousEnd = end
     previousSingle = single
   }
