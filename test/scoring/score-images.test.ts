@@ -42,7 +42,7 @@ async function service(images: ImageStage | undefined, banks?: BankScreen, itemI
   })
 }
 
-/** A bank screen over one enabled bank holding pictures 1 and 2 (test/banks/images.ts). */
+/** A bank screen over one enabled bank holding pictures 1 and 2 (test/helpers/pictures.ts). */
 async function bankScreen(t: Tap) {
   const store = new MemoryBankStore()
   const index = new BankIndex({ store, maxDistance: 31, minQuality: 50, dihedral: false, log: { info: () => {}, warn: () => {} } })
