@@ -33,8 +33,8 @@ async function sameAsSeparateDecoders(t: Test, bytes: Buffer, name: string) {
   const [prepared, expected] = await Promise.all([prepareImage(bytes), separately(bytes)])
   let differing = 0
   for (let i = 0; i < expected.input.length; i++) if (prepared.input[i] !== expected.input[i]) differing++
-  t.equal(differing, 0, `${name}: model input identical to decodeImage + toModelInput`)
-  t.equal(hashToHex(prepared.hash.hash), hashToHex(expected.hash.hash), `${name}: PDQ hash identical to decodeForPdq + pdqFromRgb`)
+  t.equal(differing, 0, `${name}: model input identical to sharp's own autoOrient + toModelInput`)
+  t.equal(hashToHex(prepared.hash.hash), hashToHex(expected.hash.hash), `${name}: PDQ hash identical to sharp's stored pixels + pdqFromRgb`)
   t.equal(prepared.hash.quality, expected.hash.quality, `${name}: same quality`)
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
-import { readManifest, type Manifest } from '../../../src/classifiers/manifest.js'
+import { readManifest, sha256, type Manifest } from '../../../src/classifiers/manifest.js'
 import { loadConfig } from '../../../src/config.js'
 import models, { imageThreadsOptions, type ModelsPluginOptions } from '../../../src/plugins/app/models.js'
 import readiness from '../../../src/plugins/app/readiness.js'
@@ -75,6 +75,18 @@ t.test('a corrupt model is reported; the service starts unready and says why', a
   const scored = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u', items: [{ id: 'a', text: 'x' }] } })
   t.equal(scored.statusCode, 200)
   t.match(scored.json().meta.degradedReasons, [/^model_unavailable: .*corrupt/])
+})
+
+t.test('a text model file that matches its checksum but is no model is a problem, not a crash; the others still load', async (t) => {
+  const { dir } = await modelsCopy(
+    (m) => ({ models: [...m.models, { ...m.models.find((entry) => entry.kind === 'text')!, name: 'broken-text', file: 'broken.onnx', sha256: sha256(Buffer.from('not a model')) }] }),
+    (file) => file !== 'broken.onnx'
+  )
+  await writeFile(join(dir, 'broken.onnx'), 'not a model')
+  const app = await modelsApp(t, { MODELS_DIR: dir, IMAGE_THREADS: '0' })
+  t.equal(app.models.problems.length, 1)
+  t.same(app.models.ids.sort(), ['feedguard-text@1.0.0', 'nsfwjs-mobilenetv2@1.0.0'])
+  t.match((await app.readiness.run()).checks.models, { ok: false })
 })
 
 t.test('the image threads: one, ten nice steps down, one onnxruntime thread, no spinning, single-image batches (2 cores), a batch waits at most 2 ms', async (t) => {
