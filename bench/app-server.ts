@@ -15,6 +15,6 @@ const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEV
 const server = Fastify(fastifyOptions(config))
 await server.register(app, { config })
 await server.listen({ port: 0, host: '127.0.0.1' })
-const { lowerOtherThreadsPriority } = (await import(new URL('../dist/src/image/thread-priority.js', import.meta.url).href)) as typeof import('../src/image/thread-priority.js')
+const { lowerOtherThreadsPriority } = (await import(new URL('../dist/src/thread-priority.js', import.meta.url).href)) as typeof import('../src/thread-priority.js')
 lowerOtherThreadsPriority(config.BACKGROUND_THREAD_NICE)
 process.send?.({ port: (server.server.address() as { port: number }).port })

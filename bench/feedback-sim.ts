@@ -14,13 +14,14 @@
 import { loadConfig, type Config } from '../src/config.js'
 import type { FeedItem } from '../src/engine/types.js'
 import { FeedbackService, type FeedbackEventInput } from '../src/feedback/feedback-service.js'
-import { MemoryAggregateStore } from '../src/feedback/memory-aggregates.js'
-import { aggregateOptions, feedbackOptions } from '../src/feedback/setup.js'
+import { MemoryAggregateStore } from '../src/feedback/memory-aggregate-store.js'
+import { aggregateOptions } from '../src/plugins/app/aggregate-store.js'
+import { feedbackOptions } from '../src/plugins/app/feedback.js'
 import { loadPolicy } from '../src/policy/policy.js'
-import { MemoryRulesStore } from '../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../src/rules/memory-rules-store.js'
 import { RulesCache } from '../src/rules/rules-cache.js'
-import { ScoringService } from '../src/scoring/score-items.js'
-import { createRandom } from '../scripts/train-text/model.js'
+import { ScoringService } from '../src/scoring/scoring-service.js'
+import { createRandom } from './random.js'
 
 const SEED = Number(process.env.SIM_SEED ?? 2022)
 const USERS = Number(process.env.SIM_USERS ?? 400)

@@ -3,7 +3,7 @@
  * hashtags and mentions, creators, some upstream labels, and a user with 50 keyword rules and 20
  * muted creators.
  */
-import { createRandom } from '../scripts/train-text/model.js'
+import { createRandom } from './random.js'
 
 const WORDS = (
   'the a my this day night best ever new video watch wait for it tutorial recipe dance challenge cat dog ' +

@@ -1,8 +1,8 @@
 /**
- * Image model throughput: the ONNX model (onnxruntime-node) at batch 1, 8 and 32 under several thread
- * settings, and in the same run NSFWJS on @tensorflow/tfjs-backend-wasm over the same images — the
- * ratio between the two. Model time only: every image is decoded and preprocessed once up front (that
- * cost is reported separately).
+ * Image model throughput: the ONNX model (onnxruntime-node, on the calling thread as on an image
+ * thread) at batch 1, 8 and 32 under several thread settings, and in the same run NSFWJS on
+ * @tensorflow/tfjs-backend-wasm over the same images — the ratio between the two. Model time only:
+ * every image is decoded and preprocessed once up front (that cost is reported separately).
  *
  *   nice node --import tsx bench/image-model.ts [--seconds=1] [--rounds=3]
  *
@@ -19,8 +19,9 @@ import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import * as nsfwjs from 'nsfwjs'
 import { ImageClassifier, type ImageClassifierOptions } from '../src/image/image-classifier.js'
+import { decodeImage, displayedPixels } from '../src/image/decode.js'
+import { toModelInput } from '../src/image/model-input.js'
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../src/image/model-spec.js'
-import { decodeImage, toModelInput } from '../src/image/preprocess.js'
 
 os.setPriority(os.constants.priority.PRIORITY_LOW)
 
@@ -32,7 +33,7 @@ const SECONDS = argument('seconds', 1)
 const ROUNDS = argument('rounds', 3)
 const BATCH_SIZES = [1, 8, 32]
 const modelPath = fileURLToPath(new URL('../models/image/nsfwjs-mobilenetv2.onnx', import.meta.url))
-const imagesDir = fileURLToPath(new URL('../../shared/images/pdq/', import.meta.url))
+const imagesDir = fileURLToPath(new URL('../test/fixtures/pdq/', import.meta.url))
 
 function imageFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -96,8 +97,10 @@ class BestOf {
 // --- inputs ------------------------------------------------------------------------------------
 const files = imageFiles(imagesDir)
 const bytes = files.map((f) => readFileSync(f))
-const decoded = await Promise.all(bytes.map((b) => decodeImage(b)))
-const decodeTime = await measure(bytes.length, () => Promise.all(bytes.map((b) => decodeImage(b))))
+/** The image as the model sees it: decoded once, orientation applied (what an image thread does). */
+const displayed = async (b: Buffer) => displayedPixels(await decodeImage(b))
+const decoded = await Promise.all(bytes.map(displayed))
+const decodeTime = await measure(bytes.length, () => Promise.all(bytes.map(displayed)))
 const inputs = decoded.map((image) => toModelInput(image))
 const resizeTime = await measure(decoded.length, async () => decoded.map((image) => toModelInput(image)))
 
@@ -128,13 +131,10 @@ interface Setting {
   instances: number
 }
 const settings: Setting[] = [
-  { label: 'caller intra=1', options: { inWorker: false, intraOpNumThreads: 1 }, instances: 1 },
-  { label: 'caller intra=2', options: { inWorker: false, intraOpNumThreads: 2 }, instances: 1 },
-  { label: 'caller intra=2 spin', options: { inWorker: false, intraOpNumThreads: 2, allowSpinning: true }, instances: 1 },
-  { label: 'worker intra=1', options: { intraOpNumThreads: 1 }, instances: 1 },
-  { label: 'worker intra=2', options: { intraOpNumThreads: 2 }, instances: 1 },
-  { label: 'worker intra=2 spin', options: { intraOpNumThreads: 2, allowSpinning: true }, instances: 1 },
-  { label: '2 workers intra=1', options: { intraOpNumThreads: 1 }, instances: 2 }
+  { label: 'intra=1', options: { intraOpNumThreads: 1 }, instances: 1 },
+  { label: 'intra=2', options: { intraOpNumThreads: 2 }, instances: 1 },
+  { label: 'intra=2 spin', options: { intraOpNumThreads: 2, allowSpinning: true }, instances: 1 },
+  { label: '2 sessions intra=1', options: { intraOpNumThreads: 1 }, instances: 2 }
 ]
 const classifiers = new Map<string, ImageClassifier[]>()
 for (const setting of settings) {
@@ -205,7 +205,7 @@ console.log(`preprocessing, not included below: decode ${decodeTime.imagesPerSec
 console.log(`${heading('images/s')}  ${heading('ms per run').slice(22)}  ${heading('cores used').slice(22)}  ${heading('max loop delay ms').slice(22)}`)
 for (const setting of settings) console.log(row(setting.label))
 console.log(row(NSFWJS))
-console.log(`  ("caller": session.run on the main thread; "worker": on a worker thread; "spin": idle ORT threads spin;`)
+console.log(`  (session.run on the calling thread, as on an image thread; "spin": idle ORT threads spin; "2 sessions": two at once, as two image threads;`)
 console.log(`   ${NSFWJS}: tfjs-backend-wasm, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, ${getThreadsCount()} thread; b=1 through nsfwjs.classify(), b=8/32 through its tfjs model)\n`)
 
 console.log('ratio ONNX / NSFWJS-wasm, images/s at the same batch size')

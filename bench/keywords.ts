@@ -27,7 +27,7 @@ import {
 import { foldText } from '../src/keywords/normalize.js'
 import { contentFromInput } from '../src/rules/document.js'
 import { RulesDocumentInputSchema } from '../src/rules/schema.js'
-import { createRandom } from '../scripts/train-text/model.js'
+import { createRandom } from './random.js'
 
 const ROUNDS = 3
 const collectGarbage = (globalThis as { gc?: () => void }).gc

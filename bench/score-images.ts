@@ -4,8 +4,9 @@
  * allowed for this benchmark only) or as `image.data`; every request's images are new, so each one is
  * fetched, decoded, hashed and classified. Prints latency against the budget and images/s.
  *
- * Each image is one of a few thumbnails made from the shared photos, with a unique JPEG comment: its
- * bytes (and so its cache keys) are new while decoding it costs what the thumbnail costs.
+ * Each image is one of a few thumbnails made from the PDQ reference photos (test/fixtures/pdq), with a
+ * unique JPEG comment: its bytes (and so its cache keys) are new while decoding it costs what the
+ * thumbnail costs.
  */
 import { once } from 'node:events'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -26,9 +27,9 @@ const BUDGET_MS = Number(process.env.BENCH_IMAGE_BUDGET_MS ?? 25)
 /** Requests per second over all connections (each with BATCH × IMAGE_SHARE new images). */
 const RATE = Number(process.env.BENCH_RATE ?? 10)
 const THUMB = { width: 270, height: 480 }
-const photos = fileURLToPath(new URL('../../shared/images/pdq/reg-test-input/labelme-subset/', import.meta.url))
+const photos = fileURLToPath(new URL('../test/fixtures/pdq/reg-test-input/labelme-subset/', import.meta.url))
 
-/** A few 9:16 JPEG thumbnails cut from the shared photos. */
+/** A few 9:16 JPEG thumbnails cut from those photos. */
 async function thumbnails(): Promise<Buffer[]> {
   return Promise.all(
     readdirSync(photos).map((file) =>

@@ -51,10 +51,11 @@ async function load(url: string, body: string, batch: number, fresh = false): Pr
 
 /** Items/s of the text model by itself: featurisation and inference, batches of BATCH unseen captions. */
 async function textModelAlone(): Promise<number | undefined> {
-  const { loadClassifiers } = await import('../src/classifiers/load-models.js')
-  const loaded = await loadClassifiers('models', { textThreads: 1 })
-  const model = loaded.text[0]
-  if (!model) return undefined
+  const { loadModel, readManifest } = await import('../src/classifiers/manifest.js')
+  const { TextClassifier } = await import('../src/text/text-classifier.js')
+  const entry = (await readManifest('models')).models.find((candidate) => candidate.kind === 'text')
+  if (!entry) return undefined
+  const model = await TextClassifier.fromManifest(await loadModel('models', entry), { intraOpNumThreads: 1 })
   const captions = items(BATCH * 20, 99).map((item, i) => ({ id: `m${i}`, text: String(item.text) }))
   for (let i = 0; i < 20; i++) await model.classify(captions.slice(0, BATCH))
   let scored = 0
@@ -65,7 +66,7 @@ async function textModelAlone(): Promise<number | undefined> {
     scored += BATCH
   }
   const perSecond = scored / ((performance.now() - started) / 1000)
-  await loaded.release()
+  await model.release()
   return perSecond
 }
 

@@ -17,7 +17,8 @@ import {
   NSFW_CLASSES,
   PREPROCESSING_ID
 } from '../src/image/model-spec.js'
-import { sha256 as sha256Of, upsertManifestEntry } from '../src/classifiers/manifest.js'
+import { sha256 as sha256Of } from '../src/classifiers/manifest.js'
+import { upsertManifestEntry } from './model-manifest.js'
 import { IMAGE_CATEGORIES } from '../src/image/categories.js'
 import { kerasToOnnx } from './convert-image/keras-to-onnx.js'
 import { renderModelCard } from './convert-image/model-card.js'

@@ -3,9 +3,13 @@
  * manifest entry, metrics.json, thresholds.json and MODEL_CARD.md.
  *
  *   npm run train:text -- [--data ../shared/datasets] [--models models] [--seed 1] [--epochs 5] [--version 1.0.0]
+ *
+ * The datasets are not part of the repository: `--data` names the directory holding them (default
+ * `../shared/datasets`, beside the checkout). When files are missing it lists them and exits with 2.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { MissingDatasetsError } from './train-text/datasets.js'
 import { DEFAULT_TRAIN_OPTIONS, trainTextModel } from './train-text/pipeline.js'
 
 const { values } = parseArgs({
@@ -32,6 +36,10 @@ const metrics = await trainTextModel({
   epochs: integer('epochs', values.epochs),
   version: values.version,
   log: (line) => console.log(line)
+}).catch((err: unknown) => {
+  if (!(err instanceof MissingDatasetsError)) throw err
+  console.error(err.message)
+  process.exit(2)
 })
 
 for (const t of metrics.targets) {

@@ -1,22 +1,41 @@
 import { STATUS_CODES } from 'node:http'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify'
-import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod'
+import { validatorCompiler } from 'fastify-type-provider-zod'
+// In this order: the OpenAPI document lists the named schemas (components) in the order their modules
+// (src/api/schemas/) are first loaded, and `npm run openapi:check` holds it byte for byte.
+import { scoreRoutes } from './api/score.js'
+import { rulesRoutes } from './api/rules.js'
 import { bankRoutes } from './api/banks.js'
 import { feedbackRoutes } from './api/feedback.js'
-import { healthRoutes } from './api/health.js'
 import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
+import { healthRoutes } from './api/health.js'
 import { metricsRoutes } from './api/metrics.js'
-import { rulesRoutes } from './api/rules.js'
-import { scoreRoutes } from './api/score.js'
+import type { Classifier } from './classifiers/types.js'
 import type { Config } from './config.js'
 import { FeedguardError, type ErrorDetail } from './errors.js'
-import redisPlugin from './plugins/redis.js'
-import servicesPlugin, { type ServicesOptions } from './plugins/services.js'
+import aggregateStore from './plugins/app/aggregate-store.js'
+import banks from './plugins/app/banks.js'
+import feedback from './plugins/app/feedback.js'
+import images from './plugins/app/images.js'
+import models from './plugins/app/models.js'
+import policy from './plugins/app/policy.js'
+import readiness from './plugins/app/readiness.js'
+import rules from './plugins/app/rules.js'
+import rulesStore from './plugins/app/rules-store.js'
+import scoring from './plugins/app/scoring.js'
+import configPlugin from './plugins/external/config.js'
+import redis from './plugins/external/redis.js'
+import swagger from './plugins/external/swagger.js'
+import type { RulesStore } from './rules/rules-store.js'
 
-export type AppOptions = Omit<ServicesOptions, 'config'> & { config: Config }
+export interface AppOptions {
+  config: Config
+  /** Replaces the rules store chosen from the config (tests). */
+  rulesStore?: RulesStore
+  /** Replaces the models MODELS_DIR lists (tests): these text models, and no image model. */
+  models?: Classifier[]
+}
 
 /** Fastify's own options, shared by the server and the tests so both run the same app. */
 export function fastifyOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.LOG_LEVEL }): FastifyServerOptions {
@@ -31,30 +50,30 @@ export function fastifyOptions(config: Config, logger: FastifyServerOptions['log
 
 /**
  * The application as a plugin, so tests build it without a port. Plugins load in a visible order:
- * external connections and docs, then the service graph, then routes.
+ * the configuration and external connections (src/plugins/external/), then the app's own concerns,
+ * each a `fastify-plugin` that decorates the instance with what it makes and names what it depends on
+ * (src/plugins/app/), then the routes.
  */
 export default async function app(fastify: FastifyInstance, options: AppOptions) {
-  const { config } = options
   fastify.setValidatorCompiler(validatorCompiler)
   // Responses are built by the service's own typed code; validating them again per request would
   // cost more than the decisions themselves. Their schemas document them and tests check them.
   fastify.setSerializerCompiler(() => (data) => JSON.stringify(data))
 
-  await fastify.register(redisPlugin, { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
-  await fastify.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'feedguard',
-        description: 'Content filtering for feeds: allow / blur / hide per item, per user, in milliseconds.',
-        version: '1'
-      }
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject
-  })
-  if (config.DOCS_ENABLED) await fastify.register(swaggerUi, { routePrefix: '/docs' })
-  await fastify.register(servicesPlugin, options)
+  await fastify.register(configPlugin, { config: options.config })
+  await fastify.register(redis)
+  await fastify.register(swagger)
+
+  await fastify.register(readiness)
+  await fastify.register(policy)
+  await fastify.register(models, options.models ? { text: options.models } : {})
+  await fastify.register(images)
+  await fastify.register(rulesStore, options.rulesStore ? { store: options.rulesStore } : {})
+  await fastify.register(aggregateStore)
+  await fastify.register(feedback)
+  await fastify.register(rules)
+  await fastify.register(banks)
+  await fastify.register(scoring)
 
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
   fastify.setNotFoundHandler((request, reply) => {
@@ -73,7 +92,6 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
     reply.header('server-timing', `total;dur=${reply.elapsedTime.toFixed(1)}`)
     done(null, payload)
   })
-  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
   await fastify.register(healthRoutes)
   await fastify.register(metricsRoutes)
   await fastify.register(scoreRoutes)

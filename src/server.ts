@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app, { fastifyOptions } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { lowerOtherThreadsPriority } from './image/thread-priority.js'
+import { lowerOtherThreadsPriority } from './thread-priority.js'
 
 async function main() {
   let config: Config

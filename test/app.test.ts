@@ -1,8 +1,8 @@
 import t from 'tap'
 import type { FastifyError } from 'fastify'
 import { toErrorResponse } from '../src/app.js'
-import { MemoryRulesStore } from '../src/rules/memory-store.js'
-import { build } from './helper.js'
+import { MemoryRulesStore } from '../src/rules/memory-rules-store.js'
+import { build } from './helpers/app.js'
 
 const fastifyError = (props: Partial<FastifyError>) => Object.assign(new Error(props.message ?? 'x'), props) as FastifyError
 
@@ -30,7 +30,7 @@ t.test('an unexpected failure in a route answers 500 FG_INTERNAL and the app sta
   store.get = () => {
     throw new Error('synchronous failure')
   }
-  const app = await build(t, {}, { store })
+  const app = await build(t, {}, { rulesStore: store })
   const res = await app.inject({ method: 'GET', url: '/v1/users/u/rules' })
   t.equal(res.statusCode, 500)
   t.equal(res.json().code, 'FG_INTERNAL')

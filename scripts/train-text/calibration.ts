@@ -1,6 +1,6 @@
 import { confusionAt } from './metrics.js'
 import { sigmoid } from './model.js'
-import { ACTION_SEVERITY, SENSITIVITIES, type Action, type Sensitivity } from '../../src/policy/categories.js'
+import { ACTION_SEVERITY, SENSITIVITIES, type Action, type Sensitivity } from '../../src/policy/vocabulary.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 
 /** Platt scaling: p = sigmoid(scale · logit + shift). */

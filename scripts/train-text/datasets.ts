@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import { cell, columns, parseCsv, parseTsv } from './csv.js'
@@ -265,11 +265,48 @@ const LOADERS: Record<DatasetName, (dir: string, selection: DatasetSelection) =>
   youtube_spam: loadYoutube
 }
 
+/** The files (or, for datasets read by pattern, the folders) each dataset is read from, relative to the data directory. */
+function datasetPaths(name: DatasetName, selection: DatasetSelection): string[] {
+  switch (name) {
+    case 'jigsaw':
+      return ['jigsaw_subsets/']
+    case 'olid':
+      return ['olid/olid-training-v1.0.tsv', 'olid/labels-levela.csv', 'olid/testset-levela.tsv']
+    case 'germeval':
+      return ['germeval2018/germeval2018.training.txt', 'germeval2018/germeval2018.test.txt']
+    case 'mlma':
+      return selection.mlmaLanguages.map((lang) => `mlma/${lang}_dataset.csv`)
+    case 'davidson':
+      return ['davidson/labeled_data.csv']
+    case 'sms_spam':
+      return ['sms_spam/SMSSpamCollection']
+    case 'youtube_spam':
+      return ['youtube_spam/']
+  }
+}
+
+/** The data is not where training looks for it: says which files are missing, and where they were looked for. */
+export class MissingDatasetsError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly missing: readonly string[]
+  ) {
+    super(
+      `training data not found in ${dir} (set it with --data <dir>; the datasets are described in its README.md). Missing:\n` +
+        missing.map((path) => `  - ${path}`).join('\n')
+    )
+    this.name = 'MissingDatasetsError'
+  }
+}
+
 /**
  * Loads the selected datasets. Training and validation rows whose text also appears in any test split
- * are dropped, so no test text is seen during training or calibration.
+ * are dropped, so no test text is seen during training or calibration. Throws a MissingDatasetsError
+ * naming every missing file before reading any.
  */
 export function loadDatasets(dir: string, selection: DatasetSelection): Example[] {
+  const missing = selection.datasets.flatMap((name) => datasetPaths(name, selection)).filter((path) => !existsSync(join(dir, path)))
+  if (missing.length > 0) throw new MissingDatasetsError(dir, missing)
   const all = selection.datasets.flatMap((name) => LOADERS[name](dir, selection)).filter((e) => e.text.trim() !== '')
   const testKeys = new Set(all.filter((e) => e.split === 'test').map((e) => textKey(e.text)))
   return all.filter((e) => e.split === 'test' || !testKeys.has(textKey(e.text)))

@@ -1,4 +1,4 @@
-import { SENSITIVITIES } from '../../src/policy/categories.js'
+import { SENSITIVITIES } from '../../src/policy/vocabulary.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import type { DatasetName } from './datasets.js'
 import type { ReliabilityBin } from './calibration.js'

@@ -1,4 +1,6 @@
 import type { TextFeatures } from '../../src/text/featurize.js'
+// Training is deterministic for a seed: the benchmarks' seeded PRNG initialises the weights.
+import { createRandom } from '../../bench/random.js'
 
 /**
  * The text model and its training: a multi-head logistic regression over the hashed features. A text's
@@ -51,18 +53,6 @@ export interface TrainOptions {
    * ratios; absent = 1. It is folded into the returned weights.
    */
   featureScale?: Float32Array
-}
-
-/** Small, fast, seedable PRNG (mulberry32): training is deterministic for a seed. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export function sigmoid(x: number): number {

@@ -1,44 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CATEGORIES } from '../policy/categories.js'
-import { FEEDBACK_SIGNALS } from '../rules/schema.js'
-import { ErrorResponseSchema, LearnedRuleSchema, UserIdSchema } from './schemas.js'
-
-export const FeedbackEventSchema = z
-  .object({
-    id: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
-      .optional()
-      .describe('The event id: sending an event again with the same id changes nothing (safe retries)'),
-    userId: UserIdSchema,
-    kind: z.enum(FEEDBACK_SIGNALS),
-    itemId: z.string().min(1).max(256),
-    authorId: z.string().min(1).max(128).optional().describe('The item\'s creator; required for hide_author'),
-    hashtags: z
-      .array(z.string().min(1).max(100))
-      .max(30)
-      .optional()
-      .describe('The item\'s hashtags; for see_less_hashtag, the hashtag(s) to see less of'),
-    category: z.enum(CATEGORIES).optional().describe('A report\'s reason (only with kind report)'),
-    at: z.iso.datetime({ offset: true }).optional().describe('When the user gave the feedback; default now')
-  })
-  .strict()
-  .meta({ id: 'FeedbackEvent' })
-
-const EventResultSchema = z.object({
-  id: z.string().optional(),
-  status: z.enum(['applied', 'duplicate']).describe('duplicate: an event with this id was applied before; nothing changed'),
-  learned: z.array(LearnedRuleSchema).describe('rules this event created or extended for its user')
-})
-
-export const FeedbackResponseSchema = z.object({ results: z.array(EventResultSchema).describe('one per event, in order') }).meta({ id: 'FeedbackResponse' })
+import { ErrorResponseSchema } from './schemas/common.js'
+import { feedbackBatchSchema, FeedbackEventSchema, FeedbackResponseSchema } from './schemas/feedback.js'
 
 export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { feedback, config } = app.services
-  const Batch = z.object({ events: z.array(FeedbackEventSchema).min(1).max(config.FEEDBACK_MAX_EVENTS) }).strict()
+  const { feedback, config } = app
+  const Batch = feedbackBatchSchema(config.FEEDBACK_MAX_EVENTS)
   const validateBatch = validateWith(Batch)
   const validateEvent = validateWith(FeedbackEventSchema)
 

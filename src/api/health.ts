@@ -1,17 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-
-const ReadinessSchema = z.object({
-  ready: z.boolean(),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() }))
-})
+import { LivenessSchema, ReadinessSchema } from './schemas/health.js'
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
     {
       logLevel: 'warn',
-      schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: z.object({ status: z.literal('ok') }) } }
+      schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
     async () => ({ status: 'ok' as const })
   )
@@ -27,7 +22,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     },
     async (_request, reply) => {
-      const readiness = await app.services.readiness()
+      const readiness = await app.readiness.run()
       return reply.code(readiness.ready ? 200 : 503).send(readiness)
     }
   )

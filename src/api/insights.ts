@@ -1,52 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { CATEGORIES } from '../policy/categories.js'
-import { ErrorResponseSchema } from './schemas.js'
-
-const counted = <T extends z.ZodRawShape>(shape: T, what: string) => z.array(z.object({ ...shape, reports: z.number().int() })).describe(what)
-
-export const InsightsSchema = z
-  .object({
-    window: z.string(),
-    from: z.string().describe('start of the oldest hourly bucket read'),
-    to: z.string(),
-    minUsers: z.number().int().describe('a muted keyword is listed only when at least this many distinct users muted it'),
-    reports: z.object({
-      items: counted({ itemId: z.string() }, 'most reported items (distinct reporters)'),
-      creators: counted({ authorId: z.string() }, 'creators whose items were most reported'),
-      hashtags: counted({ hashtag: z.string() }, 'hashtags of the most reported items'),
-      categories: counted({ category: z.enum(CATEGORIES) }, 'report reasons')
-    }),
-    feedbackByHour: z
-      .array(
-        z.object({
-          hour: z.string(),
-          not_interested: z.number().int(),
-          hide_author: z.number().int(),
-          see_less_hashtag: z.number().int(),
-          report: z.number().int()
-        })
-      )
-      .describe('events per hour, oldest first'),
-    mutedKeywords: z
-      .array(z.object({ term: z.string(), users: z.number().int() }))
-      .describe('keywords most users started muting in the window (normalised), each muted by at least minUsers users')
-  })
-  .meta({ id: 'Insights' })
+import { ErrorResponseSchema } from './schemas/common.js'
+import { InsightsQuerySchema, InsightsSchema } from './schemas/insights.js'
 
 /** Aggregates only: no answer here names a user or can be narrowed down to one. */
 export const insightsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { feedback } = app.services
+  const { feedback } = app
   app.get(
     '/v1/insights',
     {
       schema: {
         summary: 'What people push back on: reports, feedback volume by hour, the most muted keywords',
         tags: ['insights'],
-        querystring: z.object({
-          window: z.string().max(8).default('24h').describe('1h to 30d, e.g. 24h or 7d'),
-          limit: z.coerce.number().int().min(1).max(100).default(10)
-        }),
+        querystring: InsightsQuerySchema,
         response: { 200: InsightsSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema }
       }
     },

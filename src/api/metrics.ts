@@ -13,7 +13,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     },
     async (_request, reply) => {
-      const images = app.services.images
+      const images = app.images
       const families = images ? imagePipelineFamilies(images.id, images.stats()) : []
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(exposition(families))
     }

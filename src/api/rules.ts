@@ -1,17 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
+import { ErrorResponseSchema, noContent, UserParamsSchema } from './schemas/common.js'
 import {
   AuthorRuleInputSchema,
+  AuthorRuleParamsSchema,
   AuthorRuleSchema,
-  ErrorResponseSchema,
   IfMatchHeadersSchema,
   KeywordRuleInputSchema,
+  KeywordRuleParamsSchema,
   KeywordRuleSchema,
+  LearnedRuleParamsSchema,
   RulesDocumentInputSchema,
-  RulesDocumentSchema,
-  UserIdSchema,
-  UserParamsSchema
-} from './schemas.js'
+  RulesDocumentSchema
+} from './schemas/rules.js'
 
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema }
 const tags = ['rules']
@@ -21,7 +21,7 @@ const parseIfMatch = (header: string | undefined) =>
   header === undefined ? undefined : Number(header.replace(/[^0-9]/g, ''))
 
 export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { rules } = app.services
+  const { rules } = app
 
   app.get(
     '/v1/users/:userId/rules',
@@ -66,7 +66,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Delete all of a user's rules",
         tags,
         params: UserParamsSchema,
-        response: { 204: z.null().describe('Deleted'), ...errors }
+        response: { 204: noContent('Deleted'), ...errors }
       }
     },
     async (request, reply) => {
@@ -98,8 +98,8 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Remove one keyword rule',
         tags,
-        params: z.object({ userId: UserIdSchema, ruleId: z.string().min(1).max(64) }),
-        response: { 204: z.null().describe('Removed'), ...errors }
+        params: KeywordRuleParamsSchema,
+        response: { 204: noContent('Removed'), ...errors }
       }
     },
     async (request, reply) => {
@@ -131,8 +131,8 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Unmute one creator',
         tags,
-        params: z.object({ userId: UserIdSchema, authorId: z.string().min(1).max(128) }),
-        response: { 204: z.null().describe('Removed'), ...errors }
+        params: AuthorRuleParamsSchema,
+        response: { 204: noContent('Removed'), ...errors }
       }
     },
     async (request, reply) => {
@@ -147,8 +147,8 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Remove one rule learned from feedback (and forget the signals that made it)',
         tags,
-        params: z.object({ userId: UserIdSchema, learnedId: z.string().min(1).max(64) }),
-        response: { 204: z.null().describe('Removed'), ...errors }
+        params: LearnedRuleParamsSchema,
+        response: { 204: noContent('Removed'), ...errors }
       }
     },
     async (request, reply) => {

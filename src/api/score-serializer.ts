@@ -1,6 +1,6 @@
 import { scoresJson } from '../classifiers/shared-scores.js'
 import type { Decision } from '../engine/types.js'
-import type { ScoreResponse } from '../scoring/score-items.js'
+import type { ScoreResponse } from '../scoring/scoring-service.js'
 
 /**
  * The JSON of a `/v1/score` answer: exactly what JSON.stringify writes, at about half its cost.

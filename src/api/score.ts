@@ -3,10 +3,11 @@ import type { FeedItem } from '../engine/types.js'
 import { validationError } from '../errors.js'
 import { jsonSchemaValidatorCompiler } from './fast-validator.js'
 import { serializeScoreResponse } from './score-serializer.js'
-import { ErrorResponseSchema, ScoreResponseSchema, scoreRequestSchema } from './schemas.js'
+import { ErrorResponseSchema } from './schemas/common.js'
+import { ScoreResponseSchema, scoreRequestSchema } from './schemas/score.js'
 
 export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { scoring, config } = app.services
+  const { scoring, config } = app
   app.post(
     '/v1/score',
     {

@@ -1,10 +1,10 @@
 import type { HashReason } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
-import { ACTION_SEVERITY } from '../policy/categories.js'
-import { PdqIndex } from '../pdq/index.js'
+import { ACTION_SEVERITY } from '../policy/vocabulary.js'
+import { PdqIndex } from '../pdq/pdq-index.js'
 import { hashFromHex, type PdqHash } from '../pdq/pdq.js'
 import type { Bank, BankChange, HashAction } from './bank.js'
-import type { BankStore } from './store.js'
+import type { BankStore } from './bank-store.js'
 
 /** The PDQ hash of an item's image, computed from the full decoded image. */
 export interface ImageHash {

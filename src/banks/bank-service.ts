@@ -1,9 +1,10 @@
 import { FeedguardError, validationError } from '../errors.js'
-import { decodeForPdq } from '../pdq/decode.js'
-import { hashFromHex, hashToHex, pdqFromRgb } from '../pdq/pdq.js'
+import type { ImageDecodeError } from '../image/decode.js'
+import { hashImage } from '../image/image-hash.js'
+import { hashFromHex, hashToHex } from '../pdq/pdq.js'
 import { newEntryId, type BankEntry, type BankSummary, type EntryPage, type HashAction } from './bank.js'
 import type { BankIndex } from './bank-index.js'
-import type { BankPatch, BankStore, NewBankEntry } from './store.js'
+import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
 
 /** An entry to add: a PDQ hash, or an image to hash (`data` base64, or `url` fetched safely). */
 export interface BankEntryInput {
@@ -106,13 +107,13 @@ export class BankService {
     } else {
       throw validationError(`${path}.url: url images are not supported here yet`, [{ path: `${path}.url`, message: 'url images are not supported here yet' }])
     }
-    const decoded = await decodeForPdq(bytes, { maxInputPixels: this.#options.maxInputPixels }).catch((err: unknown) => {
-      const message = (err as Error).message
-      throw /pixel limit/i.test(message)
+    // Any format the decoder reads: a bank is made from whatever the case files are, and their hashes match the items' images.
+    const { hash, quality } = await hashImage(bytes, { maxInputPixels: this.#options.maxInputPixels, anyFormat: true }).catch((err: unknown) => {
+      const { code, reason } = err as ImageDecodeError
+      throw code === 'FG_IMAGE_TOO_LARGE'
         ? imageError('FG_IMAGE_TOO_LARGE', path, `image has more than ${this.#options.maxInputPixels} pixels`)
-        : imageError('FG_IMAGE_INVALID', path, `not a decodable image: ${message}`)
+        : imageError('FG_IMAGE_INVALID', path, reason)
     })
-    const { hash, quality } = pdqFromRgb(decoded.pixels, decoded.width, decoded.height, decoded.channels)
     if (quality < this.#options.minQuality) {
       throw imageError('FG_IMAGE_LOW_QUALITY', path, `image PDQ quality is ${quality}, below ${this.#options.minQuality}: its hash would match unrelated images`)
     }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { FeedguardError } from '../errors.js'
-import { CATEGORIES } from '../policy/categories.js'
+import { CATEGORIES } from '../policy/vocabulary.js'
 
 /**
  * `models/manifest.json`: the models the service loads, each with the sha256 of its file. The service
@@ -120,30 +120,4 @@ export async function loadModel(modelsDir: string, entry: ManifestEntry): Promis
     )
   }
   return { ...entry, id, path, bytes }
-}
-
-/** Reads `models/manifest.json` and verifies every model file it lists; throws ModelLoadError on the first problem. */
-export async function loadManifest(modelsDir: string): Promise<LoadedModel[]> {
-  const manifest = await readManifest(modelsDir)
-  const loaded: LoadedModel[] = []
-  for (const entry of manifest.models) loaded.push(await loadModel(modelsDir, entry))
-  return loaded
-}
-
-/**
- * Adds or replaces (by name) one entry of the manifest, keeping the others as they are; creates the
- * manifest when there is none. Used by the training pipelines that write models.
- */
-export async function upsertManifestEntry(modelsDir: string, entry: ManifestEntry): Promise<Manifest> {
-  let manifest: Manifest = { models: [] }
-  try {
-    manifest = await readManifest(modelsDir)
-  } catch (err) {
-    if (!(err instanceof ModelLoadError && err.problem === 'missing')) throw err
-  }
-  const at = manifest.models.findIndex((m) => m.name === entry.name)
-  if (at >= 0) manifest.models[at] = entry
-  else manifest.models.push(entry)
-  await writeFile(join(modelsDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`)
-  return manifest
 }

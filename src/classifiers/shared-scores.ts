@@ -1,4 +1,4 @@
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 import type { CategoryEvidence, CategoryScores } from './types.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 
 /** Category scores in 0..1; a category a source does not score is absent. */
 export type CategoryScores = Partial<Record<Category, number>>

@@ -1,8 +1,8 @@
 import { scoresOf } from '../classifiers/shared-scores.js'
 import type { FieldKind } from '../keywords/matcher.js'
-import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/categories.js'
+import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/vocabulary.js'
 import type { Policy, ThresholdPair } from '../policy/policy.js'
-import type { CompiledRules } from '../rules/compiled.js'
+import type { CompiledRules } from '../rules/compiled-rules.js'
 import type {
   ActiveAction,
   AuthorReason,
@@ -14,7 +14,7 @@ import type {
   FeedItem,
   Reason
 } from './types.js'
-import type { LearnedEntry } from '../rules/compiled.js'
+import type { LearnedEntry } from '../rules/compiled-rules.js'
 
 /**
  * The decision for one item: pure, no I/O. Every signal that fires yields a reason with an action; the

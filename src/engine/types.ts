@@ -1,6 +1,6 @@
 import type { CategoryEvidence } from '../classifiers/types.js'
-import type { Action, Category } from '../policy/categories.js'
-import type { FeedbackSignal, LearnedKind, Surface } from '../rules/schema.js'
+import type { Action, Category, Surface } from '../policy/vocabulary.js'
+import type { FeedbackSignal, LearnedKind } from '../rules/schema.js'
 
 /** A candidate feed item as the recommendation service sends it. */
 export interface FeedItem {

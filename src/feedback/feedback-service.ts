@@ -1,8 +1,8 @@
 import { FeedguardError, validationError, type ErrorDetail } from '../errors.js'
-import type { Category } from '../policy/categories.js'
+import type { Category } from '../policy/vocabulary.js'
 import type { RulesChangeListener } from '../rules/rules-service.js'
 import type { FeedbackSignal, LearnedRule, RulesDocument } from '../rules/schema.js'
-import type { RulesStore } from '../rules/store.js'
+import type { RulesStore } from '../rules/rules-store.js'
 import {
   HOUR_MS,
   MAX_INSIGHTS_HOURS,
@@ -12,7 +12,7 @@ import {
   type CreatorSignals,
   type ItemSignals,
   type VerdictOutcome
-} from './aggregates.js'
+} from './aggregate-store.js'
 import { learnFromFeedback, type LearningOptions, type UserEvent, type UserOutcome } from './learning.js'
 import { digest, normalizeHashtag, normalizeTerm } from './terms.js'
 

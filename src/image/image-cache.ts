@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import { hashFromHex, hashToHex } from '../pdq/pdq.js'
-import type { ReadBatch } from '../store/read-batch.js'
-import type { ImageHash } from './prepare.js'
+import type { ReadBatch } from '../redis/read-batch.js'
+import type { ImageHash } from './image-hash.js'
 
 export interface ImageScores {
   sexual: number

@@ -1,13 +1,14 @@
 /**
  * The image threads: each opens the image model and does all of an image's work (image-work.ts), so
- * that the event loop only hands over the image bytes (tens of kilobytes) and gets back class
- * probabilities and a hash. Neither the CPU work nor the model inputs (600 KB each, which on the event
+ * that the event loop only hands over the image bytes (tens of kilobytes) and gets back a hash (as
+ * soon as the image is decoded) and class probabilities. Neither the CPU work nor the model inputs (600 KB each, which on the event
  * loop's heap brought frequent full garbage collections) reach it. On 2 cores, one thread leaves the
  * other core to the event loop.
  */
 import { Worker } from 'node:worker_threads'
+import { ImageDecodeError, type ImageErrorCode } from './decode.js'
+import type { ImageHash } from './image-hash.js'
 import { openImageWork, type ImageWork, type ImageWorkOptions, type ScoredImage } from './image-work.js'
-import { ImageDecodeError, type ImageErrorCode } from './preprocess.js'
 
 export interface ImageRequest {
   id: number
@@ -20,7 +21,8 @@ export interface ReplyError {
   message: string
 }
 
-export type ImageReply = { ready: true } | { id: number; scored: ScoredImage } | { id: number; error: ReplyError }
+/** A thread's answers: ready once the model is open; per image, its hash (first) and then its scores, or an error. */
+export type ImageReply = { ready: true } | { id: number; hashed: ImageHash } | { id: number; scored: ScoredImage } | { id: number; error: ReplyError }
 
 export interface ImageThreadsOptions extends ImageWorkOptions {
   /** Threads doing the work, each with its own model session; 0 does it on the calling thread. */
@@ -60,6 +62,7 @@ export function errorFromReply({ code, reason, message }: ReplyError): Error {
 interface PendingCall {
   resolve: (scored: ScoredImage) => void
   reject: (err: Error) => void
+  onHashed: ((hash: ImageHash) => void) | undefined
 }
 
 /** One image thread; `onStop` is told when it is gone, for whatever reason. */
@@ -86,6 +89,7 @@ class ImageThread {
       this.#worker.on('message', (reply: ImageReply) => {
         if ('ready' in reply) return resolve()
         const call = this.#pending.get(reply.id) as PendingCall
+        if ('hashed' in reply) return call.onHashed?.(reply.hashed)
         this.#pending.delete(reply.id)
         if ('scored' in reply) call.resolve(reply.scored)
         else call.reject(errorFromReply(reply.error))
@@ -103,7 +107,7 @@ class ImageThread {
     return this.#pending.size + this.#starting
   }
 
-  async score(bytes: Uint8Array): Promise<ScoredImage> {
+  async score(bytes: Uint8Array, onHashed: ((hash: ImageHash) => void) | undefined): Promise<ScoredImage> {
     this.#starting++
     try {
       await this.ready
@@ -113,7 +117,7 @@ class ImageThread {
     // A thread that stopped has left its slot already, so this one is still running (or rejects the call as it stops).
     return new Promise<ScoredImage>((resolve, reject) => {
       const id = this.#nextId++
-      this.#pending.set(id, { resolve, reject })
+      this.#pending.set(id, { resolve, reject, onHashed })
       this.#worker.postMessage({ id, bytes } satisfies ImageRequest)
     })
   }
@@ -161,15 +165,18 @@ export class ImageThreads {
     return this.#threads.filter(Boolean).length
   }
 
-  /** Probabilities and PDQ hash of one image; rejects with an ImageDecodeError for an unusable image. */
-  async score(bytes: Uint8Array): Promise<ScoredImage> {
+  /**
+   * Probabilities and PDQ hash of one image; rejects with an ImageDecodeError for an unusable image.
+   * `onHashed` is given the hash as soon as the image is decoded, before the model has run.
+   */
+  async score(bytes: Uint8Array, onHashed?: (hash: ImageHash) => void): Promise<ScoredImage> {
     if (this.#closed) throw new Error('the image threads are closed')
-    if (this.#local) return (await this.#local).score(bytes)
+    if (this.#local) return (await this.#local).score(bytes, onHashed)
     // The least busy thread; a slot with no thread (not started yet, or stopped) starts one.
     const load = (i: number) => this.#threads[i]?.load ?? 0
     let slot = 0
     for (let i = 1; i < this.#threads.length && load(slot) > 0; i++) if (load(i) < load(slot)) slot = i
-    return (this.#threads[slot] ?? this.#spawn(slot)).score(bytes)
+    return (this.#threads[slot] ?? this.#spawn(slot)).score(bytes, onHashed)
   }
 
   /** Stops every thread (calls still waiting reject) and releases the model; once, however often it is called. */

@@ -1,6 +1,7 @@
 /**
- * Everything an item image costs in CPU, in one place: decode, PDQ hash and model input (prepare.ts),
- * then the model, with the images that arrive together micro-batched into one `session.run`. It runs
+ * Everything an item image costs in CPU, in one place: decode, PDQ hash (handed out at once) and model
+ * input (prepare.ts), then the model, with the images that arrive together micro-batched into one
+ * `session.run`. It runs
  * on an image thread of its own (image-threads.ts), so that neither the work nor its buffers (600 KB
  * of model input per image) ever reach the event loop; it can also run in the calling thread (tests).
  *
@@ -11,7 +12,8 @@ import type { LoadedModel } from '../classifiers/manifest.js'
 import { ImageClassifier, type ImageClassifierOptions } from './image-classifier.js'
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js'
 import type { ClassProbabilities } from './model-spec.js'
-import { prepareImage, type ImageHash, type PrepareOptions } from './prepare.js'
+import type { ImageHash } from './image-hash.js'
+import { prepareImage, type PrepareOptions } from './prepare.js'
 
 /** The verified model file and what it is (a manifest entry as loaded). */
 export type ImageModelFile = Pick<LoadedModel, 'id' | 'name' | 'version' | 'kind' | 'featuriser' | 'bytes'>
@@ -32,21 +34,24 @@ export interface ScoredImage {
 }
 
 export interface ImageWork {
-  /** Scores one image; rejects with an ImageDecodeError for an unusable image. */
-  score(bytes: Uint8Array): Promise<ScoredImage>
+  /**
+   * Scores one image; rejects with an ImageDecodeError for an unusable image. `onHashed` is given the
+   * image's PDQ hash as soon as its decode is done, before the model runs.
+   */
+  score(bytes: Uint8Array, onHashed?: (hash: ImageHash) => void): Promise<ScoredImage>
   release(): Promise<void>
 }
 
 /** Opens the model (refusing one built for other preprocessing) and returns the work on it. */
 export async function openImageWork(options: ImageWorkOptions): Promise<ImageWork> {
-  const classifier = await ImageClassifier.fromManifest(options.model, { ...options.session, inWorker: false })
+  const classifier = await ImageClassifier.fromManifest(options.model, options.session)
   const batcher = new MicroBatcher(async (inputs: Float32Array[]) => {
     const probabilities = await classifier.classifyTensors(inputs)
     return probabilities.map((p) => ({ probabilities: p, batch: inputs.length }))
   }, options.batch)
   return {
-    async score(bytes) {
-      const prepared = await prepareImage(bytes, options.prepare)
+    async score(bytes, onHashed) {
+      const prepared = await prepareImage(bytes, options.prepare, onHashed)
       return { ...(await batcher.submit(prepared.input)), hash: prepared.hash }
     },
     async release() {

@@ -19,7 +19,7 @@ export const PIXELS_PER_IMAGE = CHANNELS * IMAGE_SIZE * IMAGE_SIZE
 /**
  * Identifies the preprocessing the model expects (recorded in the manifest as `featuriser`): RGB as
  * displayed (EXIF orientation applied), scaled to 0..1, bilinear resize to 224×224 with aligned corners,
- * planar CHW float32. Change it whenever `preprocess.ts` changes what the model sees.
+ * planar CHW float32. Change it whenever `decode.ts` or `model-input.ts` change what the model sees.
  */
 export const PREPROCESSING_ID = 'nsfwjs-rgb-unit-bilinear-aligned-224-chw@1'
 

@@ -2,7 +2,7 @@
  * Prometheus text exposition (format 0.0.4) of the service's counters. Pure: the route reads the
  * figures (image pipeline `stats()`) and this writes them, one family per metric, HELP and TYPE first.
  */
-import type { ImagePipelineStats } from '../image/pipeline.js'
+import type { ImagePipelineStats } from '../image/image-pipeline.js'
 
 type Labels = Record<string, string>
 

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { AGE_BANDS, SURFACES, type AgeBand, type Surface } from '../rules/schema.js'
-import { CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from './categories.js'
+import { AGE_BANDS, CATEGORIES, SENSITIVITIES, SURFACES, type AgeBand, type Category, type Sensitivity, type Surface } from './vocabulary.js'
 
 const Score = z.number().min(0).max(1)
 

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache'
-import type { ReadBatch } from '../store/read-batch.js'
-import { compileRules, type CompiledRules } from './compiled.js'
+import type { ReadBatch } from '../redis/read-batch.js'
+import { compileRules, type CompiledRules } from './compiled-rules.js'
 import { defaultRules } from './schema.js'
-import type { RulesStore } from './store.js'
+import type { RulesStore } from './rules-store.js'
 
 export interface RulesCacheOptions {
   store: RulesStore

@@ -16,7 +16,7 @@ import {
   type RulesLimits
 } from './document.js'
 import type { AuthorRule, AuthorRuleInput, KeywordRule, KeywordRuleInput, RulesDocument, RulesDocumentInput } from './schema.js'
-import type { RulesChange, RulesStore } from './store.js'
+import type { RulesChange, RulesStore } from './rules-store.js'
 
 /**
  * Told about every stored change with the document before and after it, once the change is stored. It

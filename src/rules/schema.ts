@@ -1,11 +1,5 @@
 import { z } from 'zod'
-import { CATEGORIES, SENSITIVITIES } from '../policy/categories.js'
-
-export const SURFACES = ['for_you', 'following', 'search', 'profile', 'comments', 'live', 'notifications'] as const
-export type Surface = (typeof SURFACES)[number]
-
-export const AGE_BANDS = ['under13', '13-15', '16-17', 'adult'] as const
-export type AgeBand = (typeof AGE_BANDS)[number]
+import { AGE_BANDS, CATEGORIES, SENSITIVITIES, SURFACES, type AgeBand, type Surface } from '../policy/vocabulary.js'
 
 export const KEYWORD_TARGETS = ['content', 'hashtags', 'author'] as const
 

@@ -14,7 +14,7 @@ import { TEXT_HEADS } from './heads.js'
 import { INDICES_INPUT, SCORES_OUTPUT, TEXT_MODEL_NAME, TEXT_MODEL_VERSION, WEIGHTS_INPUT } from './model-spec.js'
 
 export interface TextClassifierOptions {
-  /** The `.onnx` file, as a path or as bytes (e.g. already read and sha256-checked by `loadManifest`). */
+  /** The `.onnx` file, as a path or as bytes (e.g. already read and sha256-checked by the models plugin). */
   model: string | Uint8Array
   name?: string
   version?: string

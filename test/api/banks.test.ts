@@ -1,8 +1,8 @@
 import t from 'tap'
-import { ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build, startRedis, testPrefix } from '../helper.js'
-import { editedPicture, pictureAsPng, pictureHash } from '../banks/images.js'
-import { imageHost } from '../image/image-host.js'
+import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
+import { build, startRedis, testPrefix } from '../helpers/app.js'
+import { editedPicture, pictureAsPng, pictureHash } from '../helpers/pictures.js'
+import { imageHost } from '../helpers/image-host.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
@@ -184,7 +184,7 @@ t.test('/v1/score: a banked image is hidden for every user, whatever their setti
   t.equal((await score(app, 'anyone', await banked())).json().decisions[0].action, 'allow', 'a disabled bank is not matched')
 })
 
-t.test('/v1/score: a banked image behind image.url is hidden once the image pipeline has its hash', async (t) => {
+t.test('/v1/score: a banked image behind image.url is hidden on the request that brings it, even while its model scores are pending', async (t) => {
   const host = await imageHost(t)
   const png = await pictureAsPng(1)
   const app = await build(t, LOCAL_IMAGES)
@@ -196,13 +196,15 @@ t.test('/v1/score: a banked image behind image.url is hidden once the image pipe
   const waited = (await byUrl(host.serve('/a.png', png), 5000)).json()
   t.same(waited.decisions[0].reasons, [{ type: 'hash', action: 'hide', bank: 'known', distance: 0, contentId: 'case-7', entryId }], 'scored within the budget: matched at once')
 
-  // Budget 0: the image is pending on this request and matched on a later one, from the cache its background work fills.
+  // Budget 0: no model score is waited for, but the image's hash is (it is known once the image is fetched and decoded).
   const later = host.serve('/b.png', png)
   const first = (await byUrl(later, 0)).json()
-  t.same(first.meta.pendingImages, ['v1'])
-  t.equal(first.decisions[0].action, 'allow')
-  await until(async () => (await byUrl(later, 0)).json().decisions[0].action === 'hide', 10_000)
-  t.match((await byUrl(later, 0)).json().decisions[0].reasons, [{ type: 'hash', bank: 'known', entryId }])
+  t.same(first.meta.pendingImages, ['v1'], 'its model scores are still pending')
+  t.equal(first.decisions[0].action, 'hide', 'hidden all the same')
+  t.same(first.decisions[0].reasons, [{ type: 'hash', action: 'hide', bank: 'known', distance: 0, contentId: 'case-7', entryId }])
+  await until(async () => (await byUrl(later, 0)).json().meta.pendingImages === undefined, 10_000)
+  t.match((await byUrl(later, 0)).json().decisions[0].reasons, [{ type: 'hash', bank: 'known', entryId }], 'and from the cache its background work fills')
+  t.equal(host.hits('/b.png'), 1, 'fetched once')
 })
 
 t.test('two replicas on one Redis: a bank change on one is matched by the other within a second', async (t) => {

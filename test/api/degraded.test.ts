@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build, startRedis, testPrefix } from '../helper.js'
+import { build, startRedis, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 

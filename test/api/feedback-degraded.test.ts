@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build, startRedis, testPrefix } from '../helper.js'
+import { build, startRedis, testPrefix } from '../helpers/app.js'
 
 t.test('Redis down: feedback answers 503, scoring degrades to no item statuses; a retry later counts once', async (t) => {
   const server = await startRedis()

@@ -1,9 +1,10 @@
 import t from 'tap'
-import { FeedbackResponseSchema } from '../../src/api/feedback.js'
-import { InsightsSchema } from '../../src/api/insights.js'
-import { CreatorSignalsSchema, ItemSignalsSchema, VerdictSchema } from '../../src/api/items.js'
-import { RulesDocumentSchema, ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helper.js'
+import { FeedbackResponseSchema } from '../../src/api/schemas/feedback.js'
+import { InsightsSchema } from '../../src/api/schemas/insights.js'
+import { CreatorSignalsSchema, ItemSignalsSchema, VerdictSchema } from '../../src/api/schemas/items.js'
+import { RulesDocumentSchema } from '../../src/api/schemas/rules.js'
+import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
+import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 

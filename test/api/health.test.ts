@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { build } from '../helper.js'
+import { build } from '../helpers/app.js'
 
 t.test('liveness, readiness and the documents', async (t) => {
   const app = await build(t)

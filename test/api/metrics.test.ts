@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { build } from '../helper.js'
-import { sharedImages } from '../image/helpers.js'
+import { build } from '../helpers/app.js'
+import { pdqImages } from '../helpers/images.js'
 
 const metric = (text: string, line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.split(' ')[1])
 
@@ -18,7 +18,7 @@ t.test('/metrics: the image pipeline’s counters, in Prometheus text format, mo
   const memory = `feedguard_image_lookups_total{model="${model}",result="memory"}`
   t.equal(metric(before.body, scored), 0)
 
-  const data = readFileSync(join(sharedImages, 'reg-test-input/labelme-subset/q0003.jpg')).toString('base64')
+  const data = readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0003.jpg')).toString('base64')
   const payload = { userId: 'u', imageBudgetMs: 5000, items: [{ id: 'a', image: { data } }] }
   t.equal((await app.inject({ method: 'POST', url: '/v1/score', payload })).statusCode, 200)
   t.equal((await app.inject({ method: 'POST', url: '/v1/score', payload })).statusCode, 200)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, freePort, startRedis, testPrefix } from '../helper.js'
+import { build, freePort, startRedis, testPrefix } from '../helpers/app.js'
 
 t.test('a Redis that is down at start-up: the service starts unready, scores degraded, and recovers', async (t) => {
   const port = await freePort()

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { RulesDocumentSchema } from '../../src/api/schemas.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helper.js'
+import { RulesDocumentSchema } from '../../src/api/schemas/rules.js'
+import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 

@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
-import { ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helper.js'
-import { noise, sharedImages } from '../image/helpers.js'
-import { eventually, imageHost } from '../image/image-host.js'
+import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
+import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { noise, pdqImages } from '../helpers/images.js'
+import { eventually, imageHost } from '../helpers/image-host.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
 const score = (app: App, payload: object) => app.inject({ method: 'POST', url: '/v1/score', payload })
 const b64 = (bytes: Buffer) => bytes.toString('base64')
-const photo = readFileSync(join(sharedImages, 'reg-test-input/labelme-subset/q0003.jpg'))
+const photo = readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0003.jpg'))
 const MODEL = 'nsfwjs-mobilenetv2@1.0.0'
 
 /** The shipped policy with a low `sexual` blur threshold, so that an ordinary photo's score crosses it. */

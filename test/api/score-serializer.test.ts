@@ -1,8 +1,8 @@
 import t from 'tap'
 import { serializeScoreResponse } from '../../src/api/score-serializer.js'
 import { scoresOf, shareEvidence } from '../../src/classifiers/shared-scores.js'
-import type { ScoreResponse } from '../../src/scoring/score-items.js'
-import { build } from '../helper.js'
+import type { ScoreResponse } from '../../src/scoring/scoring-service.js'
+import { build } from '../helpers/app.js'
 
 t.test('shared evidence: frozen, its scores made once, invisible to for…in and JSON', async (t) => {
   const evidence = shareEvidence({ toxicity: { score: 0.3225, source: 'model:m' }, spam: { score: 0.0008, source: 'model:m' } })

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ScoreResponseSchema } from '../../src/api/schemas.js'
-import { build } from '../helper.js'
+import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
+import { build } from '../helpers/app.js'
 
 const score = (app: Awaited<ReturnType<typeof build>>, payload: unknown) =>
   app.inject({ method: 'POST', url: '/v1/score', payload: payload as object })

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { BankIndex, type BankIndexOptions, type ImageHash } from '../../src/banks/bank-index.js'
-import type { NewBankEntry } from '../../src/banks/store.js'
+import type { NewBankEntry } from '../../src/banks/bank-store.js'
 import { hashFromHex, hashToHex, type PdqHash } from '../../src/pdq/pdq.js'
-import { ControlledStore } from './controlled-store.js'
+import { ControlledStore } from './controlled-bank-store.js'
 
 type Tap = import('tap').Test
 

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { BankIndex } from '../../src/banks/bank-index.js'
 import { BankService, type BankServiceOptions } from '../../src/banks/bank-service.js'
-import { MemoryBankStore } from '../../src/banks/memory-store.js'
-import { flatPng, pictureAsPng, pictureHash } from './images.js'
+import { MemoryBankStore } from '../../src/banks/memory-bank-store.js'
+import { flatPng, pictureAsPng, pictureHash } from '../helpers/pictures.js'
 
 type Tap = import('tap').Test
 

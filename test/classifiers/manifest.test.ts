@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { FeedguardError } from '../../src/errors.js'
-import { MANIFEST_FILE, ModelLoadError, loadManifest, readManifest, sha256, upsertManifestEntry, type ManifestEntry } from '../../src/classifiers/manifest.js'
-import { modelsDir } from '../text/helpers.js'
+import { MANIFEST_FILE, ModelLoadError, readManifest, sha256, type ManifestEntry } from '../../src/classifiers/manifest.js'
+import { dirWith, entryFor } from '../helpers/model-manifests.js'
+import { modelsDir, verifiedModels } from '../helpers/text-model.js'
 
 const root = mkdtempSync(join(tmpdir(), 'fg-manifest-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))
@@ -21,27 +22,8 @@ function copyOfShipped(): { dir: string; entry: ManifestEntry } {
   return { dir, entry }
 }
 
-function dirWith(manifest: unknown, files: Record<string, string> = {}): string {
-  const dir = join(root, `dir-${n++}`)
-  mkdirSync(dir, { recursive: true })
-  if (manifest !== undefined) writeFileSync(join(dir, MANIFEST_FILE), typeof manifest === 'string' ? manifest : JSON.stringify(manifest))
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-  return dir
-}
-
-const entryFor = (file: string, content: string, extra: Partial<ManifestEntry> = {}): ManifestEntry => ({
-  name: 'toy',
-  version: '1.0.0',
-  file,
-  sha256: sha256(Buffer.from(content)),
-  kind: 'text',
-  categories: ['spam'],
-  featuriser: 'toy-1',
-  ...extra
-})
-
 t.test('the shipped manifest verifies, every model', async (t) => {
-  const models = await loadManifest(modelsDir)
+  const models = await verifiedModels(modelsDir)
   t.ok(models.length >= 1)
   const text = models.find((m) => m.kind === 'text')
   t.equal(text?.id, 'feedguard-text@1.0.0')
@@ -51,7 +33,7 @@ t.test('the shipped manifest verifies, every model', async (t) => {
 
 t.test('a verified copy loads with its bytes', async (t) => {
   const { dir, entry } = copyOfShipped()
-  const [model] = await loadManifest(dir)
+  const [model] = await verifiedModels(dir)
   t.equal(model?.sha256, entry.sha256)
   t.equal(model?.bytes.length, readFileSync(join(dir, entry.file)).length)
 })
@@ -59,7 +41,7 @@ t.test('a verified copy loads with its bytes', async (t) => {
 t.test('a missing model file is a clear error naming the file', async (t) => {
   const { dir, entry } = copyOfShipped()
   rmSync(join(dir, entry.file))
-  const err = await loadManifest(dir).catch((e: unknown) => e)
+  const err = await verifiedModels(dir).catch((e: unknown) => e)
   t.ok(err instanceof ModelLoadError && err instanceof FeedguardError && err instanceof Error)
   t.match(err, { problem: 'missing', code: 'FG_MODEL_UNAVAILABLE', statusCode: 503, file: join(dir, entry.file), name: 'ModelLoadError' })
   t.match((err as Error).message, `model feedguard-text@1.0.0: file ${join(dir, entry.file)} is missing`)
@@ -71,7 +53,7 @@ t.test('a corrupt model file (one byte changed) is a clear error with both check
   const bytes = readFileSync(path)
   bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff
   writeFileSync(path, bytes)
-  const err = await loadManifest(dir).catch((e: unknown) => e)
+  const err = await verifiedModels(dir).catch((e: unknown) => e)
   t.match(err, { problem: 'corrupt', file: path })
   t.match((err as Error).message, new RegExp(`file ${path} is corrupt or not the listed version \\(sha256 ${sha256(bytes)}, manifest says ${entry.sha256}`))
 })
@@ -79,42 +61,27 @@ t.test('a corrupt model file (one byte changed) is a clear error with both check
 t.test('a truncated model file is corrupt too', async (t) => {
   const { dir, entry } = copyOfShipped()
   writeFileSync(join(dir, entry.file), readFileSync(join(dir, entry.file)).subarray(0, 1000))
-  await t.rejects(loadManifest(dir), { problem: 'corrupt', message: /1000 bytes/ })
+  await t.rejects(verifiedModels(dir), { problem: 'corrupt', message: /1000 bytes/ })
 })
 
 t.test('an unreadable model file (a directory) says so', async (t) => {
-  const dir = dirWith({ models: [entryFor('model.bin', 'x')] })
+  const dir = dirWith(root, { models: [entryFor('model.bin', 'x')] })
   mkdirSync(join(dir, 'model.bin'))
-  await t.rejects(loadManifest(dir), { problem: 'unreadable', message: /file .*model\.bin cannot be read: / })
+  await t.rejects(verifiedModels(dir), { problem: 'unreadable', message: /file .*model\.bin cannot be read: / })
 })
 
 t.test('manifest problems: missing, unreadable, not JSON, invalid, duplicate', async (t) => {
-  await t.rejects(loadManifest(join(root, 'nowhere')), { problem: 'missing', message: /model manifest .*manifest\.json is missing/ })
-  const asDir = dirWith(undefined)
+  await t.rejects(verifiedModels(join(root, 'nowhere')), { problem: 'missing', message: /model manifest .*manifest\.json is missing/ })
+  const asDir = dirWith(root, undefined)
   mkdirSync(join(asDir, MANIFEST_FILE))
   await t.rejects(readManifest(asDir), { problem: 'unreadable', message: /cannot be read/ })
-  await t.rejects(readManifest(dirWith('{ not json')), { problem: 'invalid-manifest', message: /is not valid JSON/ })
-  await t.rejects(readManifest(dirWith({ models: [{ ...entryFor('a', 'a'), sha256: 'xyz' }] })), {
+  await t.rejects(readManifest(dirWith(root, '{ not json')), { problem: 'invalid-manifest', message: /is not valid JSON/ })
+  await t.rejects(readManifest(dirWith(root, { models: [{ ...entryFor('a', 'a'), sha256: 'xyz' }] })), {
     problem: 'invalid-manifest',
     message: /models\.0\.sha256/
   })
-  await t.rejects(readManifest(dirWith({ models: [entryFor('../outside', 'a')] })), { message: /inside the models directory/ })
-  await t.rejects(readManifest(dirWith({ models: [entryFor('a', 'a', { categories: ['nonsense' as 'spam'] })] })), { message: /categories/ })
-  await t.rejects(readManifest(dirWith([])), { message: /\(root\)/ })
-  await t.rejects(readManifest(dirWith({ models: [entryFor('a', 'a'), entryFor('b', 'b')] })), { message: /lists "toy" twice/ })
-})
-
-t.test('upsertManifestEntry adds, replaces by name, keeps the others, creates the file', async (t) => {
-  const dir = dirWith(undefined, { 'a.bin': 'a', 'b.bin': 'b' })
-  await upsertManifestEntry(dir, entryFor('a.bin', 'a'))
-  await upsertManifestEntry(dir, entryFor('b.bin', 'b', { name: 'other', kind: 'image', categories: ['sexual'] }))
-  await upsertManifestEntry(dir, entryFor('b.bin', 'b', { version: '2.0.0' }))
-  const manifest = await readManifest(dir)
-  t.same(
-    manifest.models.map((m) => `${m.name}@${m.version}:${m.file}`),
-    ['toy@2.0.0:b.bin', 'other@1.0.0:b.bin']
-  )
-  t.equal((await loadManifest(dir)).length, 2)
-  // a broken manifest is reported, not overwritten
-  await t.rejects(upsertManifestEntry(dirWith('{ broken'), entryFor('a.bin', 'a')), { problem: 'invalid-manifest', message: /not valid JSON/ })
+  await t.rejects(readManifest(dirWith(root, { models: [entryFor('../outside', 'a')] })), { message: /inside the models directory/ })
+  await t.rejects(readManifest(dirWith(root, { models: [entryFor('a', 'a', { categories: ['nonsense' as 'spam'] })] })), { message: /categories/ })
+  await t.rejects(readManifest(dirWith(root, [])), { message: /\(root\)/ })
+  await t.rejects(readManifest(dirWith(root, { models: [entryFor('a', 'a'), entryFor('b', 'b')] })), { message: /lists "toy" twice/ })
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { decide } from '../../src/engine/decide.js'
 import type { DecisionContext, HashReason } from '../../src/engine/types.js'
 import { compilePolicy, PolicySchema } from '../../src/policy/policy.js'
-import { compileRules } from '../../src/rules/compiled.js'
+import { compileRules } from '../../src/rules/compiled-rules.js'
 import { defaultRules } from '../../src/rules/schema.js'
 
 const policy = compilePolicy(

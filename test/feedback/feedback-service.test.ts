@@ -1,12 +1,12 @@
 import t from 'tap'
-import { defaultAggregateOptions, HOUR_MS, type AggregateStore } from '../../src/feedback/aggregates.js'
+import { defaultAggregateOptions, HOUR_MS, type AggregateStore } from '../../src/feedback/aggregate-store.js'
 import { FeedbackService, type FeedbackOptions } from '../../src/feedback/feedback-service.js'
 import { defaultLearningOptions } from '../../src/feedback/learning.js'
-import { MemoryAggregateStore } from '../../src/feedback/memory-aggregates.js'
+import { MemoryAggregateStore } from '../../src/feedback/memory-aggregate-store.js'
 import { storeUnavailable } from '../../src/errors.js'
-import { MemoryRulesStore } from '../../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
 import { RulesService } from '../../src/rules/rules-service.js'
-import type { RulesStore } from '../../src/rules/store.js'
+import type { RulesStore } from '../../src/rules/rules-store.js'
 import { defaultRules } from '../../src/rules/schema.js'
 
 const options = (): FeedbackOptions => ({

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis'
 import t from 'tap'
 import { dataKey, decodeEntry, encodeEntry, ImageCache, urlKey, type ImageEntry } from '../../src/image/image-cache.js'
 import { hashFromHex, hashToHex } from '../../src/pdq/pdq.js'
-import { ReadBatch } from '../../src/store/read-batch.js'
-import { redisClient, testPrefix } from '../redis-helper.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
+import { redisClient, testPrefix } from '../helpers/redis.js'
 
 const hex = (digit: string) => digit.repeat(64)
 const entry: ImageEntry = { scores: { sexual: 0.25, suggestive: 0.5 }, hash: { hash: hashFromHex(hex('a')), quality: 87 } }

@@ -3,8 +3,8 @@ import t, { type Test } from 'tap'
 import { IMAGE_CATEGORIES, imageCategoryScores } from '../../src/image/categories.js'
 import { DEFAULT_INTRA_OP_THREADS, ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, PIXELS_PER_IMAGE, PREPROCESSING_ID, type ClassProbabilities } from '../../src/image/model-spec.js'
-import { ImageDecodeError, preprocessImage } from '../../src/image/preprocess.js'
-import { gradient, identityModel, modelPath, noise } from './helpers.js'
+import { prepareImage } from '../../src/image/prepare.js'
+import { gradient, identityModel, modelPath, noise } from '../helpers/images.js'
 
 function sumsToOne(t: Test, p: ClassProbabilities): void {
   t.same(Object.keys(p), [...NSFW_CLASSES])
@@ -18,8 +18,8 @@ t.test('categories: Porn + Hentai are sexual, Sexy is suggestive, Drawing and Ne
   t.equal(imageCategoryScores({ Drawing: 0, Hentai: 0.5000001, Neutral: 0, Porn: 0.5, Sexy: 0 }).sexual, 1, 'never above 1')
 })
 
-for (const inWorker of [true, false]) t.test(`ImageClassifier over the shipped model, ${inWorker ? 'on a worker thread' : 'on the calling thread'}`, async (t) => {
-  const classifier = await ImageClassifier.create({ model: modelPath, inWorker, decode: { maxInputPixels: 1_000_000 } })
+t.test('ImageClassifier over the shipped model, on the calling thread', async (t) => {
+  const classifier = await ImageClassifier.create({ model: modelPath })
   t.teardown(() => classifier.release())
 
   t.equal(classifier.id, 'nsfwjs-mobilenetv2@1.0.0')
@@ -27,7 +27,7 @@ for (const inWorker of [true, false]) t.test(`ImageClassifier over the shipped m
   t.equal(DEFAULT_INTRA_OP_THREADS, 1)
 
   const images = [await gradient(300, 200).png().toBuffer(), await noise(120, 90, 3).jpeg().toBuffer()]
-  const inputs = await Promise.all(images.map((bytes) => preprocessImage(bytes)))
+  const inputs = await Promise.all(images.map(async (bytes) => (await prepareImage(bytes)).input))
 
   t.test('classifyTensors takes one input per image or one batch buffer', async (t) => {
     const separate = await classifier.classifyTensors(inputs)
@@ -49,48 +49,6 @@ for (const inWorker of [true, false]) t.test(`ImageClassifier over the shipped m
     await t.rejects(classifier.classifyTensors([new Float32Array(10)]), RangeError)
     await t.rejects(classifier.classifyTensors(new Float32Array(PIXELS_PER_IMAGE + 1)), /multiple of 150528/)
   })
-
-  t.test('classifyBuffers decodes and classifies a batch of encoded images', async (t) => {
-    t.same(await classifier.classifyBuffers(images), await classifier.classifyTensors(inputs))
-    t.same(await classifier.classifyBuffers([]), [])
-  })
-
-  t.test('classifyBuffers names the image it cannot use', async (t) => {
-    const err = await classifier.classifyBuffers([images[0]!, Buffer.from('nope')]).catch((e: unknown) => e)
-    t.ok(err instanceof ImageDecodeError)
-    t.match(err, { code: 'FG_IMAGE_INVALID', statusCode: 400, message: /^images\[1\]: not a decodable image/, details: [{ path: 'images[1]' }] })
-    const big = await gradient(1001, 1000).png().toBuffer()
-    await t.rejects(classifier.classifyBuffers([big]), { code: 'FG_IMAGE_TOO_LARGE', message: /^images\[0\]: image is 1001×1000/ }, 'decode limits apply')
-  })
-
-  t.test('classify gives sexual and suggestive evidence for items with image data', async (t) => {
-    const [expected] = await classifier.classifyBuffers([images[1]!])
-    const evidence = await classifier.classify([
-      { id: 'no-image', text: 'caption' },
-      { id: 'with-data', text: '', image: { data: images[1]!.toString('base64') } },
-      { id: 'url-only', text: '', image: { url: 'https://cdn.example/thumb.jpg' } }
-    ])
-    const scores = imageCategoryScores(expected!)
-    const source = 'model:nsfwjs-mobilenetv2@1.0.0'
-    t.same(evidence, [{}, { sexual: { score: scores.sexual, source }, suggestive: { score: scores.suggestive, source } }, {}])
-    t.same(await classifier.classify([]), [])
-  })
-
-  t.test('classify names the item whose image data is unusable', async (t) => {
-    await t.rejects(classifier.classify([{ id: 'a', text: '', image: { data: '%%%' } }]), {
-      code: 'FG_IMAGE_INVALID',
-      message: 'item a image.data: image data is not valid base64',
-      details: [{ path: 'item a image.data', message: 'image data is not valid base64' }]
-    })
-    const notAnImage = Buffer.from('plain text, not pixels').toString('base64')
-    await t.rejects(
-      classifier.classify([
-        { id: 'ok', text: '', image: { data: images[0]!.toString('base64') } },
-        { id: 'b', text: '', image: { data: notAnImage } }
-      ]),
-      { code: 'FG_IMAGE_INVALID', message: /^item b image\.data: not a decodable image/ }
-    )
-  })
 })
 
 t.test('ImageClassifier.create takes model bytes, names and thread settings', async (t) => {
@@ -105,18 +63,17 @@ t.test('ImageClassifier.create takes model bytes, names and thread settings', as
   })
   t.teardown(() => classifier.release())
   t.equal(classifier.id, 'custom@2')
-  const [p] = await classifier.classifyBuffers([await gradient(64, 64).png().toBuffer()])
+  const [p] = await classifier.classifyTensors([(await prepareImage(await gradient(64, 64).png().toBuffer())).input])
   sumsToOne(t, p!)
 })
 
 t.test('ImageClassifier.create refuses a model without the expected input and output', async (t) => {
   await t.rejects(ImageClassifier.create({ model: identityModel() }), /must have input "input" and output "probabilities"/)
-  await t.rejects(ImageClassifier.create({ model: identityModel(), inWorker: false }), /must have input "input" and output "probabilities"/)
 })
 
 t.test('ImageClassifier.fromManifest loads a verified entry and refuses one built for other preprocessing', async (t) => {
   const entry = { id: 'nsfwjs-mobilenetv2@9', name: 'nsfwjs-mobilenetv2', version: '9', kind: 'image', featuriser: PREPROCESSING_ID, bytes: readFileSync(modelPath) }
-  const classifier = await ImageClassifier.fromManifest(entry, { inWorker: false })
+  const classifier = await ImageClassifier.fromManifest(entry)
   t.teardown(() => classifier.release())
   t.equal(classifier.id, 'nsfwjs-mobilenetv2@9')
   await t.rejects(ImageClassifier.fromManifest({ ...entry, featuriser: 'other@1' }), /\(kind image, preprocessing other@1\) is not an image model for this service's preprocessing nsfwjs-/)

@@ -3,10 +3,10 @@ import { loadModel, readManifest } from '../../src/classifiers/manifest.js'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { errorFromReply, ImageThreads, type ImageThreadsOptions } from '../../src/image/image-threads.js'
 import { prepareImage } from '../../src/image/prepare.js'
-import { ImageDecodeError } from '../../src/image/preprocess.js'
+import { ImageDecodeError } from '../../src/image/decode.js'
 import { NSFW_CLASSES } from '../../src/image/model-spec.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
-import { gradient, modelPath, noise } from './helpers.js'
+import { gradient, modelPath, noise } from '../helpers/images.js'
 
 const manifest = await readManifest('models')
 const model = await loadModel('models', manifest.models.find((entry) => entry.kind === 'image')!)
@@ -29,11 +29,13 @@ t.test('an image thread scores what the classifier scores on the prepared input,
   t.equal(threads.id, 'nsfwjs-mobilenetv2@1.0.0')
   t.equal(threads.started, 1, 'the first thread opens the model at once')
   const bytes = await noise(90, 70, 6).jpeg().toBuffer()
-  const classifier = await ImageClassifier.create({ model: modelPath, inWorker: false })
+  const classifier = await ImageClassifier.create({ model: modelPath })
   t.teardown(() => classifier.release())
   const prepared = await prepareImage(bytes, { pdqVariants: true })
   const [expected] = await classifier.classifyTensors([prepared.input])
-  const scored = await threads.score(bytes)
+  const told: string[] = []
+  const scored = await threads.score(bytes, (hash) => told.push(hashToHex(hash.hash)))
+  t.same(told, [hashToHex(prepared.hash.hash)], 'the hash is told once, before the scores')
   t.ok(NSFW_CLASSES.every((c) => close(scored.probabilities[c], expected![c])), 'the same probabilities')
   t.equal(hashToHex(scored.hash.hash), hashToHex(prepared.hash.hash))
   t.equal(scored.hash.quality, prepared.hash.quality)
@@ -81,8 +83,10 @@ t.test('busy threads share the work: a second thread starts when the first has w
 
 t.test('threads: 0 does the work on the calling thread', async (t) => {
   const threads = await open(t, { threads: 0 })
-  const scored = await threads.score(await gradient(30, 20).png().toBuffer())
+  let told = 0
+  const scored = await threads.score(await gradient(30, 20).png().toBuffer(), () => told++)
   t.equal(scored.batch, 1)
+  t.equal(told, 1, 'the hash is told there too')
   t.equal(threads.started, 0)
 })
 

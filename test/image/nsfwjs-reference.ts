@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import * as nsfwjs from 'nsfwjs'
-import { browserPixels } from './helpers.js'
+import { browserPixels } from '../helpers/images.js'
 
 if (process.env.FG_NSFWJS_REFERENCE !== '1') {
   // Found by `tap test/image/`: this is the parity test's helper process, not a test.

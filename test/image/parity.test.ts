@@ -12,7 +12,8 @@ import sharp from 'sharp'
 import t from 'tap'
 import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, type NsfwClass } from '../../src/image/model-spec.js'
-import { gradient, modelPath, noise, rawImage, repoRoot, sharedImages, withOrientation } from './helpers.js'
+import { prepareImage } from '../../src/image/prepare.js'
+import { gradient, modelPath, noise, rawImage, repoRoot, pdqImages, withOrientation } from '../helpers/images.js'
 
 const TOLERANCE = 1e-3
 
@@ -43,7 +44,7 @@ const photos = [
 ]
 
 async function syntheticImages(): Promise<Array<[string, Buffer]>> {
-  const photo = readFileSync(join(sharedImages, 'reg-test-input/labelme-subset/q0291.jpg'))
+  const photo = readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0291.jpg'))
   const upright = await sharp(photo).resize(160, 120).raw().toBuffer({ resolveWithObject: true })
   const uprightImage = { width: upright.info.width, height: upright.info.height, data: new Uint8Array(upright.data) }
   return [
@@ -64,11 +65,13 @@ t.test('the ONNX model with src/image preprocessing reproduces NSFWJS', async (t
   t.teardown(() => classifier.release())
 
   const inputs: Array<[string, Buffer]> = [
-    ...photos.map((path): [string, Buffer] => [path, readFileSync(join(sharedImages, path))]),
+    ...photos.map((path): [string, Buffer] => [path, readFileSync(join(pdqImages, path))]),
     ...(await syntheticImages())
   ]
   const images = inputs.map(([, bytes]) => bytes)
-  const [onnx, reference] = await Promise.all([classifier.classifyBuffers(images), nsfwjsProbabilities(images)])
+  // What an image thread does with each image: one decode, the model input, the model.
+  const prepared = await Promise.all(images.map((bytes) => prepareImage(bytes)))
+  const [onnx, reference] = await Promise.all([classifier.classifyTensors(prepared.map((image) => image.input)), nsfwjsProbabilities(images)])
 
   let maxDiff = 0
   let agreements = 0

@@ -2,24 +2,39 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import t, { type Test } from 'tap'
-import { displayedPixels, prepareImage, readImageHeader } from '../../src/image/prepare.js'
-import { decodeImage, ImageDecodeError, toModelInput } from '../../src/image/preprocess.js'
-import { decodeForPdq } from '../../src/pdq/decode.js'
+import { displayedPixels, ImageDecodeError, readImageHeader } from '../../src/image/decode.js'
+import { toModelInput } from '../../src/image/model-input.js'
+import { prepareImage } from '../../src/image/prepare.js'
 import { hashToHex, pdqDihedral, pdqFromRgb } from '../../src/pdq/pdq.js'
-import { gradient, noise, rawImage, seededBytes, sharedImages, withOrientation } from './helpers.js'
+import { gradient, noise, rawImage, seededBytes, pdqImages, withOrientation } from '../helpers/images.js'
 
-/** What the two separate decoders give: the model input of `decodeImage`, the hash of `decodeForPdq`. */
+/**
+ * Two decodes of the image by sharp itself, independent of src/image: as displayed (sharp's own
+ * `autoOrient`, fully transparent pixels black) for the model input, and the stored pixels with alpha
+ * dropped (as the reference hashers read an image) for the PDQ hash.
+ */
 async function separately(bytes: Buffer) {
-  const stored = await decodeForPdq(bytes)
-  return { input: toModelInput(await decodeImage(bytes)), hash: pdqFromRgb(stored.pixels, stored.width, stored.height, stored.channels) }
+  const { hasAlpha } = await sharp(bytes).metadata()
+  const shown = sharp(bytes, { failOn: 'error', autoOrient: true, pages: 1 }).toColourspace('srgb')
+  const { data, info } = await (hasAlpha ? shown.ensureAlpha() : shown.removeAlpha()).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
+  const rgb = new Uint8Array(info.width * info.height * 3)
+  for (let p = 0, q = 0; q < rgb.length; p += info.channels, q += 3) {
+    if (hasAlpha && data[p + 3] === 0) continue
+    rgb.set(data.subarray(p, p + 3), q)
+  }
+  const stored = await sharp(bytes).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
+  return {
+    input: toModelInput({ width: info.width, height: info.height, data: rgb }),
+    hash: pdqFromRgb(stored.data, stored.info.width, stored.info.height, stored.info.channels)
+  }
 }
 
 async function sameAsSeparateDecoders(t: Test, bytes: Buffer, name: string) {
   const [prepared, expected] = await Promise.all([prepareImage(bytes), separately(bytes)])
   let differing = 0
   for (let i = 0; i < expected.input.length; i++) if (prepared.input[i] !== expected.input[i]) differing++
-  t.equal(differing, 0, `${name}: model input identical to decodeImage + toModelInput`)
-  t.equal(hashToHex(prepared.hash.hash), hashToHex(expected.hash.hash), `${name}: PDQ hash identical to decodeForPdq + pdqFromRgb`)
+  t.equal(differing, 0, `${name}: model input identical to sharp's own autoOrient + toModelInput`)
+  t.equal(hashToHex(prepared.hash.hash), hashToHex(expected.hash.hash), `${name}: PDQ hash identical to sharp's stored pixels + pdqFromRgb`)
   t.equal(prepared.hash.quality, expected.hash.quality, `${name}: same quality`)
 }
 
@@ -32,12 +47,12 @@ async function rejectsWith(t: Test, promise: Promise<unknown>, code: string, mes
   t.match(err, { code, message })
 }
 
-t.test('one decode gives the model input and the PDQ hash the separate decoders give: shared photos', async (t) => {
+t.test('one decode gives the model input and the PDQ hash two separate decodes give: PDQ reference photos', async (t) => {
   const files = ['bridge-mods', 'misc-images', 'reg-test-input/dih', 'reg-test-input/labelme-subset'].flatMap((dir) =>
-    readdirSync(join(sharedImages, dir)).map((file) => join(sharedImages, dir, file))
+    readdirSync(join(pdqImages, dir)).map((file) => join(pdqImages, dir, file))
   )
   t.ok(files.length >= 20, `${files.length} photos`)
-  for (const file of files) await sameAsSeparateDecoders(t, readFileSync(file), file.slice(sharedImages.length))
+  for (const file of files) await sameAsSeparateDecoders(t, readFileSync(file), file.slice(pdqImages.length))
 })
 
 t.test('…and synthetic images: every EXIF orientation, alpha with transparent pixels, greyscale, palette, animation', async (t) => {
@@ -61,8 +76,8 @@ t.test('…and synthetic images: every EXIF orientation, alpha with transparent 
 t.test('the dihedral variants, when asked for, are pdqDihedral’s, original first', async (t) => {
   const bytes = await noise(80, 60, 2).png().toBuffer()
   const prepared = await prepareImage(bytes, { pdqVariants: true })
-  const stored = await decodeForPdq(bytes)
-  const { hashes, quality } = pdqDihedral(stored.pixels, stored.width, stored.height, stored.channels)
+  const stored = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  const { hashes, quality } = pdqDihedral(stored.data, stored.info.width, stored.info.height, stored.info.channels)
   t.same(prepared.hash.variants?.map(hashToHex), Object.values(hashes).map(hashToHex))
   t.equal(hashToHex(prepared.hash.hash), hashToHex(hashes.original))
   t.equal(prepared.hash.quality, quality)
@@ -71,9 +86,9 @@ t.test('the dihedral variants, when asked for, are pdqDihedral’s, original fir
 
 t.test('displayedPixels: orientation 1 without alpha is the stored buffer itself; an unknown orientation is 1', async (t) => {
   const data = Uint8Array.from([1, 2, 3, 4, 5, 6])
-  t.equal(displayedPixels({ width: 2, height: 1, channels: 3, data }, 1).data, data)
-  t.same([...displayedPixels({ width: 2, height: 1, channels: 3, data }, 2).data], [4, 5, 6, 1, 2, 3])
-  t.same([...displayedPixels({ width: 1, height: 1, channels: 4, data: Uint8Array.from([9, 8, 7, 1]) }, 0).data], [9, 8, 7])
+  t.equal(displayedPixels({ stored: { width: 2, height: 1, channels: 3, data }, orientation: 1 }).data, data)
+  t.same([...displayedPixels({ stored: { width: 2, height: 1, channels: 3, data }, orientation: 2 }).data], [4, 5, 6, 1, 2, 3])
+  t.same([...displayedPixels({ stored: { width: 1, height: 1, channels: 4, data: Uint8Array.from([9, 8, 7, 1]) }, orientation: 0 }).data], [9, 8, 7])
 })
 
 t.test('readImageHeader: format, stored size, alpha and orientation', async (t) => {

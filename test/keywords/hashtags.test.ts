@@ -1,6 +1,6 @@
 import t from 'tap'
 import { compileKeywordRules } from '../../src/keywords/matcher.js'
-import { expectMatches, matched } from './fixtures/helper.js'
+import { expectMatches, matched } from './keyword-matches.js'
 
 t.test('an inline hashtag is read as its camelCase words and as one word', async (t) => {
   expectMatches(

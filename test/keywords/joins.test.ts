@@ -1,5 +1,5 @@
 import t from 'tap'
-import { expectMatches, matched } from './fixtures/helper.js'
+import { expectMatches, matched } from './keyword-matches.js'
 
 t.test('a slash between two function words lists alternatives: never one word, in the text or in the keyword (issue 18)', async (t) => {
   expectMatches(

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { expectMatches, matched } from './fixtures/helper.js'
+import { expectMatches, matched } from './keyword-matches.js'
 
 t.test('case folding and NFKC', async (t) => {
   expectMatches(

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { matcherCheckingPaths } from './fixtures/both-paths.js'
+import { matcherCheckingPaths } from './matcher-checking-paths.js'
 
 // Every behaviour suite again, each match() checked against the cached, uncached and shared-analysis paths.
 // Loading them in one subtest keeps the run open until all have registered their tests.

@@ -2,7 +2,7 @@ import t from 'tap'
 import { analyzeField, compileKeywordRules } from '../../src/keywords/matcher.js'
 import { normalizeText, readText } from '../../src/keywords/normalize.js'
 import { PatternList, RunText, SubstringAutomaton, samePattern, toPattern, toRuns, type Pattern } from '../../src/keywords/substring.js'
-import { expectMatches, matched } from './fixtures/helper.js'
+import { expectMatches, matched } from './keyword-matches.js'
 
 const substring = { mode: 'substring' } as const
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { compileKeywordRules } from '../../src/keywords/matcher.js'
-import { expectMatches, matched } from './fixtures/helper.js'
+import { expectMatches, matched } from './keyword-matches.js'
 
 t.test('a keyword ending with a symbol never matches the bare letters (issue 18)', async (t) => {
   expectMatches(

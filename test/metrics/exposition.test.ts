@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { ImagePipelineStats } from '../../src/image/pipeline.js'
+import type { ImagePipelineStats } from '../../src/image/image-pipeline.js'
 import { exposition, imagePipelineFamilies } from '../../src/metrics/exposition.js'
 
 const stats: ImagePipelineStats = {

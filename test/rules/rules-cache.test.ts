@@ -1,9 +1,9 @@
 import t from 'tap'
-import { MemoryRulesStore } from '../../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
 import { defaultRules, type RulesDocument } from '../../src/rules/schema.js'
-import type { RulesStore } from '../../src/rules/store.js'
-import { ReadBatch } from '../../src/store/read-batch.js'
+import type { RulesStore } from '../../src/rules/rules-store.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
 
 /** A store whose reads the test controls, counting them. */
 function controlledStore() {

@@ -1,16 +1,17 @@
 import t from 'tap'
 import { BankIndex } from '../../src/banks/bank-index.js'
-import { MemoryBankStore } from '../../src/banks/memory-store.js'
-import { BankScreen, imageHashOf } from '../../src/banks/screen.js'
+import { MemoryBankStore } from '../../src/banks/memory-bank-store.js'
+import { BankScreen } from '../../src/banks/bank-screen.js'
 import type { FeedItem } from '../../src/engine/types.js'
-import type { ImageResults, ImageStage } from '../../src/image/pipeline.js'
+import { hashImage } from '../../src/image/image-hash.js'
+import type { ImageResults, ImageStage } from '../../src/image/image-pipeline.js'
+import { ItemImageHasher } from '../../src/image/item-image-hasher.js'
 import { loadPolicy } from '../../src/policy/policy.js'
-import { MemoryRulesStore } from '../../src/rules/memory-store.js'
+import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
-import { ScoringService } from '../../src/scoring/score-items.js'
-import type { ReadBatch } from '../../src/store/read-batch.js'
-import { decodeForPdq } from '../../src/pdq/decode.js'
-import { pictureAsPng, pictureHash } from '../banks/images.js'
+import { ScoringService } from '../../src/scoring/scoring-service.js'
+import type { ReadBatch } from '../../src/redis/read-batch.js'
+import { pictureAsPng, pictureHash } from '../helpers/pictures.js'
 
 /** An image stage that answers what the test says, recording how it was called. */
 function stage(results: (items: readonly FeedItem[]) => ImageResults) {
@@ -25,7 +26,7 @@ function stage(results: (items: readonly FeedItem[]) => ImageResults) {
   return { images, calls }
 }
 
-async function service(images: ImageStage | undefined, banks?: BankScreen) {
+async function service(images: ImageStage | undefined, banks?: BankScreen, itemImageHasher?: ItemImageHasher) {
   const policy = await loadPolicy('models/policy.json')
   const rules = new RulesCache({ store: new MemoryRulesStore(), ttlMs: 1000, maxUsers: 10 })
   return new ScoringService({
@@ -36,11 +37,12 @@ async function service(images: ImageStage | undefined, banks?: BankScreen) {
     storeBudgetMs: 50,
     redis: null,
     ...(images ? { images } : {}),
-    ...(banks ? { banks } : {})
+    ...(banks ? { banks } : {}),
+    ...(itemImageHasher ? { itemImageHasher } : {})
   })
 }
 
-/** A bank screen over one enabled bank holding pictures 1 and 2 (test/banks/images.ts). */
+/** A bank screen over one enabled bank holding pictures 1 and 2 (test/helpers/pictures.ts). */
 async function bankScreen(t: Tap) {
   const store = new MemoryBankStore()
   const index = new BankIndex({ store, maxDistance: 31, minQuality: 50, dihedral: false, log: { info: () => {}, warn: () => {} } })
@@ -51,7 +53,7 @@ async function bankScreen(t: Tap) {
     'known',
     [1, 2].map((seed) => ({ id: `e${seed}`, hash: pictureHash(seed), contentId: `c${seed}`, action: 'hide' as const, addedAt: 'now' }))
   )
-  return new BankScreen({ index, dihedral: false, maxInputPixels: 1_000_000 })
+  return new BankScreen({ index })
 }
 
 type Tap = import('tap').Test
@@ -62,7 +64,7 @@ t.test('image evidence joins the item’s evidence under the policy; pending and
   const { images, calls } = stage((items) => ({
     outcomes: [],
     evidence: [{ sexual: { score: 0.95, source }, suggestive: { score: 0.1, source } }, {}, {}, {}],
-    hashes: items.map(() => undefined),
+    hashes: async () => items.map(() => undefined),
     pending: ['b'],
     skipped: [{ id: 'c', reason: 'host_not_allowed' }],
     degraded: []
@@ -88,7 +90,7 @@ t.test('a failing image model degrades the answer; with nothing pending or skipp
   const { images } = stage((items) => ({
     outcomes: [],
     evidence: items.map(() => ({})),
-    hashes: items.map(() => undefined),
+    hashes: async () => items.map(() => undefined),
     pending: [],
     skipped: [],
     degraded: ['model_failed: img@2: session lost']
@@ -108,15 +110,18 @@ t.test('an image refusal (400) refuses the request', async (t) => {
   await t.rejects((await service(images)).score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a' }] }), { statusCode: 400, message: /not a decodable image/ })
 })
 
-t.test('hash banks: image.url items are matched by the hash the image stage knows; image.data items by the bank screen', async (t) => {
+t.test('hash banks: every image, by url or data, scored or still pending, is matched by the hash the image stage gives', async (t) => {
   const banks = await bankScreen(t)
-  const urlHash = imageHashOf(await decodeForPdq(await pictureAsPng(2)), false)
-  const dataImage = (await pictureAsPng(1)).toString('base64')
+  const hashOf = async (seed: number) => hashImage(await pictureAsPng(seed))
+  const known = { 'by-url': await hashOf(2), 'by-data': await hashOf(1), pending: await hashOf(2), unbanked: await hashOf(4) } as Record<string, Awaited<ReturnType<typeof hashOf>>>
+  let hashed = 0
   const { images } = stage((items) => ({
     outcomes: [],
     evidence: items.map(() => ({})),
-    // Only the stage's hashes of URL images count (a data item's is the bank screen's to give); this stage gives one to every item.
-    hashes: items.map((item) => (item.id === 'pending' ? undefined : urlHash)),
+    hashes: async () => {
+      hashed++
+      return items.map((item) => known[item.id])
+    },
     pending: ['pending'],
     skipped: [],
     degraded: []
@@ -128,26 +133,29 @@ t.test('hash banks: image.url items are matched by the hash the image stage know
     explain: true,
     items: [
       { id: 'by-url', image: { url: 'https://cdn.example/2.jpg' } },
-      { id: 'by-data', image: { data: dataImage } },
+      { id: 'by-data', image: { data: (await pictureAsPng(1)).toString('base64') } },
       { id: 'pending', image: { url: 'https://cdn.example/new.jpg' } },
+      { id: 'unbanked', image: { url: 'https://cdn.example/4.jpg' } },
       { id: 'text', text: 'nothing to see' }
     ]
   })
   const reasons = Object.fromEntries(answer.decisions.map((d) => [d.id, d.reasons]))
   t.match(reasons['by-url'], [{ type: 'hash', bank: 'known', distance: 0, entryId: 'e2', contentId: 'c2' }])
-  t.match(reasons['by-data'], [{ type: 'hash', bank: 'known', distance: 0, entryId: 'e1', contentId: 'c1' }], 'the screen hashed the data itself')
-  t.equal(reasons['by-data']!.length, 1, 'a data item is not matched twice')
-  t.same(reasons['pending'], [], 'a pending image has no hash yet')
+  t.match(reasons['by-data'], [{ type: 'hash', bank: 'known', distance: 0, entryId: 'e1', contentId: 'c1' }])
+  t.equal(reasons['by-data']!.length, 1, 'a data item is matched once')
+  t.match(reasons['pending'], [{ type: 'hash', entryId: 'e2' }], 'a pending image is matched by its hash: its model scores are not needed')
+  t.same(answer.meta.pendingImages, ['pending'])
+  t.same(reasons['unbanked'], [])
   t.same(reasons['text'], [])
+  t.equal(hashed, 1, 'the hashes are asked for once per request')
 
-  const urlOnly = await scoring.score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'by-url', image: { url: 'https://cdn.example/2.jpg' } }] })
-  t.equal(urlOnly.decisions[0]!.action, 'hide', 'matched with no data item beside it')
-  const noMatch = await scoring.score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'pending', image: { url: 'https://cdn.example/new.jpg' } }, { id: 'by-data', image: { data: dataImage } }] })
-  t.same(noMatch.decisions.map((d) => d.action), ['allow', 'hide'], 'no URL image matched: the screen’s matches stand alone')
+  const unscreened = await (await service(images)).score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'by-url', image: { url: 'https://cdn.example/2.jpg' } }] })
+  t.equal(unscreened.decisions[0]!.action, 'allow')
+  t.equal(hashed, 1, 'without banks nothing waits for hashes')
 })
 
 t.test('hash banks without an image stage: image.data items are still matched', async (t) => {
-  const scoring = await service(undefined, await bankScreen(t))
+  const scoring = await service(undefined, await bankScreen(t), new ItemImageHasher({ maxInputPixels: 1_000_000, variants: false }))
   const answer = await scoring.score({ userId: 'u', surface: 'for_you', explain: true, items: [{ id: 'a', image: { data: (await pictureAsPng(1)).toString('base64') } }] })
   t.match(answer.decisions[0]!.reasons, [{ type: 'hash', entryId: 'e1' }])
 })

@@ -1,12 +1,12 @@
 import t from 'tap'
 import type { Redis } from 'ioredis'
-import { defaultAggregateOptions } from '../../src/feedback/aggregates.js'
-import { RedisAggregateStore } from '../../src/feedback/redis-aggregates.js'
+import { defaultAggregateOptions } from '../../src/feedback/aggregate-store.js'
+import { RedisAggregateStore } from '../../src/feedback/redis-aggregate-store.js'
 import { loadPolicy } from '../../src/policy/policy.js'
-import { RedisRulesStore } from '../../src/rules/redis-store.js'
+import { RedisRulesStore } from '../../src/rules/redis-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
-import { ScoringService } from '../../src/scoring/score-items.js'
-import { redisClient, testPrefix } from '../redis-helper.js'
+import { ScoringService } from '../../src/scoring/scoring-service.js'
+import { redisClient, testPrefix } from '../helpers/redis.js'
 
 /** Counts pipelines sent and commands sent outside any pipeline. */
 function spy(redis: Redis) {

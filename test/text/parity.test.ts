@@ -5,7 +5,7 @@ import { TEXT_HEADS } from '../../src/text/heads.js'
 import { TextClassifier } from '../../src/text/text-classifier.js'
 import { predict } from '../../scripts/train-text/model.js'
 import { readOnnxWeights } from '../../scripts/train-text/onnx-export.js'
-import { PARITY_TEXTS, metricsPath, textModelPath } from './helpers.js'
+import { PARITY_TEXTS, metricsPath, textModelPath } from '../helpers/text-model.js'
 
 const file = readFileSync(textModelPath)
 const classifier = await TextClassifier.create({ model: file })

@@ -2,12 +2,11 @@ import onnxProto from 'onnx-proto'
 import ort from 'onnxruntime-node'
 import t from 'tap'
 import type { LoadedModel } from '../../src/classifiers/manifest.js'
-import { loadManifest } from '../../src/classifiers/manifest.js'
 import { FEATURIZER_VERSION } from '../../src/text/featurize.js'
 import { TEXT_HEADS } from '../../src/text/heads.js'
 import { TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/text/model-spec.js'
 import { TextClassifier } from '../../src/text/text-classifier.js'
-import { modelsDir, textModelPath } from './helpers.js'
+import { modelsDir, textModelPath, verifiedModels } from '../helpers/text-model.js'
 
 const classifier = await TextClassifier.create({ model: textModelPath, intraOpNumThreads: 1 })
 t.teardown(() => classifier.release())
@@ -70,7 +69,7 @@ t.test('batched scores equal one-by-one scores', async (t) => {
 })
 
 t.test('fromManifest: a verified entry, refusing another featuriser', async (t) => {
-  const entry = (await loadManifest(modelsDir)).find((m) => m.kind === 'text') as LoadedModel
+  const entry = (await verifiedModels(modelsDir)).find((m) => m.kind === 'text') as LoadedModel
   const fromManifest = await TextClassifier.fromManifest(entry, { intraOpNumThreads: 2 })
   t.teardown(() => fromManifest.release())
   t.equal(fromManifest.id, entry.id)

@@ -2,7 +2,7 @@ import type { Test } from 'tap'
 import type { z } from 'zod'
 import type { FeedItem, KeywordReason } from '../../../src/engine/types.js'
 import type { KeywordRuleInputSchema } from '../../../src/rules/schema.js'
-import { build } from '../../helper.js'
+import { build } from '../../helpers/app.js'
 
 /** A keyword rule as PUT /v1/users/{userId}/rules takes it. */
 export type KeywordRule = z.input<typeof KeywordRuleInputSchema>

@@ -11,9 +11,10 @@ import {
   thresholdReport,
   type HeadThresholds
 } from '../../../scripts/train-text/calibration.js'
-import type { Sensitivity } from '../../../src/policy/categories.js'
+import type { Sensitivity } from '../../../src/policy/vocabulary.js'
 import { TEXT_HEADS, type TextHead } from '../../../src/text/heads.js'
-import { createRandom, sigmoid } from '../../../scripts/train-text/model.js'
+import { createRandom } from '../../../bench/random.js'
+import { sigmoid } from '../../../scripts/train-text/model.js'
 
 t.test('fitPlatt recovers the scale and shift that generated the labels', async (t) => {
   const random = createRandom(7)

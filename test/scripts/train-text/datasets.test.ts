@@ -6,6 +6,7 @@ import {
   DATASETS,
   LABEL_MAPPING,
   MLMA_LANGUAGES,
+  MissingDatasetsError,
   YOUTUBE_TEST_VIDEO,
   datasetSummary,
   loadDatasets,
@@ -13,7 +14,7 @@ import {
   stableHash,
   textKey
 } from '../../../scripts/train-text/datasets.js'
-import { writeFixtureDatasets } from './fixtures.js'
+import { writeFixtureDatasets } from './fixture-datasets.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-datasets-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -79,4 +80,26 @@ t.test('summary counts labelled and positive examples per head', async (t) => {
   t.equal(rows[0]?.labelled.spam, 2)
   t.equal(rows[0]?.positives.spam, 1)
   t.equal(rows[0]?.labelled.toxicity, 0)
+})
+
+t.test('a data directory without the datasets is refused up front, naming every missing file', async (t) => {
+  const empty = mkdtempSync(join(tmpdir(), 'fg-no-datasets-'))
+  t.teardown(() => rmSync(empty, { recursive: true, force: true }))
+  const err = t.throws(() => loadDatasets(empty, { datasets: DATASETS, mlmaLanguages: ['fr'] })) as MissingDatasetsError
+  t.ok(err instanceof MissingDatasetsError)
+  t.equal(err.dir, empty)
+  t.same(err.missing, [
+    'jigsaw_subsets/',
+    'olid/olid-training-v1.0.tsv',
+    'olid/labels-levela.csv',
+    'olid/testset-levela.tsv',
+    'germeval2018/germeval2018.training.txt',
+    'germeval2018/germeval2018.test.txt',
+    'mlma/fr_dataset.csv',
+    'davidson/labeled_data.csv',
+    'sms_spam/SMSSpamCollection',
+    'youtube_spam/'
+  ])
+  t.match(err.message, /^training data not found in .* \(set it with --data <dir>.*\n {2}- jigsaw_subsets\/\n/)
+  t.doesNotThrow(() => loadDatasets(dir, { datasets: ['sms_spam'], mlmaLanguages: [] }), 'nothing missing: loads')
 })

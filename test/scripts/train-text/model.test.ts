@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { TextFeatures } from '../../../src/text/featurize.js'
-import { createRandom, naiveBayesScale, predict, predictLogits, sigmoid, trainModel, type TrainingExample } from '../../../scripts/train-text/model.js'
+import { createRandom } from '../../../bench/random.js'
+import { naiveBayesScale, predict, predictLogits, sigmoid, trainModel, type TrainingExample } from '../../../scripts/train-text/model.js'
 
 const BUCKETS = 64
 const HEADS = 3

@@ -3,7 +3,8 @@ import ort from 'onnxruntime-node'
 import t from 'tap'
 import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../../src/text/model-spec.js'
 import { roundToFloat16 } from '../../../scripts/train-text/float16.js'
-import { createRandom, predict, type TextModelWeights } from '../../../scripts/train-text/model.js'
+import { createRandom } from '../../../bench/random.js'
+import { predict, type TextModelWeights } from '../../../scripts/train-text/model.js'
 import { OPSET, exportOnnx, readOnnxWeights } from '../../../scripts/train-text/onnx-export.js'
 
 const BUCKETS = 256

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { loadManifest } from '../../../src/classifiers/manifest.js'
 import { FEATURIZER_VERSION } from '../../../src/text/featurize.js'
 import { TEXT_HEADS } from '../../../src/text/heads.js'
 import { TEXT_MODEL_FILE } from '../../../src/text/model-spec.js'
@@ -11,7 +10,8 @@ import { FEED_PREVALENCE } from '../../../scripts/train-text/calibration.js'
 import { renderModelCard } from '../../../scripts/train-text/model-card.js'
 import { readOnnxWeights } from '../../../scripts/train-text/onnx-export.js'
 import { DEFAULT_TRAIN_OPTIONS, checkParity, trainTextModel, type TextMetrics } from '../../../scripts/train-text/pipeline.js'
-import { writeFixtureDatasets } from './fixtures.js'
+import { verifiedModels } from '../../helpers/text-model.js'
+import { writeFixtureDatasets } from './fixture-datasets.js'
 
 const root = mkdtempSync(join(tmpdir(), 'fg-train-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))
@@ -26,7 +26,7 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
   const modelsDir = join(root, 'models-a')
   const metrics = await trainTextModel(options(modelsDir))
 
-  const [entry, ...others] = await loadManifest(modelsDir)
+  const [entry, ...others] = await verifiedModels(modelsDir)
   t.equal(others.length, 0)
   t.match(entry, { name: 'feedguard-text', version: DEFAULT_TRAIN_OPTIONS.version, file: TEXT_MODEL_FILE, kind: 'text', featuriser: FEATURIZER_VERSION })
   t.same(entry?.categories, [...TEXT_HEADS])

@@ -1,0 +1,21 @@
+/** What every API area shares: user ids and the error shape. */
+import { z } from 'zod'
+
+export const UserIdSchema = z.string().min(1).max(128)
+export const UserParamsSchema = z.object({ userId: UserIdSchema })
+
+export const ErrorResponseSchema = z
+  .object({
+    statusCode: z.number().int(),
+    code: z.string().describe('Stable error code, e.g. FG_VALIDATION, FG_RULES_CONFLICT, FG_STORE_UNAVAILABLE'),
+    error: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional()
+  })
+  .meta({ id: 'Error' })
+
+/** What a reason does to an item. */
+export const ActiveActionSchema = z.enum(['hide', 'blur'])
+
+/** A 204 answer, described. */
+export const noContent = (what: string) => z.null().describe(what)

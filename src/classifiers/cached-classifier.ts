@@ -1,0 +1,159 @@
+import type { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
+import type { Category } from '../policy/vocabulary.js'
+import type { ReadBatch } from '../redis/read-batch.js'
+import { shareEvidence } from './shared-scores.js'
+import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
+
+export interface ScoreCacheOptions {
+  /** Off: every item is classified on every request (for measuring the model, or debugging). */
+  enabled: boolean
+  /** Shared cache across replicas; null keeps only the in-process LRU. */
+  redis: Redis | null
+  keyPrefix: string
+  maxItems: number
+  ttlSeconds: number
+}
+
+/** What a model reads of an item, or undefined when the item gives it nothing to score. */
+export type ContentOf = (item: ClassifierItem) => string | undefined
+
+type Scores = Partial<Record<Category, number>>
+
+/** A fast 53-bit string hash (cyrb53): identifies content, not a security boundary. */
+export function contentHash(text: string): string {
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
+}
+
+/**
+ * Scores are kept to four decimals: finer differences are noise, every threshold has at most three,
+ * and a cached score then equals a freshly computed one exactly. It also keeps responses small.
+ */
+export const roundScore = (score: number) => Math.round(score * 10_000) / 10_000
+
+/** Evidence objects handed out by the cache are shared between requests: read them, never change them. */
+const NO_EVIDENCE: CategoryEvidence = Object.freeze({})
+
+interface Entry {
+  /** The content the evidence was computed from: a different content under the same id is a miss. */
+  content: string
+  evidence: CategoryEvidence
+}
+
+/**
+ * A model behind a score cache keyed by (model version, item id, content): an in-process LRU per
+ * model, then a Redis cache shared by replicas (its reads ride in the request's single round trip),
+ * then the model itself — one call for all the items still unscored. An item whose content changed
+ * under the same id is scored again. A hit costs one map look-up and one string comparison: no hashing
+ * and no allocation, which matters when the same popular items are scored for every user.
+ */
+export class CachedClassifier {
+  readonly #model: Classifier
+  readonly #contentOf: ContentOf
+  readonly #options: ScoreCacheOptions
+  readonly #lru: LRUCache<string, Entry>
+  readonly #source: string
+
+  constructor(model: Classifier, contentOf: ContentOf, options: ScoreCacheOptions) {
+    this.#model = model
+    this.#contentOf = contentOf
+    this.#options = options
+    this.#lru = new LRUCache({ max: options.maxItems })
+    this.#source = `model:${model.id}`
+  }
+
+  get id(): string {
+    return this.#model.id
+  }
+
+  /**
+   * Phase one queues the Redis look-ups for what the LRU lacks; the returned function, called after
+   * the batch has run, classifies what is still missing and answers evidence per item (shared
+   * objects: read-only).
+   */
+  begin(items: readonly ClassifierItem[], batch: ReadBatch): () => Promise<CategoryEvidence[]> {
+    const results: Array<CategoryEvidence | undefined> = new Array(items.length)
+    const contents: Array<string | undefined> = new Array(items.length)
+    const remote: Array<Promise<Scores | null> | undefined> = new Array(items.length)
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index]!
+      const content = this.#contentOf(item)
+      if (content === undefined) {
+        results[index] = NO_EVIDENCE
+        continue
+      }
+      contents[index] = content
+      if (!this.#options.enabled) continue
+      const cached = this.#lru.get(item.id)
+      if (cached && cached.content === content) results[index] = cached.evidence
+      else if (this.#options.redis) {
+        // A failed or late cache read is only a miss: the item is classified instead.
+        remote[index] = batch
+          .add((pipeline) => pipeline.get(this.#redisKey(item.id, content)), (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
+          .catch(() => null)
+      }
+    }
+    if (!remote.some(Boolean) && !results.includes(undefined)) return async () => results as CategoryEvidence[]
+
+    return async () => {
+      for (let index = 0; index < items.length; index++) {
+        const pending = remote[index]
+        if (!pending) continue
+        const found = await pending
+        if (found) {
+          const evidence = this.#evidence(found)
+          results[index] = evidence
+          this.#lru.set(items[index]!.id, { content: contents[index]!, evidence })
+        }
+      }
+      const missing: number[] = []
+      for (let index = 0; index < items.length; index++) if (results[index] === undefined) missing.push(index)
+      if (missing.length > 0) await this.#classify(items, missing, contents, results)
+      return results as CategoryEvidence[]
+    }
+  }
+
+  async #classify(items: readonly ClassifierItem[], missing: number[], contents: Array<string | undefined>, results: Array<CategoryEvidence | undefined>) {
+    const evidence = await this.#model.classify(missing.map((index) => items[index]!))
+    const writes: Array<[string, string]> = []
+    missing.forEach((index, row) => {
+      const scores: Scores = {}
+      for (const [category, scored] of Object.entries(evidence[row]!)) scores[category as Category] = roundScore(scored.score)
+      const found = this.#evidence(scores)
+      results[index] = found
+      if (!this.#options.enabled) return
+      const item = items[index]!
+      this.#lru.set(item.id, { content: contents[index]!, evidence: found })
+      writes.push([this.#redisKey(item.id, contents[index]!), JSON.stringify(scores)])
+    })
+    this.#writeBack(writes)
+  }
+
+  /** Shares new scores with other replicas after the response; a failed write only costs a re-score. */
+  #writeBack(writes: Array<[string, string]>) {
+    const redis = this.#options.redis
+    if (!redis || writes.length === 0 || redis.status !== 'ready') return
+    const pipeline = redis.pipeline()
+    for (const [key, value] of writes) pipeline.set(key, value, 'EX', this.#options.ttlSeconds)
+    pipeline.exec().catch(() => undefined)
+  }
+
+  #redisKey(itemId: string, content: string): string {
+    return `${this.#options.keyPrefix}sc:${this.#model.id}:${itemId}:${contentHash(content)}`
+  }
+
+  #evidence(scores: Scores): CategoryEvidence {
+    const evidence: CategoryEvidence = {}
+    for (const [category, score] of Object.entries(scores)) evidence[category as Category] = { score, source: this.#source }
+    return shareEvidence(evidence)
+  }
+}

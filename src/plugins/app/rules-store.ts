@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin'
+import { MemoryRulesStore } from '../../rules/memory-rules-store.js'
+import { RedisRulesStore } from '../../rules/redis-rules-store.js'
+import type { RulesStore } from '../../rules/rules-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every user's rules document: Redis (shared by every replica) when REDIS_URL is set, else in memory. */
+    rulesStore: RulesStore
+  }
+}
+
+export interface RulesStorePluginOptions {
+  /** Replaces the store chosen from the config (tests). */
+  store?: RulesStore
+}
+
+/**
+ * The rules store. With Redis it subscribes to the change channel before serving, so that every
+ * replica's compiled-rules cache hears of every change; when Redis is not up yet the subscription
+ * completes once it is (until then the cache TTL bounds staleness).
+ */
+export default fp<RulesStorePluginOptions>(
+  async (app, options) => {
+    const store = options.store ?? (await storeFromConfig())
+    app.decorate('rulesStore', store)
+    app.readiness.add('rulesStore', async () => {
+      await store.ping()
+      return { ok: true, detail: store.kind }
+    })
+    app.addHook('onClose', () => store.close())
+
+    async function storeFromConfig(): Promise<RulesStore> {
+      if (!app.redis || !app.redisSubscriber) {
+        app.log.info('REDIS_URL is not set: rules are kept in an embedded in-memory store (one replica, lost on restart)')
+        return new MemoryRulesStore()
+      }
+      const redisStore = new RedisRulesStore({ redis: app.redis, subscriber: app.redisSubscriber, keyPrefix: app.config.REDIS_KEY_PREFIX })
+      const subscribed = redisStore.start()
+      if (app.redis.status === 'ready') await subscribed
+      else subscribed.catch((err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'rules change subscription failed'))
+      return redisStore
+    }
+  },
+  { name: 'rules-store', dependencies: ['config', 'redis', 'readiness'], fastify: '5.x' }
+)

@@ -1,0 +1,60 @@
+import { rulesConflict } from '../errors.js'
+import { defaultRules, type RulesDocument } from './schema.js'
+import type { RulesChange, RulesStore } from './rules-store.js'
+
+/** The embedded store: one process, nothing persisted. Documents are kept as JSON so callers never share objects. */
+export class MemoryRulesStore implements RulesStore {
+  readonly kind = 'memory'
+  readonly #docs = new Map<string, string>()
+  readonly #listeners: Array<(userId: string) => void> = []
+
+  async get(userId: string): Promise<RulesDocument> {
+    return this.#read(userId)
+  }
+
+  async read(userId: string): Promise<RulesDocument> {
+    return this.#read(userId)
+  }
+
+  /** Read, change and write happen in one synchronous step, so concurrent updates cannot interleave. */
+  async update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number) {
+    const current = this.#read(userId)
+    if (expectedVersion !== undefined && expectedVersion !== current.version) {
+      throw rulesConflict(expectedVersion, current.version)
+    }
+    const { content, result } = change(current)
+    const doc: RulesDocument = { version: current.version + 1, ...content }
+    this.#docs.set(userId, JSON.stringify(doc))
+    this.#notify(userId)
+    return { doc, result }
+  }
+
+  async delete(userId: string): Promise<boolean> {
+    const existed = this.#docs.delete(userId)
+    if (existed) this.#notify(userId)
+    return existed
+  }
+
+  onChange(listener: (userId: string) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  onResync(): void {
+    // A single process never misses its own notifications.
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#docs.clear()
+  }
+
+  #read(userId: string): RulesDocument {
+    const stored = this.#docs.get(userId)
+    return stored === undefined ? defaultRules() : (JSON.parse(stored) as RulesDocument)
+  }
+
+  #notify(userId: string) {
+    for (const listener of this.#listeners) listener(userId)
+  }
+}

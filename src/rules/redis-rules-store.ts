@@ -1,0 +1,170 @@
+import type { Redis, Result } from 'ioredis'
+import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
+import { forgettableAt } from './document.js'
+import type { ReadBatch } from '../redis/read-batch.js'
+import { ChannelSubscription } from '../redis/channel-subscription.js'
+import { defaultRules, type RulesDocument } from './schema.js'
+import type { RulesChange, RulesStore } from './rules-store.js'
+
+/**
+ * Compare-and-set: stores the new document only if the stored version is still the one the change was
+ * computed from, and announces the change in the same atomic step. Returns the stored version on a race.
+ * A document holding only what feedback taught expires with it (ARGV[6], ms); any other never expires.
+ */
+const CAS_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'v') or '0'
+if current ~= ARGV[1] then return tonumber(current) end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
+if ARGV[6] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return -1
+`
+
+const DELETE_SCRIPT = `
+local removed = redis.call('DEL', KEYS[1])
+if removed == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+return removed
+`
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    fgRulesCas(
+      key: string,
+      expected: string,
+      next: string,
+      doc: string,
+      channel: string,
+      userId: string,
+      ttlMs: string
+    ): Result<number, Context>
+    fgRulesDelete(key: string, channel: string, userId: string): Result<number, Context>
+  }
+}
+
+export interface RedisRulesStoreOptions {
+  /** Connection for commands. */
+  redis: Redis
+  /** A dedicated connection for change notifications (it is put in subscriber mode). */
+  subscriber: Redis
+  keyPrefix: string
+  /** Bound on recomputations when writers keep racing on one user's rules. */
+  maxAttempts?: number
+}
+
+/** Key layout: every key of one user shares the `{u:<id>}` hash tag, so it lives in one Redis Cluster slot. */
+export const rulesKey = (prefix: string, userId: string) => `${prefix}{u:${userId}}:rules`
+export const rulesChannel = (prefix: string) => `${prefix}rules-changed`
+
+export class RedisRulesStore implements RulesStore {
+  readonly kind = 'redis'
+  readonly #redis: Redis
+  readonly #subscription: ChannelSubscription
+  readonly #prefix: string
+  readonly #channel: string
+  readonly #maxAttempts: number
+  readonly #listeners: Array<(userId: string) => void> = []
+  readonly #resyncListeners: Array<() => void> = []
+
+  constructor(options: RedisRulesStoreOptions) {
+    this.#redis = options.redis
+    this.#prefix = options.keyPrefix
+    this.#channel = rulesChannel(options.keyPrefix)
+    this.#maxAttempts = options.maxAttempts ?? 50
+    this.#redis.defineCommand('fgRulesCas', { numberOfKeys: 1, lua: CAS_SCRIPT })
+    this.#redis.defineCommand('fgRulesDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT })
+    // After a reconnect (lost notifications) every cached document is suspect.
+    this.#subscription = new ChannelSubscription(
+      options.subscriber,
+      this.#channel,
+      (userId) => {
+        for (const listener of this.#listeners) listener(userId)
+      },
+      () => {
+        for (const listener of this.#resyncListeners) listener()
+      }
+    )
+  }
+
+  /** Subscribes to change notifications; call once before serving (see ChannelSubscription.start). */
+  async start(): Promise<void> {
+    await this.#subscription.start()
+  }
+
+  key(userId: string): string {
+    return rulesKey(this.#prefix, userId)
+  }
+
+  async get(userId: string): Promise<RulesDocument> {
+    const stored = await this.#call(() => this.#redis.hget(this.key(userId), 'doc'))
+    return parseStoredRules(stored)
+  }
+
+  read(userId: string, batch: ReadBatch): Promise<RulesDocument> {
+    return batch.add((pipeline) => pipeline.hget(this.key(userId), 'doc'), (reply) => parseStoredRules(reply as string | null))
+  }
+
+  async update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number) {
+    const key = this.key(userId)
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const current = await this.get(userId)
+      if (expectedVersion !== undefined && expectedVersion !== current.version) {
+        throw rulesConflict(expectedVersion, current.version)
+      }
+      const { content, result } = change(current)
+      const doc: RulesDocument = { version: current.version + 1, ...content }
+      const forgettable = forgettableAt(doc)
+      const ttlMs = forgettable === null ? '' : String(Math.max(1, forgettable - Date.now()))
+      const outcome = await this.#call(() =>
+        this.#redis.fgRulesCas(
+          key,
+          String(current.version),
+          String(doc.version),
+          JSON.stringify(doc),
+          this.#channel,
+          userId,
+          ttlMs
+        )
+      )
+      if (outcome === -1) return { doc, result }
+      // Another writer stored a version in between: recompute on top of it.
+    }
+    throw storeContention()
+  }
+
+  async delete(userId: string): Promise<boolean> {
+    const removed = await this.#call(() => this.#redis.fgRulesDelete(this.key(userId), this.#channel, userId))
+    return removed === 1
+  }
+
+  onChange(listener: (userId: string) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  onResync(listener: () => void): void {
+    this.#resyncListeners.push(listener)
+  }
+
+  async ping(): Promise<void> {
+    await this.#call(() => this.#redis.ping())
+  }
+
+  /** Stops listening; the connections belong to whoever made them. */
+  async close(): Promise<void> {
+    this.#subscription.close()
+  }
+
+  /** Any failure to reach Redis becomes FG_STORE_UNAVAILABLE; a write that fails stored nothing. */
+  async #call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command()
+    } catch (err) {
+      throw storeUnavailable((err as Error).message)
+    }
+  }
+}
+
+/** Stored documents are the service's own JSON; absence means defaults. */
+export function parseStoredRules(stored: string | null | undefined): RulesDocument {
+  // Fields added in later versions of the document take their defaults when reading older ones.
+  return stored ? { ...defaultRules(), ...(JSON.parse(stored) as Partial<RulesDocument>) } : defaultRules()
+}

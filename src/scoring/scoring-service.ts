@@ -1,0 +1,193 @@
+import type { BankScreen } from '../banks/bank-screen.js'
+import { combineEvidence, NO_EVIDENCE, UpstreamLabels } from '../classifiers/upstream-labels.js'
+import { CachedClassifier, type ScoreCacheOptions } from '../classifiers/cached-classifier.js'
+import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
+import { Decider } from '../engine/decide.js'
+import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
+import type { ImageHash } from '../image/image-hash.js'
+import type { ImageResults, ImageStage } from '../image/image-pipeline.js'
+import type { Policy } from '../policy/policy.js'
+import type { Surface } from '../policy/vocabulary.js'
+import type { RulesCache } from '../rules/rules-cache.js'
+import { ReadBatch } from '../redis/read-batch.js'
+import type { Redis } from 'ioredis'
+
+export interface ScoreRequest {
+  userId: string
+  surface: Surface
+  items: FeedItem[]
+  explain: boolean
+  /** How long to wait for images no cache knows (default: the configured image budget). */
+  imageBudgetMs?: number | undefined
+  /** Time already spent on the request before scoring (reading and validating it): the image budget counts from its arrival. */
+  elapsedMs?: number
+}
+
+export interface ScoreMeta {
+  policyVersion: string
+  rulesVersion: number
+  degraded: boolean
+  degradedReasons?: string[]
+  models: string[]
+  /** Items whose image was still being classified when the image budget ran out: decided without it. */
+  pendingImages?: string[]
+  /** Items whose image could not be scored, and why. */
+  skippedImages?: Array<{ id: string; reason: string }>
+}
+
+export interface ScoreResponse {
+  userId: string
+  decisions: Decision[]
+  meta: ScoreMeta
+}
+
+export interface ScoringDeps {
+  policy: Policy
+  rules: RulesCache
+  /** Text models; each is called at most once per request, for the items its cache lacks. */
+  models: readonly Classifier[]
+  /** Models the manifest lists but that could not be loaded: every answer says it is degraded. */
+  unavailableModels?: readonly string[]
+  /** Where model scores are cached (in-process LRU, and Redis when configured). */
+  scoreCache: Omit<ScoreCacheOptions, 'redis'>
+  /** How long the scoring path waits for its one Redis round trip. */
+  storeBudgetMs: number
+  /** The connection the round trip is batched on; null with the embedded stores. */
+  redis: Redis | null
+  /** Platform-wide item statuses (under review, removed), read in the same round trip. */
+  itemStatuses?: ItemStatusReader
+  /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */
+  banks?: Pick<BankScreen, 'active' | 'reasonsById'>
+  /** Item images: scores from the caches, or from the image model within the budget; and every image's PDQ hash. */
+  images?: ImageStage
+  /** Without an image stage: the hashes of items' `image.data`, for the banks. */
+  itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  now?: () => number
+}
+
+type PlatformReasons = NonNullable<DecisionContext['platformReasons']>
+
+export interface ItemStatusReader {
+  /** One read for the whole batch, queued on the request's batch. */
+  readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>>
+}
+
+/** The text a text model reads: caption, on-screen text and transcript. */
+export function classifierText(item: FeedItem): string {
+  let text = item.text || ''
+  if (item.overlayText) text = text ? `${text}\n${item.overlayText}` : item.overlayText
+  if (item.transcript) text = text ? `${text}\n${item.transcript}` : item.transcript
+  return text
+}
+
+/**
+ * Scores a batch for one user: one rules look-up (cached, within its budget) and one call per model,
+ * concurrently; then the pure decision per item. Never fails because a dependency did: what was
+ * skipped is reported in `meta.degradedReasons`.
+ */
+export class ScoringService {
+  readonly #deps: ScoringDeps
+  readonly #labels: UpstreamLabels
+  readonly #models: CachedClassifier[]
+  readonly #now: () => number
+
+  constructor(deps: ScoringDeps) {
+    this.#deps = deps
+    this.#labels = new UpstreamLabels(deps.policy)
+    const cache = { ...deps.scoreCache, redis: deps.redis }
+    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache))
+    this.#now = deps.now ?? Date.now
+  }
+
+  get modelIds(): string[] {
+    return [...this.#models.map((model) => model.id), ...(this.#deps.images ? [this.#deps.images.id] : [])]
+  }
+
+  async score(request: ScoreRequest): Promise<ScoreResponse> {
+    const degradedReasons = (this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
+    const batch = new ReadBatch(this.#deps.redis)
+    const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
+    const classified = this.#beginClassification(request.items, batch, degradedReasons)
+    const statuses = this.#readStatuses(request.items, batch, degradedReasons)
+    const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs, request.elapsedMs)
+    const banksActive = this.#deps.banks?.active === true
+    // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
+    const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
+    await batch.run(this.#deps.storeBudgetMs)
+    const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
+    if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
+    if (imageResults) degradedReasons.push(...imageResults.degraded)
+
+    const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults, dataHashes) : undefined
+    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
+    const decider = new Decider(this.#deps.policy, lookup.rules, context)
+    const decisions = request.items.map((item, index) => {
+      // on ties, upstream labels win over models, text over images
+      let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
+      for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
+      if (imageResults) evidence = combineEvidence(evidence, imageResults.evidence[index]!)
+      return decider.decide(item, evidence, request.explain)
+    })
+
+    const meta: ScoreMeta = {
+      policyVersion: this.#deps.policy.version,
+      rulesVersion: lookup.rules.version,
+      degraded: degradedReasons.length > 0,
+      models: this.modelIds
+    }
+    if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
+    if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
+    if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
+    return { userId: request.userId, decisions, meta }
+  }
+
+  /**
+   * The hash-bank matches of the items' images, by the hashes the image stage gives (waiting for images
+   * still being decoded, whatever the budget: a banked image is hidden even while its model scores are
+   * pending), or without one, the item image hasher's.
+   */
+  async #bankMatches(
+    items: readonly FeedItem[],
+    imageResults: ImageResults | undefined,
+    dataHashes: Promise<Array<ImageHash | undefined>> | undefined
+  ): Promise<PlatformReasons | undefined> {
+    const hashes = imageResults ? await imageResults.hashes() : await dataHashes
+    return hashes && this.#deps.banks!.reasonsById(items, hashes)
+  }
+
+  /** Queues the read of the items' statuses; when it fails, items are decided as if they had none, and the answer says so. */
+  #readStatuses(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[]): Promise<ReadonlyMap<string, ItemStatus> | undefined> {
+    const reader = this.#deps.itemStatuses
+    if (!reader) return Promise.resolve(undefined)
+    return reader
+      .readStatuses(
+        items.map((item) => item.id),
+        batch
+      )
+      .catch((err: unknown) => {
+        degradedReasons.push(`item_status_unavailable: ${(err as Error).message}`)
+        return undefined
+      })
+  }
+
+  /** Queues the score-cache reads; the returned function classifies what the caches lacked. */
+  #beginClassification(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[]): () => Promise<CategoryEvidence[][]> {
+    if (this.#models.length === 0) return async () => []
+    const inputs: ClassifierItem[] = items.map((item) => ({ id: item.id, text: classifierText(item) }))
+    const pending = this.#models.map((model) => ({ model, finish: model.begin(inputs, batch) }))
+    return () =>
+      Promise.all(
+        pending.map(({ model, finish }) =>
+          finish().catch((err: unknown) => {
+            degradedReasons.push(`model_failed: ${model.id}: ${(err as Error).message}`)
+            return items.map((): CategoryEvidence => ({}))
+          })
+        )
+      )
+  }
+}
+
+/** What a text model reads of an item; nothing when the item has no text. */
+function textContent(item: ClassifierItem): string | undefined {
+  return item.text.trim() === '' ? undefined : item.text
+}

@@ -1,0 +1,89 @@
+import t from 'tap'
+import { CachedClassifier, contentHash } from '../../src/classifiers/cached-classifier.js'
+import type { Classifier, ClassifierItem } from '../../src/classifiers/types.js'
+import { ReadBatch } from '../../src/redis/read-batch.js'
+import { redisClient, testPrefix } from '../helpers/redis.js'
+
+/** A model that scores toxicity by text length, counting what it is asked. */
+function countingModel() {
+  const seen: string[] = []
+  const model: Classifier = {
+    id: 'len@1',
+    categories: ['toxicity'],
+    classify: async (items) => {
+      seen.push(...items.map((item) => item.id))
+      return items.map((item) => ({ toxicity: { score: item.text.length / 100, source: 'model:len@1' } }))
+    }
+  }
+  return { model, seen }
+}
+
+const textOf = (item: ClassifierItem) => (item.text === '' ? undefined : item.text)
+
+async function classify(cached: CachedClassifier, items: ClassifierItem[], batch: ReadBatch) {
+  const finish = cached.begin(items, batch)
+  await batch.run(1000)
+  return finish()
+}
+
+t.test('content hashes differ for different content and are stable', async (t) => {
+  t.equal(contentHash('abc'), contentHash('abc'))
+  t.not(contentHash('abc'), contentHash('abd'))
+})
+
+t.test('in-process: each (item, content) is classified once; changed content is scored again', async (t) => {
+  const { model, seen } = countingModel()
+  const cached = new CachedClassifier(model, textOf, { enabled: true, redis: null, keyPrefix: 'x:', maxItems: 100, ttlSeconds: 60 })
+  t.equal(cached.id, 'len@1')
+  const first = await classify(cached, [{ id: 'a', text: 'hello' }, { id: 'b', text: '' }], new ReadBatch(null))
+  t.same(first, [{ toxicity: { score: 0.05, source: 'model:len@1' } }, {}])
+  await classify(cached, [{ id: 'a', text: 'hello' }], new ReadBatch(null))
+  t.same(seen, ['a'])
+  const changed = await classify(cached, [{ id: 'a', text: 'hello again' }], new ReadBatch(null))
+  t.same(seen, ['a', 'a'])
+  t.equal(changed[0]!.toxicity!.score, 0.11)
+})
+
+t.test('disabled: every call classifies', async (t) => {
+  const { model, seen } = countingModel()
+  const cached = new CachedClassifier(model, textOf, { enabled: false, redis: null, keyPrefix: 'x:', maxItems: 100, ttlSeconds: 60 })
+  await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
+  await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
+  t.same(seen, ['a', 'a'])
+})
+
+t.test('Redis: replicas share scores through the request batch; a failed read is a miss', async (t) => {
+  const prefix = testPrefix()
+  const redis = await redisClient(t, prefix)
+  const options = { enabled: true, redis, keyPrefix: prefix, maxItems: 100, ttlSeconds: 60 }
+  const one = countingModel()
+  const two = countingModel()
+  const replicaA = new CachedClassifier(one.model, textOf, options)
+  const replicaB = new CachedClassifier(two.model, textOf, options)
+  await classify(replicaA, [{ id: 'a', text: 'shared' }], new ReadBatch(redis))
+  // The write-back is asynchronous: wait until it landed.
+  for (let i = 0; i < 50 && (await redis.keys(`${prefix}sc:*`)).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  t.equal(await redis.ttl((await redis.keys(`${prefix}sc:*`))[0]!) > 0, true, 'cached entries expire')
+  const batch = new ReadBatch(redis)
+  const fromB = await classify(replicaB, [{ id: 'a', text: 'shared' }], batch)
+  t.same(two.seen, [], 'replica B did not classify')
+  t.equal(fromB[0]!.toxicity!.score, 0.06)
+
+  await redis.set(`${prefix}sc:len@1:c:${contentHash('broken')}`, 'not json')
+  const broken = await classify(replicaB, [{ id: 'c', text: 'broken' }], new ReadBatch(redis))
+  t.same(two.seen, ['c'], 'an unreadable cache entry is classified again')
+  t.equal(broken[0]!.toxicity!.score, 0.06)
+})
+
+t.test('scores are kept to four decimals, so cached and fresh scores are equal', async (t) => {
+  const model: Classifier = {
+    id: 'precise@1',
+    categories: ['spam'],
+    classify: async (items) => items.map(() => ({ spam: { score: 0.123456789, source: 'model:precise@1' } }))
+  }
+  const cached = new CachedClassifier(model, textOf, { enabled: true, redis: null, keyPrefix: 'x:', maxItems: 10, ttlSeconds: 60 })
+  const [fresh] = await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
+  t.same(fresh, { spam: { score: 0.1235, source: 'model:precise@1' } })
+  const [again] = await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
+  t.equal(again, fresh, 'a hit hands out the same shared evidence')
+})

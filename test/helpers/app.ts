@@ -1,0 +1,22 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import app, { fastifyOptions, type AppOptions } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+
+export * from './redis.js'
+
+type Tap = { teardown(fn: () => unknown): void }
+
+/** Builds the app on the given environment (no port), closed when the test ends. */
+export async function build(
+  t: Tap,
+  env: Record<string, string> = {},
+  overrides: Omit<AppOptions, 'config'> = {}
+): Promise<FastifyInstance> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
+  const fastify = Fastify(fastifyOptions(config))
+  await fastify.register(app, { config, ...overrides })
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  return fastify
+}
+
