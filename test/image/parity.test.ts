@@ -1,6 +1,6 @@
 /**
  * The converted ONNX model with this project's preprocessing against NSFWJS itself (on
- * @tensorflow/tfjs, CPU backend) given the same image the way its API receives one: the pixels a
+ * @tensorflow/tfjs, WebAssembly backend) given the same image the way its API receives one: the pixels a
  * browser shows (read independently of src/image, see helpers.ts), as an int32 RGB tensor. Any
  * difference in orientation, resizing, scaling, channel order or weights shows up in the probabilities.
  */
