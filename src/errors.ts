@@ -47,3 +47,8 @@ export const bankExists = (bank: string) => new FeedguardError('FG_BANK_EXISTS',
 
 export const bankEntryNotFound = (bank: string, entryId: string) =>
   new FeedguardError('FG_BANK_ENTRY_NOT_FOUND', 404, `entry ${entryId} not found in hash bank ${bank}`)
+
+export const unauthenticated = (message: string) => new FeedguardError('FG_UNAUTHENTICATED', 401, message)
+
+export const forbidden = (scope: string) =>
+  new FeedguardError('FG_FORBIDDEN', 403, `this key lacks the scope ${scope}`)

@@ -14,7 +14,14 @@ async function main() {
     process.exit(2)
   }
   const server = Fastify(fastifyOptions(config))
-  await server.register(app, { config })
+  try {
+    await server.register(app, { config })
+  } catch (err) {
+    // A setting that was well-formed but unusable (an API keys file that cannot be read): still a configuration error.
+    if (!(err instanceof ConfigError)) throw err
+    server.log.fatal(err.message)
+    process.exit(2)
+  }
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) server.log.error({ err }, 'shutting down after an error')

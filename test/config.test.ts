@@ -39,3 +39,20 @@ t.test('every bad variable is listed', async (t) => {
 t.test('reads process.env by default', async (t) => {
   t.equal(typeof loadConfig().PORT, 'number')
 })
+
+t.test('API keys: production needs a keys file unless running open is chosen explicitly, and not both', async (t) => {
+  t.equal(loadConfig({}).AUTH_KEYS_FILE, undefined, 'open outside production')
+  t.equal(loadConfig({ NODE_ENV: 'production', AUTH_KEYS_FILE: '/keys.json' }).AUTH_KEYS_FILE, '/keys.json')
+  t.equal(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true' }).AUTH_DISABLED, true)
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env)
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems
+    }
+    return []
+  }
+  t.match(problems({ NODE_ENV: 'production' }), [/^AUTH_KEYS_FILE: required when NODE_ENV=production/])
+  t.match(problems({ NODE_ENV: 'production', AUTH_DISABLED: 'false' }), [/^AUTH_KEYS_FILE: required/])
+  t.match(problems({ AUTH_KEYS_FILE: '/keys.json', AUTH_DISABLED: 'true' }), [/^AUTH_DISABLED: AUTH_KEYS_FILE is set too/])
+})

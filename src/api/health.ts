@@ -5,6 +5,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
     {
+      config: { public: true },
       logLevel: 'warn',
       schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
@@ -14,6 +15,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/readyz',
     {
+      config: { public: true },
       logLevel: 'warn',
       schema: {
         summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',

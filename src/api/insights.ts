@@ -8,6 +8,7 @@ export const insightsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/insights',
     {
+      config: { scope: 'insights' },
       schema: {
         summary: 'What people push back on: reports, feedback volume by hour, the most muted keywords',
         tags: ['insights'],

@@ -13,6 +13,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/items/:itemId',
     {
+      config: { scope: 'moderate' },
       schema: {
         summary: "An item's platform-wide status and its reports within the window",
         tags,
@@ -35,6 +36,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/items/:itemId/verdict',
     {
+      config: { scope: 'moderate' },
       schema: {
         summary: 'A review verdict: violating removes the item for everyone, otherwise it is cleared; its reporters\' trust moves accordingly',
         tags,
@@ -52,6 +54,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/creators/:authorId/reports',
     {
+      config: { scope: 'moderate' },
       schema: {
         summary: "Distinct reporters of a creator's items within the window, by reason",
         tags,

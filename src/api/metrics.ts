@@ -5,6 +5,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/metrics',
     {
+      config: { public: true },
       logLevel: 'warn',
       schema: {
         summary: 'Prometheus metrics (text format 0.0.4): the image pipeline’s lookups, scores, pending and skipped images, and its background queue',
