@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
@@ -75,7 +74,8 @@ async function buildWithKeys(t: Tap, env: Record<string, string>) {
   server.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, ...route.config })
   })
-  await server.register(openApp, { config })
+  // No models: access does not depend on them, and loading them would only slow every build down.
+  await server.register(openApp, { config, models: [] })
   await server.ready()
   t.teardown(() => server.close())
   return { server, routes, lines }
@@ -94,9 +94,11 @@ const call = (server: FastifyInstance, method: HTTPMethods, url: string, key?: T
 
 const keyFor = Object.fromEntries(SCOPES.map((scope) => [scope, newKey(`key-${scope.replace(':', '-')}`, [scope])])) as Record<Scope, TestKey>
 
+// One app with a key per scope serves the tests that do not change its keys.
+const shared = await buildWithKeys(t, { AUTH_KEYS_FILE: keysFile(t, Object.values(keyFor)).path })
+
 t.test('every /v1 route needs its scope: allowed with it or admin, 403 naming it otherwise, 401 without a key', async (t) => {
-  const file = keysFile(t, Object.values(keyFor))
-  const { server, routes } = await buildWithKeys(t, { AUTH_KEYS_FILE: file.path })
+  const { server, routes } = shared
 
   const v1 = routes.filter((route) => route.url.startsWith('/v1/'))
   for (const route of v1) {
@@ -136,8 +138,7 @@ t.test('every /v1 route needs its scope: allowed with it or admin, 403 naming it
 })
 
 t.test('what a refusal says', async (t) => {
-  const file = keysFile(t, [keyFor.score])
-  const { server } = await buildWithKeys(t, { AUTH_KEYS_FILE: file.path })
+  const { server } = shared
   const none = await call(server, 'GET', '/v1/insights')
   t.same(none.json(), {
     statusCode: 401,
@@ -156,15 +157,15 @@ t.test('what a refusal says', async (t) => {
 })
 
 t.test('a refused request is answered before its body is read', async (t) => {
-  const file = keysFile(t, [keyFor.score])
-  const { server } = await buildWithKeys(t, { AUTH_KEYS_FILE: file.path, BODY_LIMIT_BYTES: '1024' })
-  const res = await server.inject({ method: 'POST', url: '/v1/score', payload: 'x'.repeat(4096), headers: { 'content-type': 'application/json' } })
-  t.equal(res.statusCode, 401)
+  const headers = { 'content-type': 'application/json' }
+  const unread = await shared.server.inject({ method: 'POST', url: '/v1/score', payload: '{"not json', headers })
+  t.equal(unread.statusCode, 401)
+  const read = await shared.server.inject({ method: 'POST', url: '/v1/score', payload: '{"not json', headers: { ...headers, ...bearer(keyFor.score) } })
+  t.equal(read.json().code, 'FG_BAD_JSON')
 })
 
 t.test('health, readiness, metrics and the docs need no key; unknown paths answer 404 only to a known key', async (t) => {
-  const file = keysFile(t, [keyFor.score])
-  const { server, routes } = await buildWithKeys(t, { AUTH_KEYS_FILE: file.path })
+  const { server, routes } = shared
   for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
     t.ok(routes.find((route) => route.url === url)?.public, `${url} is declared public`)
   }
@@ -184,7 +185,7 @@ t.test('a /v1 route that declares no scope is for admin keys only', async (t) =>
   const file = keysFile(t, [keyFor.score, keyFor.admin])
   const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_KEYS_FILE: file.path })
   const server = Fastify(fastifyOptions(config))
-  await server.register(openApp, { config })
+  await server.register(openApp, { config, models: [] })
   server.get('/v1/undeclared', async () => ({ ok: true }))
   server.get('/undeclared', async () => ({ ok: true }))
   server.get('/declared', { config: { scope: 'score' } }, async () => ({ ok: true }))
@@ -204,7 +205,7 @@ t.test('a keys file that cannot be used stops the start with a configuration err
   const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_KEYS_FILE: file.path })
   const server = Fastify(fastifyOptions(config))
   t.teardown(() => server.close())
-  await t.rejects(async () => server.register(app, { config }), { name: 'ConfigError', problems: [/^AUTH_KEYS_FILE: .*keys\.json: keys: /] })
+  await t.rejects(async () => server.register(app, { config, models: [] }), { name: 'ConfigError', problems: [/^AUTH_KEYS_FILE: .*keys\.json: keys: /] })
 })
 
 t.test('without AUTH_KEYS_FILE everything is open, and the start-up log says so', async (t) => {
@@ -217,11 +218,11 @@ t.test('without AUTH_KEYS_FILE everything is open, and the start-up log says so'
 })
 
 t.test('the key id is logged with each request, the secret never', async (t) => {
-  const file = keysFile(t, [keyFor.score, keyFor.insights])
-  const { server, lines } = await buildWithKeys(t, { AUTH_KEYS_FILE: file.path })
+  const { server, lines } = shared
+  const from = lines.length
   t.equal((await call(server, 'GET', '/v1/insights', keyFor.insights)).statusCode, 200)
   t.equal((await call(server, 'GET', '/v1/insights', keyFor.score)).statusCode, 403)
-  const completed = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request completed')
+  const completed = lines.slice(from).map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request completed')
   t.same(
     completed.map((entry) => [entry.keyId, entry.res.statusCode]),
     [
@@ -230,7 +231,7 @@ t.test('the key id is logged with each request, the secret never', async (t) => 
     ]
   )
   const log = lines.join('\n')
-  for (const key of [keyFor.score, keyFor.insights]) t.notMatch(log, key.secret)
+  for (const key of Object.values(keyFor)) t.notMatch(log, key.secret)
 })
 
 /** Polls until `check` holds (the keys file is checked every 50 ms here; generous for a loaded machine). */
@@ -293,44 +294,4 @@ t.test('concurrent reloads share one read', async (t) => {
   const first = server.auth.reload()
   t.equal(server.auth.reload(), first)
   t.equal(await first, true)
-})
-
-/** Runs the server (src/server.ts) with this environment until it exits or logs that it listens. */
-function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    // The entry point runs as a black box: tap's coverage is for what the tests load themselves.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', AUTH_KEYS_FILE: '', AUTH_DISABLED: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let output = ''
-    let stopping = false
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (!stopping && /Server listening/.test(output)) stopping = child.kill('SIGTERM')
-    }
-    child.stdout.on('data', collect)
-    child.stderr.on('data', collect)
-    child.on('error', reject)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    })
-  })
-}
-
-t.test('production refuses to start without keys (exit 2) unless AUTH_DISABLED=true', async (t) => {
-  const refused = await runServer({ NODE_ENV: 'production' })
-  t.equal(refused.code, 2)
-  t.match(refused.output, /AUTH_KEYS_FILE: required when NODE_ENV=production/)
-
-  const missing = await runServer({ NODE_ENV: 'production', AUTH_KEYS_FILE: '/nonexistent/keys.json' })
-  t.equal(missing.code, 2)
-  t.match(missing.output, /AUTH_KEYS_FILE: \/nonexistent\/keys\.json: ENOENT/)
-
-  const open = await runServer({ NODE_ENV: 'production', AUTH_DISABLED: 'true' })
-  t.match(open.output, /AUTH_KEYS_FILE is not set: every route is open/)
-  t.match(open.output, /Server listening/)
-  t.equal(open.code, 0)
 })

@@ -33,8 +33,9 @@ t.test('bad arguments: exit 2 with what is wrong and the usage', async (t) => {
     [['--id', 'a', '--scopes', 'score,everything'], /--scopes: unknown scope everything/],
     [['--id', 'a', '--scopes', 'score', '--secret', 'x'], /Unknown option '--secret'/]
   ]
-  for (const [args, message] of cases) {
-    const { code, stdout, stderr } = await keysNew(...args)
+  const results = await Promise.all(cases.map(([args]) => keysNew(...args)))
+  for (const [i, [args, message]] of cases.entries()) {
+    const { code, stdout, stderr } = results[i]!
     t.equal(code, 2, args.join(' '))
     t.match(stderr, message)
     t.match(stderr, /usage: npm run keys:new -- --id NAME --scopes/)
