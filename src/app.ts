@@ -20,6 +20,7 @@ import banks from './plugins/app/banks.js'
 import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
+import metrics from './plugins/app/metrics.js'
 import models from './plugins/app/models.js'
 import policy from './plugins/app/policy.js'
 import readiness from './plugins/app/readiness.js'
@@ -30,6 +31,13 @@ import configPlugin from './plugins/external/config.js'
 import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
 import type { RulesStore } from './rules/rules-store.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to callers without an API key: health, readiness, metrics, docs. */
+    public?: boolean
+  }
+}
 
 export interface AppOptions {
   config: Config
@@ -63,6 +71,8 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   fastify.setSerializerCompiler(() => (data) => JSON.stringify(data))
 
   await fastify.register(configPlugin, { config: options.config })
+  // First after the config, so that every concern, the Redis connections included, can record into it.
+  await fastify.register(metrics)
   await fastify.register(redis)
   await fastify.register(swagger)
 
