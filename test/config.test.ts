@@ -56,3 +56,10 @@ t.test('API keys: production needs a keys file unless running open is chosen exp
   t.match(problems({ NODE_ENV: 'production', AUTH_DISABLED: 'false' }), [/^AUTH_KEYS_FILE: required/])
   t.match(problems({ AUTH_KEYS_FILE: '/keys.json', AUTH_DISABLED: 'true' }), [/^AUTH_DISABLED: AUTH_KEYS_FILE is set too/])
 })
+
+t.test('Redis: REDIS_CLUSTER_NODES is a host:port list, and it excludes REDIS_URL', async (t) => {
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001' }).REDIS_CLUSTER_NODES, ['10.0.0.1:7000', 'redis-2:7001'])
+  t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-1' }), /REDIS_CLUSTER_NODES/)
+  t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: ',' }), /REDIS_CLUSTER_NODES/)
+  t.throws(() => loadConfig({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' }), /set one/)
+})
