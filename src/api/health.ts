@@ -7,7 +7,6 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { public: true },
       logLevel: 'warn',
-      config: { public: true },
       schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
     async () => ({ status: 'ok' as const })
@@ -18,7 +17,6 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { public: true },
       logLevel: 'warn',
-      config: { public: true },
       schema: {
         summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
         tags: ['ops'],

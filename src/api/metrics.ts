@@ -6,7 +6,6 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { public: true },
       logLevel: 'warn',
-      config: { public: true },
       schema: {
         summary: 'Prometheus metrics (text format 0.0.4): requests, decisions, caches, models, Redis, the image pipeline, the process',
         tags: ['ops'],

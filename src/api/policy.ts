@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { simulate } from '../decisions/simulate.js'
 import { compilePolicy } from '../policy/policy.js'
-import './route-access.js'
 import { ErrorResponseSchema } from './schemas/common.js'
 import { PolicyDocumentSchema, SimulateInputSchema, SimulationSchema } from './schemas/policy.js'
 
