@@ -11,6 +11,7 @@ import type { Surface } from '../policy/vocabulary.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
 import type { Redis } from 'ioredis'
+import { NO_RECORDER, type Recorder } from '../metrics/recorder.js'
 
 export interface ScoreRequest {
   userId: string
@@ -62,6 +63,8 @@ export interface ScoringDeps {
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  /** Where answers, score-cache look-ups and text model runs are counted (the service's metrics). */
+  recorder?: Recorder
   now?: () => number
 }
 
@@ -90,12 +93,14 @@ export class ScoringService {
   readonly #labels: UpstreamLabels
   readonly #models: CachedClassifier[]
   readonly #now: () => number
+  readonly #recorder: Recorder
 
   constructor(deps: ScoringDeps) {
     this.#deps = deps
     this.#labels = new UpstreamLabels(deps.policy)
+    this.#recorder = deps.recorder ?? NO_RECORDER
     const cache = { ...deps.scoreCache, redis: deps.redis }
-    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache))
+    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache, this.#recorder))
     this.#now = deps.now ?? Date.now
   }
 
@@ -138,6 +143,7 @@ export class ScoringService {
     if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
     if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
     if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
+    this.#recorder.scoreAnswer(decisions, degradedReasons)
     return { userId: request.userId, decisions, meta }
   }
 
