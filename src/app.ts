@@ -9,6 +9,7 @@ import { bankRoutes } from './api/banks.js'
 import { feedbackRoutes } from './api/feedback.js'
 import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
+import { policyRoutes } from './api/policy.js'
 import { healthRoutes } from './api/health.js'
 import { metricsRoutes } from './api/metrics.js'
 import type { Classifier } from './classifiers/types.js'
@@ -16,6 +17,7 @@ import type { Config } from './config.js'
 import { FeedguardError, type ErrorDetail } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
 import banks from './plugins/app/banks.js'
+import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
 import metrics from './plugins/app/metrics.js'
@@ -83,6 +85,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(feedback)
   await fastify.register(rules)
   await fastify.register(banks)
+  await fastify.register(decisions)
   await fastify.register(scoring)
 
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
@@ -110,6 +113,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(itemRoutes)
   await fastify.register(insightsRoutes)
   await fastify.register(bankRoutes)
+  await fastify.register(policyRoutes)
 }
 
 interface ErrorBody {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
-import { NO_RECORDER, type Recorder } from '../metrics/recorder.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
@@ -63,11 +63,11 @@ export class CachedClassifier {
   readonly #options: ScoreCacheOptions
   readonly #lru: LRUCache<string, Entry>
   readonly #source: string
-  readonly #recorder: Recorder
+  readonly #metrics: MetricsRecorder
 
-  /** `recorder` counts the cache's hits and misses and times the model's runs. */
-  constructor(model: Classifier, contentOf: ContentOf, options: ScoreCacheOptions, recorder: Recorder = NO_RECORDER) {
-    this.#recorder = recorder
+  /** `metrics` counts the cache's hits and misses and times the model's runs. */
+  constructor(model: Classifier, contentOf: ContentOf, options: ScoreCacheOptions, metrics: MetricsRecorder = NO_METRICS) {
+    this.#metrics = metrics
     this.#model = model
     this.#contentOf = contentOf
     this.#options = options
@@ -109,7 +109,7 @@ export class CachedClassifier {
       }
     }
     if (!remote.some(Boolean) && !results.includes(undefined)) {
-      this.#recorder.cacheLookups('text_scores', lookups, 0)
+      this.#metrics.cacheLookups('text_scores', lookups, 0)
       return async () => results as CategoryEvidence[]
     }
 
@@ -128,7 +128,7 @@ export class CachedClassifier {
       for (let index = 0; index < items.length; index++) if (results[index] === undefined) missing.push(index)
       // With the cache off nothing was looked up: `lookups` is 0 and so are the misses.
       const misses = Math.min(missing.length, lookups)
-      this.#recorder.cacheLookups('text_scores', lookups - misses, misses)
+      this.#metrics.cacheLookups('text_scores', lookups - misses, misses)
       if (missing.length > 0) await this.#classify(items, missing, contents, results)
       return results as CategoryEvidence[]
     }
@@ -137,7 +137,7 @@ export class CachedClassifier {
   async #classify(items: readonly ClassifierItem[], missing: number[], contents: Array<string | undefined>, results: Array<CategoryEvidence | undefined>) {
     const started = performance.now()
     const evidence = await this.#model.classify(missing.map((index) => items[index]!))
-    this.#recorder.modelRun('text', this.#model.id, (performance.now() - started) / 1000, missing.length)
+    this.#metrics.modelRun('text', this.#model.id, (performance.now() - started) / 1000, missing.length)
     const writes: Array<[string, string]> = []
     missing.forEach((index, row) => {
       const scores: Scores = {}

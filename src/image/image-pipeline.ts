@@ -20,7 +20,7 @@
 import type { CategoryEvidence } from '../classifiers/types.js'
 import type { FeedItem } from '../engine/types.js'
 import { validationError, type ErrorDetail } from '../errors.js'
-import { NO_RECORDER, type Recorder } from '../metrics/recorder.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { imageCategoryScores } from './categories.js'
 import { checkUrl, fetchImage, type ImageFetchError, type ImageFetchOptions, type ImageFetchRefusal } from './fetch.js'
@@ -99,7 +99,7 @@ export interface ImagePipelineOptions {
   queue: JobQueueOptions
   cache: ImageCacheOptions
   /** Counts the image cache's hits and misses and times the model's runs (the service's metrics). */
-  recorder?: Recorder
+  metrics?: MetricsRecorder
   /** A monotonic clock in milliseconds (default `performance.now`): deadlines are sub-millisecond and never move with the wall clock. */
   now?: () => number
 }
@@ -146,7 +146,7 @@ export class ImagePipeline implements ImageStage {
   readonly #scorer: ImageScorer
   readonly #options: ImagePipelineOptions
   readonly #now: () => number
-  readonly #recorder: Recorder
+  readonly #metrics: MetricsRecorder
   readonly #source: string
   readonly #cache: ImageCache
   readonly #queue: JobQueue<JobOutcome>
@@ -164,7 +164,7 @@ export class ImagePipeline implements ImageStage {
     this.#scorer = scorer
     this.#options = options
     this.#now = options.now ?? (() => performance.now())
-    this.#recorder = options.recorder ?? NO_RECORDER
+    this.#metrics = options.metrics ?? NO_METRICS
     this.#source = `model:${scorer.id}`
     this.#cache = new ImageCache(`${scorer.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
     this.#queue = new JobQueue(options.queue)
@@ -232,7 +232,7 @@ export class ImagePipeline implements ImageStage {
         if (job) waiting.push({ index, job })
         else outcomes[index] = { status: 'skipped', reason: this.#closed ? 'closing' : 'queue_full' }
       }
-      this.#recorder.cacheLookups('image', hits, misses)
+      this.#metrics.cacheLookups('image', hits, misses)
       const settled = await this.#within(deadline, new Set(waiting.map(({ job }) => job.outcome)))
       const degraded = new Set<string>()
       const hashing = new Map<number, Promise<ImageHash | undefined>>()
@@ -346,7 +346,7 @@ export class ImagePipeline implements ImageStage {
       return { failure: 'model_failed', degraded: `model_failed: ${this.id}: ${describe(err)}` }
     }
     this.#counts.scored++
-    if (scored.firstOfBatch) this.#recorder.modelRun('image', this.id, scored.inferenceMs / 1000, scored.batch)
+    if (scored.firstOfBatch) this.#metrics.modelRun('image', this.id, scored.inferenceMs / 1000, scored.batch)
     this.#batchShares += 1 / scored.batch
     this.#largestBatch = Math.max(this.#largestBatch, scored.batch)
     return this.#remember(keys, { scores: imageCategoryScores(scored.probabilities), hash: scored.hash })

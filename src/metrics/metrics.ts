@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client'
 import type { Decision } from '../engine/types.js'
 import type { ImagePipelineStats } from '../image/image-pipeline.js'
-import type { CacheName, ModelKind, Recorder } from './recorder.js'
+import type { CacheName, ModelKind, MetricsRecorder } from './recorder.js'
 
 /** Request latency buckets (seconds): scoring answers in milliseconds, image budgets reach seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -29,7 +29,7 @@ export function degradedKind(reason: string): string {
   return /^[a-z][a-z0-9_]{0,39}$/.test(kind) ? kind : 'other'
 }
 
-export class Metrics implements Recorder {
+export class Metrics implements MetricsRecorder {
   readonly registry = new Registry()
 
   readonly httpRequestDuration = new Histogram({

@@ -9,7 +9,7 @@ export type CacheName = 'rules' | 'text_scores' | 'image'
 
 export type ModelKind = 'text' | 'image'
 
-export interface Recorder {
+export interface MetricsRecorder {
   /** Look-ups of a cache: `hits` answered from it (any tier), `misses` not. */
   cacheLookups(cache: CacheName, hits: number, misses: number): void
   /** One run of a model (`session.run`) on `batchSize` inputs, taking `seconds`. */
@@ -19,7 +19,7 @@ export interface Recorder {
 }
 
 /** Records nothing: for services built without metrics (tools, benchmarks, unit tests). */
-export const NO_RECORDER: Recorder = {
+export const NO_METRICS: MetricsRecorder = {
   cacheLookups() {},
   modelRun() {},
   scoreAnswer() {}

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { NO_RECORDER, type Recorder } from '../metrics/recorder.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { compileRules, type CompiledRules } from './compiled-rules.js'
 import { defaultRules } from './schema.js'
@@ -12,7 +12,7 @@ export interface RulesCacheOptions {
   maxUsers: number
   now?: () => number
   /** Counts hits (fresh in the cache) and misses (read from the store). */
-  recorder?: Recorder
+  metrics?: MetricsRecorder
 }
 
 export interface RulesLookup {
@@ -39,7 +39,7 @@ export class RulesCache {
   readonly #ttlMs: number
   readonly #now: () => number
   readonly #entries: LRUCache<string, Entry>
-  readonly #recorder: Recorder
+  readonly #metrics: MetricsRecorder
   /** Bumped on every invalidation: a read that started before one must not repopulate the cache. */
   #epoch = 0
 
@@ -47,7 +47,7 @@ export class RulesCache {
     this.#store = options.store
     this.#ttlMs = options.ttlMs
     this.#now = options.now ?? Date.now
-    this.#recorder = options.recorder ?? NO_RECORDER
+    this.#metrics = options.metrics ?? NO_METRICS
     this.#entries = new LRUCache({ max: options.maxUsers })
     options.store.onChange((userId) => this.invalidate(userId))
     options.store.onResync(() => this.clear())
@@ -74,10 +74,10 @@ export class RulesCache {
   async lookup(userId: string, batch: ReadBatch): Promise<RulesLookup> {
     const cached = this.#entries.get(userId)
     if (cached && this.#now() - cached.fetchedAt < this.#ttlMs) {
-      this.#recorder.cacheLookups('rules', 1, 0)
+      this.#metrics.cacheLookups('rules', 1, 0)
       return { rules: cached.rules }
     }
-    this.#recorder.cacheLookups('rules', 0, 1)
+    this.#metrics.cacheLookups('rules', 0, 1)
     const epoch = this.#epoch
     try {
       const doc = await this.#store.read(userId, batch)

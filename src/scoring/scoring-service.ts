@@ -11,7 +11,8 @@ import type { Surface } from '../policy/vocabulary.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
 import type { Redis } from 'ioredis'
-import { NO_RECORDER, type Recorder } from '../metrics/recorder.js'
+import type { DecisionRecorder } from '../decisions/decision-recorder.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 
 export interface ScoreRequest {
   userId: string
@@ -63,8 +64,10 @@ export interface ScoringDeps {
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
+  recorder?: Pick<DecisionRecorder, 'record'>
   /** Where answers, score-cache look-ups and text model runs are counted (the service's metrics). */
-  recorder?: Recorder
+  metrics?: MetricsRecorder
   now?: () => number
 }
 
@@ -93,14 +96,14 @@ export class ScoringService {
   readonly #labels: UpstreamLabels
   readonly #models: CachedClassifier[]
   readonly #now: () => number
-  readonly #recorder: Recorder
+  readonly #metrics: MetricsRecorder
 
   constructor(deps: ScoringDeps) {
     this.#deps = deps
     this.#labels = new UpstreamLabels(deps.policy)
-    this.#recorder = deps.recorder ?? NO_RECORDER
+    this.#metrics = deps.metrics ?? NO_METRICS
     const cache = { ...deps.scoreCache, redis: deps.redis }
-    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache, this.#recorder))
+    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache, this.#metrics))
     this.#now = deps.now ?? Date.now
   }
 
@@ -126,13 +129,16 @@ export class ScoringService {
     const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults, dataHashes) : undefined
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
+    const evidences: CategoryEvidence[] = []
     const decisions = request.items.map((item, index) => {
       // on ties, upstream labels win over models, text over images
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
       if (imageResults) evidence = combineEvidence(evidence, imageResults.evidence[index]!)
+      evidences.push(evidence)
       return decider.decide(item, evidence, request.explain)
     })
+    this.#deps.recorder?.record(request.surface, lookup.rules.doc, decisions, evidences)
 
     const meta: ScoreMeta = {
       policyVersion: this.#deps.policy.version,
@@ -143,7 +149,7 @@ export class ScoringService {
     if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
     if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
     if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
-    this.#recorder.scoreAnswer(decisions, degradedReasons)
+    this.#metrics.scoreAnswer(decisions, degradedReasons)
     return { userId: request.userId, decisions, meta }
   }
 
