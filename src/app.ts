@@ -8,6 +8,7 @@ import { bankRoutes } from './api/banks.js'
 import { feedbackRoutes } from './api/feedback.js'
 import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
+import { policyRoutes } from './api/policy.js'
 import { healthRoutes } from './api/health.js'
 import {
   acceptEmptyJsonWithoutBody,
@@ -24,8 +25,10 @@ import type { Config } from './config.js'
 import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
 import banks from './plugins/app/banks.js'
+import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
+import metrics from './plugins/app/metrics.js'
 import models from './plugins/app/models.js'
 import policy from './plugins/app/policy.js'
 import readiness from './plugins/app/readiness.js'
@@ -36,6 +39,13 @@ import configPlugin from './plugins/external/config.js'
 import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
 import type { RulesStore } from './rules/rules-store.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to callers without an API key: health, readiness, metrics, docs. */
+    public?: boolean
+  }
+}
 
 export interface AppOptions {
   config: Config
@@ -75,6 +85,8 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   fastify.setSerializerCompiler(() => (data) => JSON.stringify(data))
 
   await fastify.register(configPlugin, { config: options.config })
+  // First after the config, so that every concern, the Redis connections included, can record into it.
+  await fastify.register(metrics)
   await fastify.register(redis)
   await fastify.register(swagger)
 
@@ -87,6 +99,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(feedback)
   await fastify.register(rules)
   await fastify.register(banks)
+  await fastify.register(decisions)
   await fastify.register(scoring)
 
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
@@ -111,6 +124,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(itemRoutes)
   await fastify.register(insightsRoutes)
   await fastify.register(bankRoutes)
+  await fastify.register(policyRoutes)
 }
 
 /** Maps every error to the API's error shape with a stable code; 5xx internals are never shown. */

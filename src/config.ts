@@ -156,7 +156,17 @@ const ConfigSchema = z.object({
   TRUST_STEP_DOWN: num(0, 100).default(0.5),
   TRUST_TTL_DAYS: int(1, 3650).default(180),
   /** Insights name a muted keyword only when at least this many distinct users muted it in the window. */
-  INSIGHTS_MIN_USERS: int(2, 1_000_000).default(10)
+  INSIGHTS_MIN_USERS: int(2, 1_000_000).default(10),
+
+  /** Share of scored items (with any category score) kept, without user ids, for policy what-if runs (0–1). */
+  DECISION_SAMPLE_RATE: num(0, 1).default(0.05),
+  /** Sampled items kept per hour (the oldest of an hour go first), and for how long. */
+  DECISION_SAMPLE_MAX_PER_HOUR: int(1, 1_000_000).default(5000),
+  DECISION_SAMPLE_TTL_HOURS: int(1, 720).default(24),
+  /** Sampled items a what-if run re-decides (newest first). */
+  SIMULATE_MAX_SAMPLES: int(1, 1_000_000).default(20_000),
+  /** How often each replica writes its decision counts and samples to the store. */
+  DECISION_FLUSH_MS: int(100, 600_000).default(5000)
 })
 
 export type Config = z.infer<typeof ConfigSchema> & { POLICY_FILE: string }

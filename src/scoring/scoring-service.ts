@@ -11,6 +11,7 @@ import type { Surface } from '../policy/vocabulary.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
 import type { Redis } from 'ioredis'
+import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 
 export interface ScoreRequest {
   userId: string
@@ -62,6 +63,8 @@ export interface ScoringDeps {
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
+  recorder?: Pick<DecisionRecorder, 'record'>
   now?: () => number
 }
 
@@ -121,13 +124,16 @@ export class ScoringService {
     const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults, dataHashes) : undefined
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
+    const evidences: CategoryEvidence[] = []
     const decisions = request.items.map((item, index) => {
       // on ties, upstream labels win over models, text over images
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
       if (imageResults) evidence = combineEvidence(evidence, imageResults.evidence[index]!)
+      evidences.push(evidence)
       return decider.decide(item, evidence, request.explain)
     })
+    this.#deps.recorder?.record(request.surface, lookup.rules.doc, decisions, evidences)
 
     const meta: ScoreMeta = {
       policyVersion: this.#deps.policy.version,

@@ -52,8 +52,9 @@ export default fp(
     const model = app.models.image
     const images = model && new ImagePipeline(model, imagePipelineOptions(app.config, app.redis))
     app.decorate('images', images)
+    if (images) app.metrics.observeImagePipeline(images.id, () => images.stats())
     // Drops the waiting work and lets the running jobs finish before the model closes.
     app.addHook('onClose', async () => images?.close())
   },
-  { name: 'images', dependencies: ['config', 'redis', 'models'], fastify: '5.x' }
+  { name: 'images', dependencies: ['config', 'metrics', 'redis', 'models'], fastify: '5.x' }
 )
