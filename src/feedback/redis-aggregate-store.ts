@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import type { ItemStatus } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
 import type { Category } from '../policy/vocabulary.js'
@@ -219,7 +220,7 @@ declare module 'ioredis' {
 }
 
 export interface RedisAggregateStoreOptions extends AggregateOptions {
-  redis: Redis
+  redis: RedisClient
   keyPrefix: string
 }
 
@@ -231,7 +232,7 @@ export const aggregatesUnavailable = (cause: string) =>
 
 export class RedisAggregateStore implements AggregateStore {
   readonly kind = 'redis'
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #keys: ReturnType<typeof aggregateKeys>
   readonly #options: AggregateOptions
   readonly #now: () => number
@@ -417,7 +418,7 @@ export class RedisAggregateStore implements AggregateStore {
   async insights(query: InsightsQuery): Promise<InsightsData> {
     const k = this.#keys
     const hours = bucketHours(this.#now(), query.hours)
-    const top = (pipeline: ReturnType<Redis['pipeline']>, what: 'ri' | 'ra' | 'rh' | 'rc' | 'mk', limit: number, min: number) =>
+    const top = (pipeline: ReturnType<RedisClient['pipeline']>, what: 'ri' | 'ra' | 'rh' | 'rc' | 'mk', limit: number, min: number) =>
       pipeline.fgTop(1 + hours.length, k.temp(), ...hours.map((hour) => k.hour(hour, what)), limit, min)
     const pipeline = this.#redis.pipeline()
     for (const what of ['ri', 'ra', 'rh', 'rc'] as const) top(pipeline, what, query.limit, 1)
@@ -451,7 +452,7 @@ export class RedisAggregateStore implements AggregateStore {
   async close(): Promise<void> {}
 
   /** Runs a pipeline; any failure to reach Redis is FG_STORE_UNAVAILABLE. */
-  async #exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  async #exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     try {
       // A connection error comes back as each command's error.
       return (await pipeline.exec())!.map(([err, reply]) => {
