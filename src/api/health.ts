@@ -6,6 +6,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/healthz',
     {
       logLevel: 'warn',
+      config: { public: true },
       schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
     async () => ({ status: 'ok' as const })
@@ -15,6 +16,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/readyz',
     {
       logLevel: 'warn',
+      config: { public: true },
       schema: {
         summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
         tags: ['ops'],

@@ -58,6 +58,8 @@ export interface FloorRule {
 /** The policy in the shape the decision engine reads on every item. */
 export interface Policy {
   version: string
+  /** The validated document it was compiled from (the policy file's format). */
+  document: PolicyDocument
   thresholds(category: Category, sensitivity: Sensitivity, surface: Surface): ThresholdPair | undefined
   platformHideAt: Partial<Record<Category, number>>
   /** The floors that bind a user with this age band and restricted-mode setting. */
@@ -85,6 +87,7 @@ export function compilePolicy(doc: PolicyDocument): Policy {
 
   return {
     version: doc.version,
+    document: doc,
     platformHideAt: doc.platform.hideAt,
     thresholds(category, sensitivity, surface) {
       const entry = doc.categories[category]
@@ -107,6 +110,22 @@ export function compilePolicy(doc: PolicyDocument): Policy {
   }
 }
 
+export interface PolicyProblem {
+  /** Dotted path into the document; empty for the document itself. */
+  path: string
+  message: string
+}
+
+/**
+ * Validates a policy document: the one check behind start-up and every candidate policy sent to the
+ * API, so a candidate accepted here would also start the service.
+ */
+export function checkPolicy(raw: unknown): { document: PolicyDocument } | { problems: PolicyProblem[] } {
+  const parsed = PolicySchema.safeParse(raw)
+  if (parsed.success) return { document: parsed.data }
+  return { problems: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) }
+}
+
 /** Reads and validates the policy file; a bad file fails start-up with every problem listed. */
 export async function loadPolicy(file: string): Promise<Policy> {
   let raw: unknown
@@ -115,12 +134,12 @@ export async function loadPolicy(file: string): Promise<Policy> {
   } catch (err) {
     throw new PolicyError(file, [(err as Error).message])
   }
-  const parsed = PolicySchema.safeParse(raw)
-  if (!parsed.success) {
+  const checked = checkPolicy(raw)
+  if ('problems' in checked) {
     throw new PolicyError(
       file,
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      checked.problems.map((problem) => `${problem.path || '(root)'}: ${problem.message}`)
     )
   }
-  return compilePolicy(parsed.data)
+  return compilePolicy(checked.document)
 }

@@ -30,7 +30,8 @@ export type Surface = (typeof SURFACES)[number]
 export const AGE_BANDS = ['under13', '13-15', '16-17', 'adult'] as const
 export type AgeBand = (typeof AGE_BANDS)[number]
 
-export type Action = 'allow' | 'blur' | 'hide'
+export const ACTIONS = ['allow', 'blur', 'hide'] as const
+export type Action = (typeof ACTIONS)[number]
 
 /** Severity order used everywhere a "most severe" choice is made. */
 export const ACTION_SEVERITY: Readonly<Record<Action, number>> = { allow: 0, blur: 1, hide: 2 }

@@ -2,10 +2,13 @@ import { rulesConflict } from '../errors.js'
 import { defaultRules, type RulesDocument } from './schema.js'
 import type { RulesChange, RulesStore } from './rules-store.js'
 
-/** The embedded store: one process, nothing persisted. Documents are kept as JSON so callers never share objects. */
+/**
+ * The embedded store: one process, nothing persisted. Documents are kept as JSON so callers never share
+ * objects; a deleted one stays as a tombstone (defaults at the next version) so versions only go forward.
+ */
 export class MemoryRulesStore implements RulesStore {
   readonly kind = 'memory'
-  readonly #docs = new Map<string, string>()
+  readonly #docs = new Map<string, { json: string; deleted: boolean }>()
   readonly #listeners: Array<(userId: string) => void> = []
 
   async get(userId: string): Promise<RulesDocument> {
@@ -24,15 +27,18 @@ export class MemoryRulesStore implements RulesStore {
     }
     const { content, result } = change(current)
     const doc: RulesDocument = { version: current.version + 1, ...content }
-    this.#docs.set(userId, JSON.stringify(doc))
+    this.#docs.set(userId, { json: JSON.stringify(doc), deleted: false })
     this.#notify(userId)
     return { doc, result }
   }
 
   async delete(userId: string): Promise<boolean> {
-    const existed = this.#docs.delete(userId)
-    if (existed) this.#notify(userId)
-    return existed
+    const stored = this.#docs.get(userId)
+    if (stored === undefined || stored.deleted) return false
+    const tombstone: RulesDocument = { ...defaultRules(), version: this.#read(userId).version + 1 }
+    this.#docs.set(userId, { json: JSON.stringify(tombstone), deleted: true })
+    this.#notify(userId)
+    return true
   }
 
   onChange(listener: (userId: string) => void): void {
@@ -51,7 +57,7 @@ export class MemoryRulesStore implements RulesStore {
 
   #read(userId: string): RulesDocument {
     const stored = this.#docs.get(userId)
-    return stored === undefined ? defaultRules() : (JSON.parse(stored) as RulesDocument)
+    return stored === undefined ? defaultRules() : (JSON.parse(stored.json) as RulesDocument)
   }
 
   #notify(userId: string) {

@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
 import { forgettableAt } from './document.js'
 import type { ReadBatch } from '../redis/read-batch.js'
@@ -15,15 +16,24 @@ const CAS_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'v') or '0'
 if current ~= ARGV[1] then return tonumber(current) end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
+redis.call('HDEL', KEYS[1], 'deleted')
 if ARGV[6] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return -1
 `
 
+/**
+ * Deleting leaves a tombstone: the defaults at the next version (ARGV[3] is their JSON without the
+ * version), kept for good, so an If-Match from before the delete never matches again.
+ */
 const DELETE_SCRIPT = `
-local removed = redis.call('DEL', KEYS[1])
-if removed == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
-return removed
+local current = redis.call('HGET', KEYS[1], 'v')
+if not current or redis.call('HEXISTS', KEYS[1], 'deleted') == 1 then return 0 end
+local next = tonumber(current) + 1
+redis.call('HSET', KEYS[1], 'v', next, 'doc', '{"version":' .. next .. ',' .. string.sub(ARGV[3], 2), 'deleted', '1')
+redis.call('PERSIST', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
 `
 
 declare module 'ioredis' {
@@ -37,15 +47,15 @@ declare module 'ioredis' {
       userId: string,
       ttlMs: string
     ): Result<number, Context>
-    fgRulesDelete(key: string, channel: string, userId: string): Result<number, Context>
+    fgRulesDelete(key: string, channel: string, userId: string, defaults: string): Result<number, Context>
   }
 }
 
 export interface RedisRulesStoreOptions {
   /** Connection for commands. */
-  redis: Redis
+  redis: RedisClient
   /** A dedicated connection for change notifications (it is put in subscriber mode). */
-  subscriber: Redis
+  subscriber: RedisClient
   keyPrefix: string
   /** Bound on recomputations when writers keep racing on one user's rules. */
   maxAttempts?: number
@@ -57,7 +67,7 @@ export const rulesChannel = (prefix: string) => `${prefix}rules-changed`
 
 export class RedisRulesStore implements RulesStore {
   readonly kind = 'redis'
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #subscription: ChannelSubscription
   readonly #prefix: string
   readonly #channel: string
@@ -132,7 +142,10 @@ export class RedisRulesStore implements RulesStore {
   }
 
   async delete(userId: string): Promise<boolean> {
-    const removed = await this.#call(() => this.#redis.fgRulesDelete(this.key(userId), this.#channel, userId))
+    const { version: _version, ...defaults } = defaultRules()
+    const removed = await this.#call(() =>
+      this.#redis.fgRulesDelete(this.key(userId), this.#channel, userId, JSON.stringify(defaults))
+    )
     return removed === 1
   }
 

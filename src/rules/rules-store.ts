@@ -21,7 +21,10 @@ export interface RulesStore {
    * `expectedVersion`, a document at another version fails with FG_RULES_CONFLICT instead.
    */
   update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number): Promise<{ doc: RulesDocument; result: T }>
-  /** Removes the user's document; answers whether there was one. */
+  /**
+   * Removes the user's rules, leaving a tombstone: the defaults at the next version, so versions only go
+   * forward and no If-Match from before is accepted again. Answers whether there were rules to remove.
+   */
   delete(userId: string): Promise<boolean>
   /** Called with a user id whenever that user's rules change, on this replica or any other. */
   onChange(listener: (userId: string) => void): void

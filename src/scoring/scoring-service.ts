@@ -11,7 +11,8 @@ import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
+import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 
 export interface ScoreRequest {
   userId: string
@@ -54,7 +55,7 @@ export interface ScoringDeps {
   /** How long the scoring path waits for its one Redis round trip. */
   storeBudgetMs: number
   /** The connection the round trip is batched on; null with the embedded stores. */
-  redis: Redis | null
+  redis: RedisClient | null
   /** Platform-wide item statuses (under review, removed), read in the same round trip. */
   itemStatuses?: ItemStatusReader
   /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */
@@ -63,6 +64,8 @@ export interface ScoringDeps {
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
+  recorder?: Pick<DecisionRecorder, 'record'>
   now?: () => number
 }
 
@@ -152,6 +155,7 @@ export class ScoringService {
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
     const decisions: Decision[] = []
+    const evidences: CategoryEvidence[] = []
     let sliceStart = performance.now()
     for (let index = 0; index < request.items.length; index++) {
       // long texts (a batch of transcripts) take a while to match: other requests get the loop in between
@@ -165,8 +169,10 @@ export class ScoringService {
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
       if (imageResults) evidence = combineEvidence(evidence, imageResults.evidence[index]!)
+      evidences.push(evidence)
       decisions.push(decider.decide(item, evidence, request.explain))
     }
+    this.#deps.recorder?.record(request.surface, lookup.rules.doc, decisions, evidences)
 
     const meta: ScoreMeta = {
       policyVersion: this.#deps.policy.version,

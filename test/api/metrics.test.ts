@@ -28,9 +28,21 @@ t.test('/metrics: the image pipeline’s counters, in Prometheus text format, mo
   t.equal(metric(after, memory), 1, 'from the in-process cache the second')
 })
 
-t.test('/metrics without an image model: an empty exposition', async (t) => {
+t.test('/metrics: request latency by route template, method and status class; process and Node.js figures', async (t) => {
   const app = await build(t, {}, { models: [] })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'user-secret-1', items: [{ id: 'item-secret-1', text: 'hi' }] } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users/user-secret-1/rules' })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/no/such/path/user-secret-1' })).statusCode, 404)
   const res = await app.inject({ method: 'GET', url: '/metrics' })
   t.equal(res.statusCode, 200)
-  t.equal(res.body, '')
+  const body = res.body
+  t.ok(metric(body, 'http_request_duration_seconds_count{route="/v1/score",method="POST",status_class="2xx"}') === 1)
+  t.ok(metric(body, 'http_request_duration_seconds_count{route="/v1/users/:userId/rules",method="GET",status_class="2xx"}') === 1)
+  t.ok(metric(body, 'http_request_duration_seconds_count{route="unmatched",method="GET",status_class="4xx"}') === 1)
+  t.ok(metric(body, 'http_request_duration_seconds_sum{route="/v1/score",method="POST",status_class="2xx"}') > 0)
+  for (const family of ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds']) {
+    t.match(body, `# TYPE ${family} `, family)
+  }
+  t.notMatch(body, 'secret', 'no user or item id in a label')
+  t.notMatch(body, /^feedguard_image/m, 'no image samples without an image model')
 })

@@ -86,7 +86,28 @@ for (const storeKind of ['memory', 'redis'] as const) {
 
     const deleted = await app.inject({ method: 'DELETE', url: '/v1/users/u1/rules' })
     t.equal(deleted.statusCode, 204)
-    t.equal((await app.inject({ method: 'GET', url: '/v1/users/u1/rules' })).json().version, 0)
+    const afterDelete = await app.inject({ method: 'GET', url: '/v1/users/u1/rules' })
+    t.same(afterDelete.json(), { ...initial.json(), version: 3 }, 'the defaults, at the version the delete made')
+    t.equal(afterDelete.headers.etag, '"3"')
+  })
+
+  t.test(`${storeKind}: a delete does not reopen old versions (PUT v1, DELETE, PUT If-Match 0, PUT If-Match 1)`, async (t) => {
+    const app = await makeApp(t)
+    const put = (ifMatch: string, sensitivity: string) =>
+      app.inject({ method: 'PUT', url: '/v1/users/lost/rules', headers: { 'if-match': ifMatch }, payload: { sensitivity } })
+    t.equal((await put('0', 'strict')).json().version, 1)
+    t.equal((await app.inject({ method: 'DELETE', url: '/v1/users/lost/rules' })).statusCode, 204)
+    const first = await put('0', 'relaxed')
+    t.equal(first.statusCode, 409, 'If-Match 0 is from before the first write')
+    t.equal(first.json().code, 'FG_RULES_CONFLICT')
+    const second = await put('1', 'strict')
+    t.equal(second.statusCode, 409, 'If-Match 1 is from before the delete')
+    t.equal(second.json().code, 'FG_RULES_CONFLICT')
+    const current = await app.inject({ method: 'GET', url: '/v1/users/lost/rules' })
+    t.equal(current.json().sensitivity, 'standard', 'nothing overwrote the delete')
+    const fresh = await put(current.headers.etag as string, 'relaxed')
+    t.equal(fresh.statusCode, 200)
+    t.equal(fresh.json().version, 3)
   })
 
   t.test(`${storeKind}: keyword and author sub-resources`, async (t) => {

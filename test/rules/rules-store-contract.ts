@@ -1,6 +1,6 @@
 import { RulesService } from '../../src/rules/rules-service.js'
 import type { RulesStore } from '../../src/rules/rules-store.js'
-import { RulesDocumentInputSchema } from '../../src/rules/schema.js'
+import { RulesDocumentInputSchema, defaultRules } from '../../src/rules/schema.js'
 import { FeedguardError } from '../../src/errors.js'
 
 type Tap = import('tap').Test
@@ -104,13 +104,33 @@ export function rulesStoreContract(t: Tap, makeStore: (t: Tap) => Promise<{ stor
     t.equal((await store.get('u5')).version, doc.version, 'a failed removal is not a change')
   })
 
-  t.test('delete removes everything and says whether there was anything', async (t) => {
+  t.test('delete removes everything, says whether there was anything, and keeps the version', async (t) => {
     const { store } = await makeStore(t)
     const service = new RulesService(store, limits)
     await service.addAuthor('u6', { id: 'a1', action: 'hide' })
     t.equal(await store.delete('u6'), true)
-    t.equal((await store.get('u6')).version, 0)
-    t.equal(await store.delete('u6'), false)
+    t.same(await store.get('u6'), { ...defaultRules(), version: 2 }, 'defaults at the next version')
+    t.equal(await store.delete('u6'), false, 'a tombstone is nothing to delete')
+    t.equal((await store.get('u6')).version, 2, 'deleting a tombstone changes nothing')
+    t.equal(await store.delete('never-saved'), false)
+    t.equal((await store.get('never-saved')).version, 0)
+  })
+
+  t.test('versions only go forward: no If-Match from before a delete is accepted again', async (t) => {
+    const { store, replica } = await makeStore(t)
+    const service = new RulesService(store, limits)
+    const other = new RulesService(replica, limits)
+    t.equal((await service.replace('u8', RulesDocumentInputSchema.parse({ sensitivity: 'strict' }), 0)).version, 1)
+    t.equal(await store.delete('u8'), true)
+    for (const stale of [0, 1]) {
+      await t.rejects(other.replace('u8', RulesDocumentInputSchema.parse({ sensitivity: 'relaxed' }), stale), {
+        code: 'FG_RULES_CONFLICT'
+      })
+    }
+    const after = await other.replace('u8', RulesDocumentInputSchema.parse({ sensitivity: 'relaxed' }), 2)
+    t.equal(after.version, 3, 'the version read after the delete is the one that matches')
+    t.equal(await store.delete('u8'), true, 'a document written over a tombstone is live again')
+    t.equal((await replica.get('u8')).version, 4)
   })
 
   t.test('changes are announced to every replica', async (t) => {

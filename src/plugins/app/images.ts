@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../redis/connection.js'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
 import type { ImageFetchOptions } from '../../image/fetch.js'
@@ -25,7 +25,7 @@ export function imageFetchOptions(config: Config): ImageFetchOptions {
 }
 
 /** The image pipeline's settings from the service's configuration. */
-export function imagePipelineOptions(config: Config, redis: Redis | null): ImagePipelineOptions {
+export function imagePipelineOptions(config: Config, redis: RedisClient | null): ImagePipelineOptions {
   return {
     fetch: imageFetchOptions(config),
     maxInputPixels: config.IMAGE_MAX_PIXELS,
@@ -52,8 +52,9 @@ export default fp(
     const model = app.models.image
     const images = model && new ImagePipeline(model, imagePipelineOptions(app.config, app.redis))
     app.decorate('images', images)
+    if (images) app.metrics.observeImagePipeline(images.id, () => images.stats())
     // Drops the waiting work and lets the running jobs finish before the model closes.
     app.addHook('onClose', async () => images?.close())
   },
-  { name: 'images', dependencies: ['config', 'redis', 'models'], fastify: '5.x' }
+  { name: 'images', dependencies: ['config', 'metrics', 'redis', 'models'], fastify: '5.x' }
 )

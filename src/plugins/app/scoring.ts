@@ -43,9 +43,10 @@ export default fp(
         images: app.images,
         // Without an image model (and so no image pipeline to hash them), items' image.data are hashed for the banks here.
         ...(app.images ? {} : { itemImageHasher: new ItemImageHasher(options.itemImages) }),
-        scoreCache: options.scoreCache
+        scoreCache: options.scoreCache,
+        recorder: app.decisions.recorder
       })
     )
   },
-  { name: 'scoring', dependencies: ['config', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks'], fastify: '5.x' }
+  { name: 'scoring', dependencies: ['config', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions'], fastify: '5.x' }
 )

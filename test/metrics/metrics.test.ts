@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { ImagePipelineStats } from '../../src/image/image-pipeline.js'
-import { exposition, imagePipelineFamilies } from '../../src/metrics/exposition.js'
+import { Metrics, statusClass } from '../../src/metrics/metrics.js'
 
 const stats: ImagePipelineStats = {
   memoryHits: 5,
@@ -14,9 +14,12 @@ const stats: ImagePipelineStats = {
   cachedImages: 7
 }
 
-t.test('each family: HELP, TYPE, then its samples with their labels', async (t) => {
-  const text = exposition(imagePipelineFamilies('img@1', stats))
-  t.ok(text.endsWith('\n'))
+t.test('the image pipeline’s figures: read from its stats at each scrape, one family per figure, labelled with the model', async (t) => {
+  const metrics = new Metrics()
+  let current = stats
+  metrics.observeImagePipeline('img@1', () => current)
+  const { contentType, body: text } = await metrics.scrape()
+  t.match(contentType, /^text\/plain; version=0\.0\.4/)
   t.match(text, '# HELP feedguard_image_lookups_total Item images looked up')
   t.match(text, '# TYPE feedguard_image_lookups_total counter\n')
   for (const line of [
@@ -38,19 +41,29 @@ t.test('each family: HELP, TYPE, then its samples with their labels', async (t) 
   ]) {
     t.ok(text.split('\n').includes(line), line)
   }
-  // Every sample line belongs to the family declared just before it.
-  let family = ''
-  for (const line of text.trimEnd().split('\n')) {
-    if (line.startsWith('# TYPE ')) family = line.split(' ')[2]!
-    else if (!line.startsWith('#')) t.equal(line.split(/[{ ]/)[0], family, line)
-  }
+  // A counter follows the pipeline's own count, not the sum of every scrape.
+  current = { ...stats, scored: 4, skipped: { queue_full: 5 } }
+  const again = (await metrics.scrape()).body.split('\n')
+  t.ok(again.includes('feedguard_images_scored_total{model="img@1"} 4'))
+  t.ok(again.includes('feedguard_image_skipped_total{model="img@1",reason="queue_full"} 5'))
 })
 
-t.test('label values are escaped; a family without samples is still declared; nothing at all is an empty body', async (t) => {
-  const text = exposition([
-    { name: 'x_total', help: 'h', type: 'counter', samples: [{ labels: { model: 'a"b\\c\nd' }, value: 1 }, { value: 2 }] },
-    { name: 'y', help: 'h', type: 'gauge', samples: [] }
-  ])
-  t.equal(text, '# HELP x_total h\n# TYPE x_total counter\nx_total{model="a\\"b\\\\c\\nd"} 1\nx_total 2\n# HELP y h\n# TYPE y gauge\n')
-  t.equal(exposition([]), '')
+t.test('without an image pipeline its families are declared with no samples', async (t) => {
+  const { body } = await new Metrics().scrape()
+  t.match(body, '# TYPE feedguard_images_scored_total counter\n')
+  t.notMatch(body, /^feedguard_image/m)
+})
+
+t.test('two registries never share figures', async (t) => {
+  const a = new Metrics()
+  const b = new Metrics()
+  a.httpRequestDuration.observe({ route: '/x', method: 'GET', status_class: '2xx' }, 0.01)
+  t.match((await a.scrape()).body, 'http_request_duration_seconds_count{route="/x",method="GET",status_class="2xx"} 1')
+  t.notMatch((await b.scrape()).body, 'route="/x"')
+})
+
+t.test('status classes', async (t) => {
+  t.equal(statusClass(200), '2xx')
+  t.equal(statusClass(404), '4xx')
+  t.equal(statusClass(503), '5xx')
 })
