@@ -32,6 +32,7 @@ const CONTRACT: Record<string, Scope> = {
   'GET /v1/policy': 'insights',
   'HEAD /v1/policy': 'insights',
   'POST /v1/policy/simulate': 'insights',
+  'POST /v1/policy/evaluate': 'insights',
   'POST /v1/banks': 'banks',
   'GET /v1/banks': 'banks',
   'HEAD /v1/banks': 'banks',
