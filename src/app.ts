@@ -22,6 +22,7 @@ import {
 import { metricsRoutes } from './api/metrics.js'
 import type { Classifier } from './classifiers/types.js'
 import type { Config } from './config.js'
+import { loggerOptions, requestId } from './logging.js'
 import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
 import auth from './plugins/app/auth.js'
@@ -57,13 +58,19 @@ export interface AppOptions {
 }
 
 /** Fastify's own options, shared by the server and the tests so both run the same app. */
-export function fastifyOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.LOG_LEVEL }): FastifyServerOptions {
+/**
+ * Fastify's own options, shared by the server and the tests so both run the same app. `logger` adds to
+ * (or overrides) the service's logger options: tests give a stream to read the lines.
+ */
+export function fastifyOptions(config: Config, logger: Record<string, unknown> = {}): FastifyServerOptions {
   return {
-    logger,
+    logger: { ...loggerOptions(config.LOG_LEVEL), ...logger },
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     pluginTimeout: config.STARTUP_TIMEOUT_MS,
-    requestIdHeader: 'x-request-id',
+    // The caller's x-request-id when it is a sensible one, else a UUID (see requestId).
+    requestIdHeader: false,
+    genReqId: requestId,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler

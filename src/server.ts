@@ -1,7 +1,11 @@
+// First: before anything loads onnxruntime.
+import './onnxruntime-env.js'
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
+import { pino } from 'pino'
 import app, { fastifyOptions } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import { loggerOptions } from './logging.js'
 import { modelLoadsSettled } from './plugins/app/models.js'
 import { lowerOtherThreadsPriority } from './thread-priority.js'
 
@@ -28,11 +32,13 @@ async function main() {
  * while a model is still loading: onnxruntime would abort the process instead (134).
  */
 main().catch(async (err: unknown) => {
+  // A JSON line like every other, though the service's own logger may not exist yet.
+  const log = pino(loggerOptions('info'))
   if (err instanceof ConfigError) {
-    console.error(err.message)
+    log.fatal({ problems: err.problems }, err.message)
     process.exit(2)
   }
-  console.error(`start-up failed: ${startupFailure(err)}`)
+  log.fatal(`start-up failed: ${startupFailure(err)}`)
   await modelLoadsSettled(60_000)
   process.exit(1)
 })

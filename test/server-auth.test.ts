@@ -32,7 +32,7 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
   })
 }
 
-t.test('production refuses to start without keys (exit 2) unless AUTH_DISABLED=true', async (t) => {
+t.test('production refuses to start without keys (exit 2) unless AUTH_DISABLED=true; every line it writes is JSON', async (t) => {
   const [refused, missing, open] = await Promise.all([
     runServer({ NODE_ENV: 'production' }),
     runServer({ NODE_ENV: 'production', AUTH_KEYS_FILE: '/nonexistent/keys.json' }),
@@ -47,4 +47,9 @@ t.test('production refuses to start without keys (exit 2) unless AUTH_DISABLED=t
   t.match(open.output, /AUTH_KEYS_FILE is not set: every route is open/)
   t.match(open.output, /Server listening/)
   t.equal(open.code, 0)
+
+  // Every line on stdout and stderr is a JSON log line naming the service, refusals included.
+  for (const { output } of [refused, missing, open]) {
+    for (const line of output.split('\n').filter(Boolean)) t.match(JSON.parse(line), { service: { name: 'feedguard' } }, line.slice(0, 80))
+  }
 })
