@@ -86,7 +86,7 @@ t.test('an unusable policy exits 1, an invalid setting 2, both saying why', asyn
   await writeFile(policy, '{ not json')
   const broken = await startServer({ POLICY_FILE: policy })
   t.equal((await broken.exited).code, 1)
-  t.match(broken.output(), /^start-up failed: .*policy/m)
+  t.match(broken.output(), /"level":60,.*"msg":"start-up failed: .*policy/)
 
   const invalid = await startServer({ STARTUP_TIMEOUT_MS: 'soon' })
   t.equal((await invalid.exited).code, 2)
