@@ -24,6 +24,17 @@ export class Metrics {
     registers: [this.registry]
   })
 
+  /**
+   * Redis nodes the scoring path's one round of reads went to, per request (0: nothing to read, or no
+   * Redis). One on a single node; on a cluster, the nodes holding the user's rules and the items' keys.
+   */
+  readonly redisNodesPerRequest = new Histogram({
+    name: 'feedguard_score_redis_nodes',
+    help: 'Redis nodes the scoring path read from (one pipeline each, sent concurrently), per /v1/score request.',
+    buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16, 32],
+    registers: [this.registry]
+  })
+
   /** The image pipeline the image families read at each scrape, when there is one. */
   #images: { model: string; stats: () => ImagePipelineStats } | undefined
 

@@ -63,6 +63,8 @@ export interface ScoringDeps {
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  /** Told, per request, how many Redis nodes its round of reads went to. */
+  onRedisRound?: (nodes: number) => void
   /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
   recorder?: Pick<DecisionRecorder, 'record'>
   now?: () => number
@@ -117,6 +119,7 @@ export class ScoringService {
     // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
     const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
     await batch.run(this.#deps.storeBudgetMs)
+    this.#deps.onRedisRound?.(batch.nodesTouched)
     const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)

@@ -44,9 +44,10 @@ export default fp(
         // Without an image model (and so no image pipeline to hash them), items' image.data are hashed for the banks here.
         ...(app.images ? {} : { itemImageHasher: new ItemImageHasher(options.itemImages) }),
         scoreCache: options.scoreCache,
-        recorder: app.decisions.recorder
+        recorder: app.decisions.recorder,
+        onRedisRound: (nodes) => app.metrics.redisNodesPerRequest.observe(nodes)
       })
     )
   },
-  { name: 'scoring', dependencies: ['config', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions'], fastify: '5.x' }
+  { name: 'scoring', dependencies: ['config', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions', 'metrics'], fastify: '5.x' }
 )
