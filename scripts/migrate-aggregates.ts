@@ -55,6 +55,7 @@ export async function migrateAggregates(redis: Redis, prefix: string): Promise<M
 
 /** The new name of a key that moves whole, or undefined for an hourly bucket (merged) or scratch. */
 function renamed(rest: string, k: ReturnType<typeof aggregateKeys>): string | undefined {
+  if (rest === 'review') return k.review()
   const match = /^(ev|tr|st):(.*)$/.exec(rest)
   if (match) {
     const [, kind, id] = match as unknown as [string, 'ev' | 'tr' | 'st', string]

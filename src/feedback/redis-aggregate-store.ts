@@ -25,6 +25,7 @@ import {
   type InsightsQuery,
   type ItemSignals,
   type Ranked,
+  type ReviewQueue,
   type StoredStatus,
   type VerdictOutcome
 } from './aggregate-store.js'
@@ -47,6 +48,9 @@ export const shardOf = (value: string) => calculateSlot(value) % BUCKET_SHARDS
  *   {i:<itemId>}:st          "<status>|<category>|<since>|<expiresAt>" (expires with the status)
  *   {a:<authorId>}:rt        sorted set "<category>|<reporter>" → time: the creator's sliding window
  *   {u:<userId>}:tr          a reporter's trust, in thousandths (expires when unused), beside their rules
+ *   {review}:items           sorted set itemId → since: the items under review, for moderators' queue (entries
+ *                            older than the review time to live are pruned when read). One key for the whole
+ *                            platform on purpose: it is written once per item put under or taken off review
  *   {agg:<n>}:ev:<digest>    an event already counted (SET NX, expires after the dedupe window)
  *   {agg:<n>}:h:<hour>:fb    hash event kind → count, per hour: the share of the events whose key is in shard n
  *   {agg:<n>}:h:<hour>:ri|ra|rh|rc   sorted sets of first reports per item, creator, hashtag, category in shard n
@@ -67,6 +71,7 @@ export function aggregateKeys(prefix: string) {
     itemSums: (itemId: string) => `${prefix}{i:${itemId}}:rs`,
     status: (itemId: string) => `${prefix}{i:${itemId}}:st`,
     creator: (authorId: string) => `${prefix}{a:${authorId}}:rt`,
+    review: () => `${prefix}{review}:items`,
     ranking: (hour: number, what: Ranking, n: number) => `${shard(n)}h:${hour / HOUR_MS}:${what}`,
     mutedUsers: (hour: number, termDigest: string) => `${shard(shardOf(termDigest))}h:${hour / HOUR_MS}:mu:${termDigest}`,
     temp: (n: number) => `${shard(n)}tmp:${randomBytes(8).toString('hex')}`
@@ -327,6 +332,10 @@ export class RedisAggregateStore implements AggregateStore {
       const counted = applied[at++] as number
       const [isNew, flagged] = event.kind === 'report' ? (applied[at++] as [number, number]) : [-1, 0]
       outcomes[index] = { applied: counted === 1, flagged: flagged === 1 }
+      if (flagged === 1) {
+        const queue = k.review()
+        followUps.push(command(queue, (p) => p.zadd(queue, now, event.itemId).pexpire(queue, o.reviewTtlMs)))
+      }
       if (isNew === -1) continue
       const hour = hourOf(event.at)
       if (event.authorId) {
@@ -414,16 +423,31 @@ export class RedisAggregateStore implements AggregateStore {
         .pipeline()
         .fgItemVerdict(k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), status, category ?? '', `${now}|${now + ttl}`, ttl, now - o.reportWindowMs)
     )) as [string[]]
-    // Each reporter's trust lives in their own slot.
+    // Each reporter's trust lives in their own slot; the review queue in its own.
     const step = toMilli(violating ? o.trust.stepUp : -o.trust.stepDown)
-    await this.#run(
-      reporters.map((reporter) =>
+    await this.#run([
+      ...reporters.map((reporter) =>
         command(k.trust(reporter), (p, key) => p.fgTrustStep(key, step, toMilli(o.trust.min), toMilli(o.trust.max), toMilli(o.trust.initial), o.trust.ttlMs))
-      )
-    )
+      ),
+      command(k.review(), (p, key) => p.zrem(key, itemId))
+    ])
     const outcome: VerdictOutcome = { itemId, status, reportersAdjusted: reporters.length, expiresAt: now + ttl }
     if (chosen) outcome.category = chosen as Category
     return outcome
+  }
+
+  async underReview(limit: number): Promise<ReviewQueue> {
+    const now = this.#now()
+    const queue = this.#keys.review()
+    const [, itemIds, total] = (await this.#exec(
+      this.#redis
+        .pipeline()
+        .zremrangebyscore(queue, '-inf', `(${now - this.#options.reviewTtlMs}`)
+        .zrange(queue, '0', String(limit - 1))
+        .zcard(queue)
+    )) as [number, string[], number]
+    const items = await Promise.all(itemIds.map((itemId) => this.item(itemId)))
+    return { total, items: items.filter((item) => item.status === 'under_review') }
   }
 
   async trust(userId: string): Promise<number> {

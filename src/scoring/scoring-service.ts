@@ -12,6 +12,7 @@ import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
 import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 
 export interface ScoreRequest {
   userId: string
@@ -63,10 +64,10 @@ export interface ScoringDeps {
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
-  /** Told, per request, how many Redis nodes its round of reads went to. */
-  onRedisRound?: (nodes: number) => void
   /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
   recorder?: Pick<DecisionRecorder, 'record'>
+  /** Where answers, score-cache look-ups and text model runs are counted (the service's metrics). */
+  metrics?: MetricsRecorder
   now?: () => number
 }
 
@@ -95,12 +96,14 @@ export class ScoringService {
   readonly #labels: UpstreamLabels
   readonly #models: CachedClassifier[]
   readonly #now: () => number
+  readonly #metrics: MetricsRecorder
 
   constructor(deps: ScoringDeps) {
     this.#deps = deps
     this.#labels = new UpstreamLabels(deps.policy)
+    this.#metrics = deps.metrics ?? NO_METRICS
     const cache = { ...deps.scoreCache, redis: deps.redis }
-    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache))
+    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache, this.#metrics))
     this.#now = deps.now ?? Date.now
   }
 
@@ -119,7 +122,7 @@ export class ScoringService {
     // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
     const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
     await batch.run(this.#deps.storeBudgetMs)
-    this.#deps.onRedisRound?.(batch.nodesTouched)
+    this.#metrics.redisRound(batch.nodesTouched)
     const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)
@@ -147,6 +150,7 @@ export class ScoringService {
     if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
     if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
     if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
+    this.#metrics.scoreAnswer(decisions, degradedReasons)
     return { userId: request.userId, decisions, meta }
   }
 
