@@ -146,7 +146,9 @@ t.test('the pod runs non-root, read-only, unprivileged, with a writable /tmp', (
 
 t.test('the grace period covers the preStop pause, the shutdown delay and the longest request', (t) => {
   const config = loadConfig(environment)
-  const needed = container.lifecycle.preStop.sleep.seconds + (config.SHUTDOWN_DELAY_MS + config.REQUEST_TIMEOUT_MS) / 1000
+  // How long the service keeps serving after SIGTERM (none when it has no such setting).
+  const shutdownDelayMs = 'SHUTDOWN_DELAY_MS' in config ? Number(config.SHUTDOWN_DELAY_MS) : 0
+  const needed = container.lifecycle.preStop.sleep.seconds + (shutdownDelayMs + config.REQUEST_TIMEOUT_MS) / 1000
   t.ok(pod.terminationGracePeriodSeconds > needed, `${pod.terminationGracePeriodSeconds} s > ${needed} s`)
   t.end()
 })
