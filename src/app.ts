@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify'
 import { validatorCompiler } from 'fastify-type-provider-zod'
 // In this order: the OpenAPI document lists the named schemas (components) in the order their modules
@@ -11,10 +10,19 @@ import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
 import { policyRoutes } from './api/policy.js'
 import { healthRoutes } from './api/health.js'
+import {
+  acceptEmptyJsonWithoutBody,
+  clientErrorHandler,
+  errorBody,
+  frameworkErrors,
+  installNotFound,
+  MAX_PARAM_LENGTH,
+  type ErrorBody
+} from './api/http-edges.js'
 import { metricsRoutes } from './api/metrics.js'
 import type { Classifier } from './classifiers/types.js'
 import type { Config } from './config.js'
-import { FeedguardError, type ErrorDetail } from './errors.js'
+import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
 import banks from './plugins/app/banks.js'
 import decisions from './plugins/app/decisions.js'
@@ -53,8 +61,11 @@ export function fastifyOptions(config: Config, logger: FastifyServerOptions['log
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    pluginTimeout: config.STARTUP_TIMEOUT_MS,
     requestIdHeader: 'x-request-id',
-    routerOptions: { ignoreTrailingSlash: true }
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler
   }
 }
 
@@ -65,6 +76,9 @@ export function fastifyOptions(config: Config, logger: FastifyServerOptions['log
  * (src/plugins/app/), then the routes.
  */
 export default async function app(fastify: FastifyInstance, options: AppOptions) {
+  // First: it learns every route from here on, to tell 405 from 404.
+  installNotFound(fastify)
+  acceptEmptyJsonWithoutBody(fastify)
   fastify.setValidatorCompiler(validatorCompiler)
   // Responses are built by the service's own typed code; validating them again per request would
   // cost more than the decisions themselves. Their schemas document them and tests check them.
@@ -89,9 +103,6 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(scoring)
 
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
-  fastify.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(404, 'FG_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))
-  })
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const { statusCode, body } = toErrorResponse(err)
     if (statusCode >= 500) request.log.error({ err }, 'request failed')
@@ -114,20 +125,6 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(insightsRoutes)
   await fastify.register(bankRoutes)
   await fastify.register(policyRoutes)
-}
-
-interface ErrorBody {
-  statusCode: number
-  code: string
-  error: string
-  message: string
-  details?: ErrorDetail[]
-}
-
-function errorBody(statusCode: number, code: string, message: string, details?: ErrorDetail[]): ErrorBody {
-  const body: ErrorBody = { statusCode, code, error: String(STATUS_CODES[statusCode]), message }
-  if (details) body.details = details
-  return body
 }
 
 /** Maps every error to the API's error shape with a stable code; 5xx internals are never shown. */

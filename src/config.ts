@@ -20,6 +20,13 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Unset: rules live in an embedded in-memory store (single replica, lost on restart). */
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Redis Cluster seed nodes (`host:port,host:port,…`): selects the cluster client. Exclusive with
+   * REDIS_URL, which always means one node.
+   */
+  REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^([^\s:,[\]]+|\[[0-9a-fA-F:.]+\]):\d{1,5}$/, 'expected host:port ([ipv6]:port)')).min(1)).optional(),
+  /** Password for every cluster node (REDIS_URL carries its own). */
+  REDIS_PASSWORD: z.string().min(1).optional(),
   /** Prefix of every Redis key the service writes, so several deployments (or tests) can share a server. */
   REDIS_KEY_PREFIX: z.string().max(64).default('fg:'),
   MODELS_DIR: z.string().min(1).default('models'),
@@ -90,6 +97,11 @@ export const ConfigSchema = z.object({
   IMAGE_FAILURE_CACHE_S: int(1, 86_400).default(60),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /**
+   * How long each start-up step (a plugin: loading the models, connecting, …) may take before start-up
+   * fails (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
+   */
+  STARTUP_TIMEOUT_MS: int(1, 3_600_000).default(300_000),
   DOCS_ENABLED: bool.default(true),
 
   /** Known-image matching: largest Hamming distance between PDQ hashes that is a match (PDQ's usual 31). */
@@ -181,5 +193,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
   }
   const config = parsed.data
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES) {
+    throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one (REDIS_URL: one node; REDIS_CLUSTER_NODES: a Redis Cluster)'])
+  }
   return { ...config, POLICY_FILE: config.POLICY_FILE ?? `${config.MODELS_DIR}/policy.json` }
 }

@@ -47,3 +47,24 @@ export const bankExists = (bank: string) => new FeedguardError('FG_BANK_EXISTS',
 
 export const bankEntryNotFound = (bank: string, entryId: string) =>
   new FeedguardError('FG_BANK_ENTRY_NOT_FOUND', 404, `entry ${entryId} not found in hash bank ${bank}`)
+
+/** The edges of HTTP: requests no route sees (src/api/http-edges.ts). */
+export const methodNotAllowed = (method: string, path: string, allowed: string[]) =>
+  new FeedguardError('FG_METHOD_NOT_ALLOWED', 405, `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`)
+
+export const routeNotFound = (method: string, path: string) => new FeedguardError('FG_NOT_FOUND', 404, `no route ${method} ${path}`)
+
+export const badUrl = () => new FeedguardError('FG_BAD_URL', 400, 'the URL is not validly percent-encoded')
+
+export const uriTooLong = (maxParamLength: number) =>
+  new FeedguardError('FG_URI_TOO_LONG', 414, `a path parameter is longer than ${maxParamLength} characters`)
+
+export const headersTooLarge = () =>
+  new FeedguardError('FG_HEADERS_TOO_LARGE', 431, 'the request line and headers are larger than the server accepts')
+
+export const requestTimeout = () => new FeedguardError('FG_REQUEST_TIMEOUT', 408, 'the request was not received in time')
+
+export const badHttp = (parserError: string) =>
+  new FeedguardError('FG_BAD_HTTP', 400, `malformed HTTP request (${parserError})`)
+
+export const badRequest = (message: string) => new FeedguardError('FG_BAD_REQUEST', 400, message)

@@ -39,3 +39,10 @@ t.test('every bad variable is listed', async (t) => {
 t.test('reads process.env by default', async (t) => {
   t.equal(typeof loadConfig().PORT, 'number')
 })
+
+t.test('Redis: REDIS_CLUSTER_NODES is a host:port list, and it excludes REDIS_URL', async (t) => {
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001' }).REDIS_CLUSTER_NODES, ['10.0.0.1:7000', 'redis-2:7001'])
+  t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-1' }), /REDIS_CLUSTER_NODES/)
+  t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: ',' }), /REDIS_CLUSTER_NODES/)
+  t.throws(() => loadConfig({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' }), /set one/)
+})

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { ItemSignals } from '../feedback/aggregate-store.js'
+import './route-access.js'
 import { ErrorResponseSchema } from './schemas/common.js'
-import { CreatorParamsSchema, CreatorSignalsSchema, ItemParamsSchema, ItemSignalsSchema, VerdictInputSchema, VerdictSchema } from './schemas/items.js'
+import { CreatorParamsSchema, CreatorSignalsSchema, ItemParamsSchema, ItemSignalsSchema, ReviewQueueQuerySchema, ReviewQueueSchema, VerdictInputSchema, VerdictSchema } from './schemas/items.js'
 
 const errors = { 400: ErrorResponseSchema, 503: ErrorResponseSchema }
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -9,6 +11,13 @@ const iso = (ms: number) => new Date(ms).toISOString()
 export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   const { feedback } = app
   const tags = ['review']
+  const itemBody = ({ since, expiresAt, reporters, weighted, byCategory, ...rest }: ItemSignals) => ({
+    ...rest,
+    ...(since === undefined ? {} : { since: iso(since) }),
+    ...(expiresAt === undefined ? {} : { expiresAt: iso(expiresAt) }),
+    windowHours: feedback.reportWindowHours,
+    reports: { reporters, weighted, byCategory }
+  })
 
   app.get(
     '/v1/items/:itemId',
@@ -20,15 +29,23 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: ItemSignalsSchema, ...errors }
       }
     },
-    async (request) => {
-      const { since, expiresAt, reporters, weighted, byCategory, ...rest } = await feedback.item(request.params.itemId)
-      return {
-        ...rest,
-        ...(since === undefined ? {} : { since: iso(since) }),
-        ...(expiresAt === undefined ? {} : { expiresAt: iso(expiresAt) }),
-        windowHours: feedback.reportWindowHours,
-        reports: { reporters, weighted, byCategory }
+    async (request) => itemBody(await feedback.item(request.params.itemId))
+  )
+
+  app.get(
+    '/v1/items',
+    {
+      config: { scope: 'moderate' },
+      schema: {
+        summary: 'The review queue: items under review, longest waiting first, with their reports by reason and the reporters\' weight',
+        tags,
+        querystring: ReviewQueueQuerySchema,
+        response: { 200: ReviewQueueSchema, ...errors }
       }
+    },
+    async (request) => {
+      const { total, items } = await feedback.underReview(request.query.limit)
+      return { total, items: items.map(itemBody) }
     }
   )
 

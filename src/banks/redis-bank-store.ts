@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import { bankEntryNotFound, bankExists, bankNotFound, storeUnavailable } from '../errors.js'
 import { byName, parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
 import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
@@ -132,15 +133,15 @@ export const bankChannel = (prefix: string) => `${prefix}banks-changed`
 
 export interface RedisBankStoreOptions {
   /** Connection for commands. */
-  redis: Redis
+  redis: RedisClient
   /** A connection in subscriber mode, shared with other stores' notifications. */
-  subscriber: Redis
+  subscriber: RedisClient
   keyPrefix: string
 }
 
 export class RedisBankStore implements BankStore {
   readonly kind = 'redis'
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #prefix: string
   readonly #channel: string
   readonly #listeners: Array<(change: BankChange) => void> = []

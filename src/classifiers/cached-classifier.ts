@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
 import type { ReadBatch } from '../redis/read-batch.js'
@@ -9,7 +9,7 @@ export interface ScoreCacheOptions {
   /** Off: every item is classified on every request (for measuring the model, or debugging). */
   enabled: boolean
   /** Shared cache across replicas; null keeps only the in-process LRU. */
-  redis: Redis | null
+  redis: RedisClient | null
   keyPrefix: string
   maxItems: number
   ttlSeconds: number

@@ -24,7 +24,8 @@ export interface SampledItem {
 }
 
 /** The type of a decision's first (most severe) reason, or `none` for an allow without reasons. */
-export type HeadlineReason = 'keyword' | 'hashtag' | 'author' | 'category' | 'feedback' | 'item' | 'hash' | 'none'
+export const HEADLINE_REASONS = ['keyword', 'hashtag', 'author', 'category', 'feedback', 'item', 'hash', 'none'] as const
+export type HeadlineReason = (typeof HEADLINE_REASONS)[number]
 
 /** Decisions per `<action>|<headline reason>`, for one hour. */
 export type DecisionCounts = Record<string, number>
@@ -66,3 +67,21 @@ export function bucketHours(now: number, hours: number): number[] {
 }
 
 export const countKey = (action: Action, reason: HeadlineReason) => `${action}|${reason}`
+
+/** One hour's decisions as insights show them: allows (they have no reason), blurs and hides per headline reason. */
+export interface DecisionsInHour {
+  hour: string
+  allow: number
+  blur: Partial<Record<HeadlineReason, number>>
+  hide: Partial<Record<HeadlineReason, number>>
+}
+
+export function decisionsInHour({ hour, counts }: HourlyDecisions): DecisionsInHour {
+  const out: DecisionsInHour = { hour: new Date(hour).toISOString(), allow: 0, blur: {}, hide: {} }
+  for (const [key, count] of Object.entries(counts)) {
+    const [action, reason] = key.split('|') as [Action, HeadlineReason]
+    if (action === 'allow') out.allow += count
+    else out[action][reason] = (out[action][reason] ?? 0) + count
+  }
+  return out
+}

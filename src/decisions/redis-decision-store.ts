@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import { FeedguardError } from '../errors.js'
 import {
   bucketHours,
@@ -31,12 +31,12 @@ export const decisionsUnavailable = (cause: string) =>
 
 export class RedisDecisionStore implements DecisionStore {
   readonly kind = 'redis'
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #keys: ReturnType<typeof decisionKeys>
   readonly #options: DecisionStoreOptions
   readonly #now: () => number
 
-  constructor(options: DecisionStoreOptions & { redis: Redis; keyPrefix: string }) {
+  constructor(options: DecisionStoreOptions & { redis: RedisClient; keyPrefix: string }) {
     this.#redis = options.redis
     this.#keys = decisionKeys(options.keyPrefix)
     this.#options = options
@@ -105,7 +105,7 @@ export class RedisDecisionStore implements DecisionStore {
   async close(): Promise<void> {}
 
   /** Runs a pipeline; any failure to reach Redis is FG_STORE_UNAVAILABLE. */
-  async #exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  async #exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     try {
       return (await pipeline.exec())!.map(([err, reply]) => {
         if (err) throw err

@@ -68,6 +68,13 @@ export interface VerdictOutcome {
   expiresAt: number
 }
 
+export interface ReviewQueue {
+  /** Items under review, the longest waiting first. */
+  items: ItemSignals[]
+  /** How many items are under review in all. */
+  total: number
+}
+
 export interface Ranked<T extends string = string> {
   value: T
   count: number
@@ -127,6 +134,8 @@ export interface AggregateStore {
    * Repeating a verdict sets the status again but moves nobody's trust twice.
    */
   verdict(itemId: string, violating: boolean, category?: Category): Promise<VerdictOutcome>
+  /** The items under review, oldest first, at most `limit`, with their reports. */
+  underReview(limit: number): Promise<ReviewQueue>
   trust(userId: string): Promise<number>
   /** Users who started muting these (normalised) keywords. */
   recordMutedTerms(userId: string, terms: readonly string[]): Promise<void>

@@ -11,6 +11,7 @@ import {
   type AggregateStore,
   type CreatorSignals,
   type ItemSignals,
+  type ReviewQueue,
   type VerdictOutcome
 } from './aggregate-store.js'
 import { learnFromFeedback, type LearningOptions, type UserEvent, type UserOutcome } from './learning.js'
@@ -135,6 +136,10 @@ export class FeedbackService {
     return this.#aggregates.item(itemId)
   }
 
+  underReview(limit: number): Promise<ReviewQueue> {
+    return this.#aggregates.underReview(limit)
+  }
+
   creator(authorId: string): Promise<CreatorSignals> {
     return this.#aggregates.creator(authorId)
   }
@@ -145,7 +150,7 @@ export class FeedbackService {
 
   /** `window`: `<n>h` or `<n>d`, 1 hour to 30 days. */
   async insights(window: string, limit: number): Promise<Insights> {
-    const hours = parseWindow(window)
+    const hours = insightsHours(window)
     const now = this.#now()
     const minUsers = this.#options.insightsMinUsers
     const data = await this.#aggregates.insights({ hours, limit, minUsers })
@@ -238,7 +243,8 @@ export class FeedbackService {
   }
 }
 
-function parseWindow(window: string): number {
+/** The hourly buckets an insights `window` (`<n>h` or `<n>d`, 1 hour to 30 days) covers. */
+export function insightsHours(window: string): number {
   const match = /^(\d{1,4})([hd])$/.exec(window)
   const hours = match ? Number(match[1]) * (match[2] === 'd' ? 24 : 1) : NaN
   if (!(hours >= 1 && hours <= MAX_INSIGHTS_HOURS)) {

@@ -16,6 +16,7 @@ import {
   type InsightsData,
   type InsightsQuery,
   type ItemSignals,
+  type ReviewQueue,
   type StoredStatus,
   type VerdictOutcome
 } from './aggregate-store.js'
@@ -163,6 +164,19 @@ export class MemoryAggregateStore implements AggregateStore {
     const outcome: VerdictOutcome = { itemId, status: status.status as VerdictOutcome['status'], reportersAdjusted: reports.size, expiresAt: status.expiresAt }
     if (chosen) outcome.category = chosen
     return outcome
+  }
+
+  async underReview(limit: number): Promise<ReviewQueue> {
+    const now = this.#now()
+    const waiting: Array<[string, number]> = []
+    for (const itemId of [...this.#statuses.keys()]) {
+      const status = this.#status(itemId, now)
+      if (status?.status === 'under_review') waiting.push([itemId, status.since])
+    }
+    // as Redis orders a sorted set: by score, then by the member's bytes
+    waiting.sort(([a, x], [b, y]) => x - y || Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    const items = await Promise.all(waiting.slice(0, limit).map(([itemId]) => this.item(itemId)))
+    return { total: waiting.length, items }
   }
 
   async trust(userId: string): Promise<number> {

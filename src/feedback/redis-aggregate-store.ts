@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import type { ItemStatus } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
 import type { Category } from '../policy/vocabulary.js'
@@ -22,6 +23,7 @@ import {
   type InsightsQuery,
   type ItemSignals,
   type Ranked,
+  type ReviewQueue,
   type StoredStatus,
   type VerdictOutcome
 } from './aggregate-store.js'
@@ -38,6 +40,8 @@ import { digest } from './terms.js'
  *   {agg}:it:<itemId>:rw     hash reporter → "<weight>|<category>", the reporter's trust at report time
  *   {agg}:it:<itemId>:rs     hash "all" | <category> → weighted sum over the window
  *   {agg}:st:<itemId>        "<status>|<category>|<since>|<expiresAt>" (expires with the status)
+ *   {agg}:review             sorted set itemId → since: the items under review (entries older than the review
+ *                            time to live are pruned when read)
  *   {agg}:au:<authorId>:rt   sorted set "<category>|<reporter>" → time: the creator's sliding window
  *   {agg}:h:<hour>:fb        hash event kind → count, per hour
  *   {agg}:h:<hour>:ri|ra|rh|rc   sorted sets of first reports per item, creator, hashtag, category
@@ -53,6 +57,7 @@ export function aggregateKeys(prefix: string) {
     itemReports: (itemId: string) => `${base}it:${itemId}:rw`,
     itemSums: (itemId: string) => `${base}it:${itemId}:rs`,
     status: (itemId: string) => `${base}st:${itemId}`,
+    review: () => `${base}review`,
     creator: (authorId: string) => `${base}au:${authorId}:rt`,
     hour: (hour: number, what: 'fb' | 'ri' | 'ra' | 'rh' | 'rc' | 'mk') => `${base}h:${hour / HOUR_MS}:${what}`,
     mutedUsers: (hour: number, term: string) => `${base}h:${hour / HOUR_MS}:mu:${digest(term)}`,
@@ -134,13 +139,17 @@ for i = 1, #sums, 2 do
 end
 if total < tonumber(ARGV[11]) then return {1, 0} end
 redis.call('SET', KEYS[7], 'under_review|' .. top .. '|' .. ARGV[12], 'PX', ARGV[13])
+redis.call('ZADD', KEYS[13], ARGV[5], ARGV[16])
+redis.call('PEXPIRE', KEYS[13], ARGV[13])
 return {1, 1}
 `
 
 /**
  * A verdict: moves the trust of the given reporters that are still in the item's window (each once:
  * they leave the window as they are counted), forgets reports that aged out, and sets the status with
- * the given category, else the current status's, else the reporters' most weighted reason.
+ * the given category, else the current status's, else the reporters' most weighted reason, and takes
+ * the item off the review queue. KEYS: status, times, reports, sums, the reporters' trust, the queue;
+ * ARGV: …, the reporters, the item id.
  */
 const VERDICT_SCRIPT = `
 local adjusted = 0
@@ -189,6 +198,7 @@ if category == '' then
   end
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. category .. '|' .. ARGV[3], 'PX', ARGV[4])
+redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return {adjusted, category}
 `
 
@@ -210,7 +220,7 @@ declare module 'ioredis' {
 }
 
 export interface RedisAggregateStoreOptions extends AggregateOptions {
-  redis: Redis
+  redis: RedisClient
   keyPrefix: string
 }
 
@@ -222,7 +232,7 @@ export const aggregatesUnavailable = (cause: string) =>
 
 export class RedisAggregateStore implements AggregateStore {
   readonly kind = 'redis'
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #keys: ReturnType<typeof aggregateKeys>
   readonly #options: AggregateOptions
   readonly #now: () => number
@@ -233,7 +243,7 @@ export class RedisAggregateStore implements AggregateStore {
     this.#options = options
     this.#now = options.now ?? Date.now
     this.#redis.defineCommand('fgFeedbackCount', { numberOfKeys: 2, lua: COUNT_SCRIPT })
-    this.#redis.defineCommand('fgFeedbackReport', { numberOfKeys: 12, lua: REPORT_SCRIPT })
+    this.#redis.defineCommand('fgFeedbackReport', { numberOfKeys: 13, lua: REPORT_SCRIPT })
     this.#redis.defineCommand('fgItemVerdict', { lua: VERDICT_SCRIPT })
     this.#redis.defineCommand('fgTop', { lua: TOP_SCRIPT })
   }
@@ -264,6 +274,7 @@ export class RedisAggregateStore implements AggregateStore {
         k.hour(hour, 'rh'),
         k.hour(hour, 'rc'),
         k.creator(event.authorId ?? ''),
+        k.review(),
         ...dedupe,
         event.kind,
         BUCKET_RETENTION_MS,
@@ -348,7 +359,7 @@ export class RedisAggregateStore implements AggregateStore {
     const o = this.#options
     const cutoff = now - o.reportWindowMs
     const [reporters] = (await this.#exec(this.#redis.pipeline().zrangebyscore(k.itemTimes(itemId), cutoff, '+inf'))) as [string[]]
-    const keys = [k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), ...reporters.map(k.trust)]
+    const keys = [k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), ...reporters.map(k.trust), k.review()]
     const ttl = violating ? o.removedTtlMs : o.clearedTtlMs
     const status = violating ? 'removed' : 'cleared'
     const [[adjusted, chosen]] = (await this.#exec(
@@ -365,12 +376,27 @@ export class RedisAggregateStore implements AggregateStore {
         toMilli(o.trust.initial),
         o.trust.ttlMs,
         cutoff,
-        ...reporters
+        ...reporters,
+        itemId
       )
     )) as [[number, string]]
     const outcome: VerdictOutcome = { itemId, status, reportersAdjusted: adjusted, expiresAt: now + ttl }
     if (chosen) outcome.category = chosen as Category
     return outcome
+  }
+
+  async underReview(limit: number): Promise<ReviewQueue> {
+    const now = this.#now()
+    const queue = this.#keys.review()
+    const [, itemIds, total] = (await this.#exec(
+      this.#redis
+        .pipeline()
+        .zremrangebyscore(queue, '-inf', `(${now - this.#options.reviewTtlMs}`)
+        .zrange(queue, '0', String(limit - 1))
+        .zcard(queue)
+    )) as [number, string[], number]
+    const items = await Promise.all(itemIds.map((itemId) => this.item(itemId)))
+    return { total, items: items.filter((item) => item.status === 'under_review') }
   }
 
   async trust(userId: string): Promise<number> {
@@ -392,7 +418,7 @@ export class RedisAggregateStore implements AggregateStore {
   async insights(query: InsightsQuery): Promise<InsightsData> {
     const k = this.#keys
     const hours = bucketHours(this.#now(), query.hours)
-    const top = (pipeline: ReturnType<Redis['pipeline']>, what: 'ri' | 'ra' | 'rh' | 'rc' | 'mk', limit: number, min: number) =>
+    const top = (pipeline: ReturnType<RedisClient['pipeline']>, what: 'ri' | 'ra' | 'rh' | 'rc' | 'mk', limit: number, min: number) =>
       pipeline.fgTop(1 + hours.length, k.temp(), ...hours.map((hour) => k.hour(hour, what)), limit, min)
     const pipeline = this.#redis.pipeline()
     for (const what of ['ri', 'ra', 'rh', 'rc'] as const) top(pipeline, what, query.limit, 1)
@@ -426,7 +452,7 @@ export class RedisAggregateStore implements AggregateStore {
   async close(): Promise<void> {}
 
   /** Runs a pipeline; any failure to reach Redis is FG_STORE_UNAVAILABLE. */
-  async #exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  async #exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     try {
       // A connection error comes back as each command's error.
       return (await pipeline.exec())!.map(([err, reply]) => {

@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
+import ipaddr, { type IPv6 } from 'ipaddr.js'
 
 export interface ImageFetchOptions {
   /** Hosts images may come from: exact names, or `*.example.com` for any subdomain. Empty: no URL is fetched. */
@@ -41,46 +42,38 @@ export class ImageFetchError extends Error {
   }
 }
 
-/** Addresses that are never fetched unless explicitly allowed: loopback, private, link-local, CGNAT, multicast, … */
-const NON_PUBLIC = new BlockList()
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4]
-] as const) {
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv4')
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8]
-] as const) {
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv6')
+/** `::a.b.c.d`, the deprecated IPv4-compatible form: ipaddr.js counts it as unicast, yet it names an IPv4 host. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96') as [IPv6, number]
+
+/**
+ * Whether an address is globally reachable: only what ipaddr.js classifies as `unicast` passes, so every
+ * special-purpose range (private, loopback, link-local, CGNAT, multicast, documentation, benchmarking,
+ * unique and site-local, discard, Teredo, 6to4, NAT64, …) is refused. An IPv4-mapped IPv6 address (how
+ * dual-stack sockets write IPv4) is judged by the IPv4 address inside it; the IPv6 forms that embed an
+ * IPv4 address for tunnels and translators (IPv4-compatible, `::ffff:0:0:0/96`, 6to4, NAT64) are refused
+ * outright, whatever they embed.
+ */
+export function isPublicAddress(address: string): boolean {
+  if (isIP(address) === 0) return false
+  const parsed = ipaddr.parse(hexTail(address))
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as IPv6
+    if (v6.isIPv4MappedAddress()) return isPublicAddress(v6.toIPv4Address().toString())
+    if (v6.match(IPV4_COMPATIBLE)) return false
+  }
+  return parsed.range() === 'unicast'
 }
 
-export function isPublicAddress(address: string): boolean {
-  // An IPv4-mapped IPv6 address is judged by the IPv4 address inside it.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  if (mapped) return isPublicAddress(mapped[1]!)
-  const family = isIP(address)
-  if (family === 0) return false
-  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6')
+/**
+ * An IPv6 address with its dotted IPv4 tail written as two hex groups, and without a zone (it only ever
+ * qualifies link-local addresses): ipaddr.js reads any dotted tail as IPv4-mapped, `::8.8.8.8` included.
+ */
+function hexTail(address: string): string {
+  const [bare = ''] = address.split('%')
+  return bare.replace(/:(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a: string, b: string, c: string, d: string) => {
+    const group = (high: string, low: string) => ((Number(high) << 8) | Number(low)).toString(16)
+    return `:${group(a, b)}:${group(c, d)}`
+  })
 }
 
 export function hostAllowed(host: string, allowed: readonly string[]): boolean {
@@ -114,10 +107,15 @@ export async function fetchImage(url: string, options: ImageFetchOptions): Promi
 
 type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void
 
-/** A DNS look-up for the HTTP client that only ever hands it an address that passed the checks. */
-export function checkedLookup(allowPrivateAddresses: boolean) {
+type Resolve = (hostname: string, options: { all: true }, callback: (err: Error | null, addresses: LookupAddress[]) => void) => void
+
+/**
+ * A DNS look-up for the HTTP client that only ever hands it an address that passed the checks.
+ * `resolve` is the system resolver (tests give their own answers).
+ */
+export function checkedLookup(allowPrivateAddresses: boolean, resolve: Resolve = dnsLookup) {
   return (hostname: string, lookupOptions: { all?: boolean }, callback: LookupCallback) => {
-    dnsLookup(hostname, { ...lookupOptions, all: true }, (err, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...lookupOptions, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(new ImageFetchError('dns_failed', `cannot resolve ${hostname}`), '', 0)
       const chosen = (allowPrivateAddresses ? addresses : addresses.filter((a) => isPublicAddress(a.address)))[0]
       if (!chosen) return callback(new ImageFetchError('address_not_allowed', `${hostname} resolves only to non-public addresses`), '', 0)

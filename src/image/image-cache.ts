@@ -6,7 +6,7 @@
  * broken URL is not fetched again on every request.
  */
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import { hashFromHex, hashToHex } from '../pdq/pdq.js'
 import type { ReadBatch } from '../redis/read-batch.js'
@@ -29,7 +29,7 @@ export interface ImageCacheOptions {
   /** Off: nothing is cached (for measuring, or debugging). */
   enabled: boolean
   /** The shared cache; null keeps only the in-process LRU. */
-  redis: Redis | null
+  redis: RedisClient | null
   keyPrefix: string
   maxItems: number
   ttlSeconds: number

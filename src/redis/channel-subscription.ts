@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connection.js'
 
 /**
  * One store's change notifications on a subscriber connection it shares with other stores (and does
@@ -6,12 +6,12 @@ import type { Redis } from 'ioredis'
  * since whatever was published while it was away is lost.
  */
 export class ChannelSubscription {
-  readonly #subscriber: Redis
+  readonly #subscriber: RedisClient
   readonly #channel: string
   readonly #onMessage: (channel: string, message: string) => void
   readonly #onReady: () => void
 
-  constructor(subscriber: Redis, channel: string, onMessage: (message: string) => void, onResync: () => void) {
+  constructor(subscriber: RedisClient, channel: string, onMessage: (message: string) => void, onResync: () => void) {
     this.#subscriber = subscriber
     this.#channel = channel
     this.#onMessage = (from, message) => {

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis'
+import type { ChainableCommander } from 'ioredis'
+import type { RedisClient } from './connection.js'
 
 export class BudgetExceeded extends Error {
   constructor(budgetMs: number) {
@@ -20,11 +21,11 @@ interface QueuedRead {
  * with nothing queued costs no round trip; without Redis there is nothing to queue.
  */
 export class ReadBatch {
-  readonly #redis: Redis | null
+  readonly #redis: RedisClient | null
   #pipeline: ChainableCommander | null = null
   readonly #reads: QueuedRead[] = []
 
-  constructor(redis: Redis | null) {
+  constructor(redis: RedisClient | null) {
     this.#redis = redis
   }
 

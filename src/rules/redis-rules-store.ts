@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
 import { forgettableAt } from './document.js'
 import type { ReadBatch } from '../redis/read-batch.js'
@@ -52,9 +53,9 @@ declare module 'ioredis' {
 
 export interface RedisRulesStoreOptions {
   /** Connection for commands. */
-  redis: Redis
+  redis: RedisClient
   /** A dedicated connection for change notifications (it is put in subscriber mode). */
-  subscriber: Redis
+  subscriber: RedisClient
   keyPrefix: string
   /** Bound on recomputations when writers keep racing on one user's rules. */
   maxAttempts?: number
@@ -66,7 +67,7 @@ export const rulesChannel = (prefix: string) => `${prefix}rules-changed`
 
 export class RedisRulesStore implements RulesStore {
   readonly kind = 'redis'
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #subscription: ChannelSubscription
   readonly #prefix: string
   readonly #channel: string

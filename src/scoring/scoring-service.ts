@@ -10,7 +10,7 @@ import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
 import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 
 export interface ScoreRequest {
@@ -54,7 +54,7 @@ export interface ScoringDeps {
   /** How long the scoring path waits for its one Redis round trip. */
   storeBudgetMs: number
   /** The connection the round trip is batched on; null with the embedded stores. */
-  redis: Redis | null
+  redis: RedisClient | null
   /** Platform-wide item statuses (under review, removed), read in the same round trip. */
   itemStatuses?: ItemStatusReader
   /** Known-image hash banks: `hash` reasons for the items whose image matches an enabled bank. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { FeedbackResponseSchema } from '../../src/api/schemas/feedback.js'
 import { InsightsSchema } from '../../src/api/schemas/insights.js'
-import { CreatorSignalsSchema, ItemSignalsSchema, VerdictSchema } from '../../src/api/schemas/items.js'
+import { CreatorSignalsSchema, ItemSignalsSchema, ReviewQueueSchema, VerdictSchema } from '../../src/api/schemas/items.js'
 import { RulesDocumentSchema } from '../../src/api/schemas/rules.js'
 import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
 import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
@@ -123,10 +123,17 @@ for (const storeKind of ['memory', 'redis'] as const) {
     t.same(creator.json(), { authorId: 'c9', windowHours: 72, reporters: 2, byCategory: { violence: 2 } })
     t.same((await get(app, '/v1/items/unknown')).json(), { itemId: 'unknown', status: 'none', windowHours: 72, reports: { reporters: 0, weighted: 0, byCategory: {} } })
 
+    const queue = await get(app, '/v1/items?status=under_review')
+    t.equal(queue.statusCode, 200)
+    t.ok(ReviewQueueSchema.safeParse(queue.json()).success)
+    t.same(queue.json(), { total: 1, items: [signals.json()] }, 'the review queue lists it with its reports')
+    t.match((await get(app, '/v1/items?status=removed')).json(), { statusCode: 400, code: 'FG_VALIDATION', details: [{ path: 'querystring.status' }] })
+
     const verdict = await post(app, '/v1/items/bad/verdict', { violating: true })
     t.equal(verdict.statusCode, 200)
     t.ok(VerdictSchema.safeParse(verdict.json()).success)
     t.match(verdict.json(), { itemId: 'bad', status: 'removed', category: 'violence', reportersAdjusted: 2 })
+    t.same((await get(app, '/v1/items?status=under_review&limit=5')).json(), { total: 0, items: [] }, 'a verdict takes it off the queue')
     t.same((await score(app, 'viewer', [{ id: 'bad' }])).decisions[0]!.reasons, [{ type: 'item', action: 'hide', status: 'removed', category: 'violence' }])
     await post(app, '/v1/feedback', { userId: 'r1', kind: 'report', itemId: 'next' })
     t.match((await get(app, '/v1/items/next')).json(), { reports: { weighted: 1.5 } }, "a confirmed reporter's next report weighs more")

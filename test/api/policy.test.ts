@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
+import { InsightsSchema } from '../../src/api/schemas/insights.js'
 import { PolicyDocumentSchema, SimulationSchema } from '../../src/api/schemas/policy.js'
 import { PolicySchema } from '../../src/policy/policy.js'
 import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
@@ -79,3 +80,24 @@ t.test('the sample is off at rate 0: nothing is kept', async (t) => {
   const live = (await app.inject({ method: 'GET', url: '/v1/policy' })).json()
   t.match((await post(app, '/v1/policy/simulate', { policy: live })).json(), { sampled: 0 })
 })
+
+for (const storeKind of ['memory', 'redis'] as const) {
+  t.test(`${storeKind}: insights count decisions per hour by action and headline reason`, async (t) => {
+    const env = { DECISION_FLUSH_MS: '600000' }
+    let app: App
+    if (storeKind === 'memory') app = await build(t, env, { models: [] })
+    else {
+      const prefix = testPrefix()
+      await redisClient(t, prefix)
+      app = await build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, ...env }, { models: [] })
+    }
+    await post(app, '/v1/score', { userId: 'u1', surface: 'for_you', items })
+    const res = await app.inject({ method: 'GET', url: '/v1/insights?window=2h' })
+    t.equal(res.statusCode, 200)
+    t.ok(InsightsSchema.safeParse(res.json()).success)
+    const hours = res.json().decisionsByHour
+    t.equal(hours.length, 2)
+    t.match(hours[0], { allow: 0, blur: {}, hide: {} })
+    t.match(hours[1], { hour: String, allow: 7, blur: { category: 2 }, hide: { category: 1 } })
+  })
+}

@@ -224,4 +224,27 @@ export function aggregateStoreContract(t: Tap, makeStore: MakeStore) {
     t.same((await h.store.insights({ hours: 2, limit: 10, minUsers: 2 })).mutedKeywords, [], 'outside the window')
     t.same((await h.store.insights({ hours: 4, limit: 10, minUsers: 2 })).mutedKeywords.length, 2)
   })
+
+  t.test('the review queue lists items under review, longest waiting first, with their reports, until a verdict or expiry', async (t) => {
+    const h = await makeStore(t, options({ reviewThreshold: 1, reviewTtlMs: 10 * HOUR_MS }))
+    t.same(await h.store.underReview(10), { total: 0, items: [] })
+    await h.store.record([report('u1', 'first', { category: 'spam', at: h.clock.now() })])
+    h.clock.offset += 1000
+    // flagged at the same time: by id
+    await h.store.record(['zeta', 'second', 'judged', 'another'].map((itemId, n) => report(`u${n + 10}`, itemId, { at: h.clock.now() })))
+    h.clock.offset += 1000
+    await h.store.record([report('u4', 'third', { category: 'hate', at: h.clock.now() }), report('u5', 'third', { category: 'hate', at: h.clock.now() })])
+    await h.store.record([{ userId: 'u6', kind: 'not_interested', itemId: 'other', hashtags: [], at: h.clock.now() }])
+    await h.store.verdict('judged', false)
+    const queue = await h.store.underReview(10)
+    t.equal(queue.total, 5)
+    t.same(queue.items.map((item) => item.itemId), ['first', 'another', 'second', 'zeta', 'third'])
+    t.match(queue.items[0], { status: 'under_review', category: 'spam', reporters: 1, weighted: 1, byCategory: { spam: 1 } })
+    t.match(queue.items[4], { status: 'under_review', category: 'hate', reporters: 2, weighted: 2, byCategory: { hate: 2 } })
+    t.same((await h.store.underReview(1)).items.map((item) => item.itemId), ['first'])
+    await h.store.verdict('first', true)
+    t.same((await h.store.underReview(10)).items.map((item) => item.itemId), ['another', 'second', 'zeta', 'third'])
+    h.clock.offset += 11 * HOUR_MS
+    t.same(await h.store.underReview(10), { total: 0, items: [] })
+  })
 }

@@ -1,100 +1,112 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
-import { Redis } from 'ioredis'
+import { rmSync } from 'node:fs'
+import { Cluster, Redis } from 'ioredis'
+import { startRedis, startRedisCluster, type ThrowawayCluster } from '../../scripts/redis-servers.js'
+
+export { freePort, startRedis, startRedisCluster, type ThrowawayCluster, type ThrowawayRedis } from '../../scripts/redis-servers.js'
 
 type Tap = { teardown(fn: () => unknown): void }
 
 /** A key prefix no other test (or user) owns. */
 export const testPrefix = () => `fgtest:${randomBytes(4).toString('hex')}:`
 
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as { port: number }).port
-  server.close()
-  await once(server, 'close')
-  return port
-}
+/**
+ * Which Redis the suite runs against. A cluster when REDIS_CLUSTER_NODES is set (an existing one) or
+ * TEST_REDIS_CLUSTER=1 (a throwaway 6-node cluster per test process); otherwise one node: REDIS_URL, or
+ * a throwaway redis-server per test process.
+ */
+export const clusterMode = () => Boolean(process.env.REDIS_CLUSTER_NODES) || process.env.TEST_REDIS_CLUSTER === '1'
 
-export interface ThrowawayRedis {
-  url: string
-  process: ChildProcess
-  stop(): Promise<void>
-}
+let sharedNode: Promise<string> | undefined
+let sharedCluster: Promise<string> | undefined
 
-/** A redis-server of the test's own on a free port, for tests that stop or pause it. */
-export async function startRedis(port?: number): Promise<ThrowawayRedis> {
-  const listenPort = port ?? (await freePort())
-  const child = spawn('redis-server', ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes'], {
-    stdio: 'ignore'
+/** Servers that live as long as this test process, without keeping it alive. */
+function untilExit(processes: Array<{ unref(): void; kill(signal: NodeJS.Signals): boolean }>, dir?: string) {
+  for (const child of processes) child.unref()
+  process.once('exit', () => {
+    for (const child of processes) child.kill('SIGKILL')
+    if (dir) rmSync(dir, { recursive: true, force: true })
   })
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed?): ${err.message}`)))
-  })
-  const url = `redis://127.0.0.1:${listenPort}`
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-  probe.on('error', () => {})
-  const deadline = Date.now() + 5000
-  for (;;) {
-    try {
-      await Promise.race([probe.connect(), failed])
-      await probe.ping()
-      break
-    } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) throw err
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-  probe.disconnect()
-  return {
-    url,
-    process: child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL')
-        await once(child, 'exit')
-      }
-    }
-  }
 }
-
-let shared: Promise<string> | undefined
 
 /**
- * The Redis the suite runs against: REDIS_URL when set, otherwise a throwaway redis-server started
- * for this test process. Fails with a clear message when neither is possible.
+ * The single Redis node the suite runs against: REDIS_URL when set, otherwise a throwaway
+ * redis-server started for this test process. Fails with a clear message when neither is possible.
  */
 export function redisUrl(t: Tap): Promise<string> {
+  void t
   if (process.env.REDIS_URL) return Promise.resolve(process.env.REDIS_URL)
-  shared ??= startRedis().then(
+  sharedNode ??= startRedis().then(
     (server) => {
-      // Lives as long as this test process, without keeping it alive.
-      server.process.unref()
-      process.once('exit', () => server.process.kill('SIGKILL'))
+      untilExit([server.process])
       return server.url
     },
     (err: Error) => {
       throw new Error(`tests need Redis: set REDIS_URL or install redis-server (${err.message})`)
     }
   )
-  void t
-  return shared
+  return sharedNode
 }
 
-/** A Redis connection for a test, with every key under `prefix` deleted when the test ends. */
+/** The cluster's seed list (REDIS_CLUSTER_NODES format): the given one, or a throwaway cluster for this test process. */
+export function redisClusterNodes(t: Tap): Promise<string> {
+  void t
+  if (process.env.REDIS_CLUSTER_NODES) return Promise.resolve(process.env.REDIS_CLUSTER_NODES)
+  sharedCluster ??= startRedisCluster().then(
+    (cluster: ThrowawayCluster) => {
+      untilExit(cluster.nodes.map((node) => node.process), cluster.dir)
+      return cluster.seeds
+    },
+    (err: Error) => {
+      throw new Error(`cluster tests need redis-server and redis-cli (${err.message})`)
+    }
+  )
+  return sharedCluster
+}
+
+/** The service's environment for the suite's Redis: `{ REDIS_URL }` or `{ REDIS_CLUSTER_NODES }`. */
+export async function redisEnv(t: Tap): Promise<Record<string, string>> {
+  return clusterMode() ? { REDIS_CLUSTER_NODES: await redisClusterNodes(t) } : { REDIS_URL: await redisUrl(t) }
+}
+
+/** A client for the given seed list. */
+export function clusterClient(seeds: string): Cluster {
+  return new Cluster(
+    seeds.split(',').map((seed) => {
+      const [host, port] = seed.split(':')
+      return { host: host!, port: Number(port) }
+    })
+  )
+}
+
+/** A connection to the suite's single Redis node for a test, with every key under `prefix` deleted when the test ends. */
 export async function redisClient(t: Tap, prefix: string): Promise<Redis> {
   const redis = new Redis(await redisUrl(t))
-  t.teardown(async () => {
+  t.teardown(() => deleteKeys(redis, prefix))
+  return redis
+}
+
+/**
+ * A connection to the suite's Redis, one node or a cluster (see clusterMode), for a test, with every
+ * key under `prefix` deleted when the test ends.
+ */
+export async function storeClient(t: Tap, prefix: string): Promise<Redis | Cluster> {
+  const redis = clusterMode() ? clusterClient(await redisClusterNodes(t)) : new Redis(await redisUrl(t))
+  t.teardown(() => deleteKeys(redis, prefix))
+  return redis
+}
+
+async function deleteKeys(redis: Redis | Cluster, prefix: string): Promise<void> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+  for (const node of nodes) {
     let cursor = '0'
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-      if (keys.length > 0) await redis.del(...keys)
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      // One DEL per key on a cluster: the keys of one node span many slots.
+      if (redis instanceof Cluster) for (const key of keys) await node.del(key)
+      else if (keys.length > 0) await node.del(...keys)
       cursor = next
     } while (cursor !== '0')
-    redis.disconnect()
-  })
-  return redis
+  }
+  redis.disconnect()
 }

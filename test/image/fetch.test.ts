@@ -176,3 +176,55 @@ t.test('the checked look-up answers in both forms the HTTP client asks for', asy
   const all = await new Promise<unknown[]>((resolve) => lookup('localhost', { all: true }, (...args) => resolve(args)))
   t.match(all, [null, [{ address: /./ }]])
 })
+
+/** Every special-purpose range, in each way an IPv6 address can carry an IPv4 one. */
+const NON_PUBLIC = [
+  // IPv4
+  '0.0.0.0', '0.1.2.3', '10.0.0.1', '100.64.0.1', '127.0.0.1', '127.255.255.254', '169.254.169.254', '172.16.0.1',
+  '172.31.255.255', '192.0.0.8', '192.0.2.1', '192.88.99.1', '192.168.1.1', '198.18.0.1', '198.51.100.1',
+  '203.0.113.1', '224.0.0.1', '239.255.255.250', '240.0.0.1', '255.255.255.255',
+  // IPv6 special ranges
+  '::', '::1', 'fe80::1', 'fe80::1%lo', 'fc00::1', 'fd12:3456::1', 'fec0::1', 'feff::1', 'ff02::1', '100::1',
+  '2001:db8::1', '2001::1', '2001:2::1', '2001:10::1', '2001:20::1', '3fff::1', '5f00::1',
+  // IPv4-mapped (dotted and hex) of private addresses
+  '::ffff:127.0.0.1', '::ffff:7f00:1', '::FFFF:10.0.0.1', '::ffff:a9fe:a9fe', '::ffff:0.0.0.0',
+  // IPv4-compatible: `[::127.0.0.1]`, and of a public address too (deprecated, never global)
+  '::127.0.0.1', '::7f00:1', '::10.0.0.1', '::8.8.8.8',
+  // ::ffff:0:0:0/96 (IPv4-translated)
+  '::ffff:0:127.0.0.1', '::ffff:0:808:808',
+  // 6to4: of loopback, of a public address
+  '2002:7f00:1::', '2002:7f00:0001::1', '2002:808:808::1',
+  // NAT64: well-known prefix and local-use prefix
+  '64:ff9b::127.0.0.1', '64:ff9b::7f00:1', '64:ff9b::8.8.8.8', '64:ff9b:1::a00:1', '64:ff9b:1:abcd::1',
+  // not addresses
+  'not-an-ip', '', '127.1', '0x7f.0.0.1', '::ffff:127.0.0.1.1'
+]
+const PUBLIC = ['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '2001:4860:4860::8888', '::ffff:8.8.8.8', '::ffff:808:808']
+
+t.test('only globally reachable addresses are public, in every IPv4-in-IPv6 form', async (t) => {
+  for (const address of NON_PUBLIC) t.equal(isPublicAddress(address), false, address)
+  for (const address of PUBLIC) t.equal(isPublicAddress(address), true, address)
+})
+
+t.test('an address written in the URL is checked in every form the URL parser accepts', async (t) => {
+  const strict = { ...base, allowPrivateAddresses: false }
+  for (const literal of ['[::127.0.0.1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[64:ff9b::127.0.0.1]', '[2002:7f00:1::1]', '[fec0::1]', '[::ffff:0:7f00:1]', '2130706433', '0x7f000001', '127.1']) {
+    const url = `https://${literal}/a.png`
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+    t.equal(await refusal(fetchImage(url, { ...strict, allowedHosts: [host] })), 'address_not_allowed', `${literal} (${host})`)
+  }
+})
+
+t.test('the resolved address is checked, not only literals', async (t) => {
+  const answering = (...addresses: string[]) =>
+    ((_hostname: string, _options: unknown, callback: (err: Error | null, addresses: Array<{ address: string; family: number }>) => void) =>
+      callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })))) as never
+  const ask = (lookup: ReturnType<typeof checkedLookup>) =>
+    new Promise<unknown[]>((resolve) => lookup('images.example', {}, (...args) => resolve(args)))
+  for (const hostile of ['::127.0.0.1', '::ffff:7f00:1', '64:ff9b::a9fe:a9fe', '64:ff9b:1::a00:1', '2002:a9fe:a9fe::', 'fec0::1', '::ffff:0:a00:1', '10.0.0.1']) {
+    const [err] = await ask(checkedLookup(false, answering(hostile)))
+    t.match(err, { reason: 'address_not_allowed' }, hostile)
+  }
+  t.match(await ask(checkedLookup(false, answering('::ffff:7f00:1', '2606:4700:4700::1111'))), [null, '2606:4700:4700::1111', 6], 'a public answer among hostile ones is the one used')
+  t.match(await ask(checkedLookup(true, answering('::127.0.0.1'))), [null, '::127.0.0.1', 6], 'allowed when private addresses are')
+})

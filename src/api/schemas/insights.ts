@@ -1,6 +1,9 @@
 /** The insights API: aggregates of what people push back on. */
 import { z } from 'zod'
+import { HEADLINE_REASONS } from '../../decisions/decision-store.js'
 import { CATEGORIES } from '../../policy/vocabulary.js'
+
+const byReason = z.partialRecord(z.enum(HEADLINE_REASONS), z.number().int())
 
 const counted = <T extends z.ZodRawShape>(shape: T, what: string) => z.array(z.object({ ...shape, reports: z.number().int() })).describe(what)
 
@@ -29,7 +32,17 @@ export const InsightsSchema = z
       .describe('events per hour, oldest first'),
     mutedKeywords: z
       .array(z.object({ term: z.string(), users: z.number().int() }))
-      .describe('keywords most users started muting in the window (normalised), each muted by at least minUsers users')
+      .describe('keywords most users started muting in the window (normalised), each muted by at least minUsers users'),
+    decisionsByHour: z
+      .array(
+        z.object({
+          hour: z.string(),
+          allow: z.number().int(),
+          blur: byReason.describe('blurs per headline reason (the decision\'s first, most severe reason)'),
+          hide: byReason.describe('hides per headline reason')
+        })
+      )
+      .describe('decisions taken per hour, oldest first')
   })
   .meta({ id: 'Insights' })
 

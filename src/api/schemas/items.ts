@@ -21,6 +21,18 @@ export const ItemSignalsSchema = z
   })
   .meta({ id: 'ItemSignals' })
 
+export const ReviewQueueSchema = z
+  .object({
+    total: z.number().int().describe('items under review in all'),
+    items: z.array(ItemSignalsSchema).describe('the longest waiting first')
+  })
+  .meta({ id: 'ReviewQueue' })
+
+export const ReviewQueueQuerySchema = z.object({
+  status: z.enum(['under_review']).describe('the only listing: items under review'),
+  limit: z.coerce.number().int().min(1).max(500).default(50)
+})
+
 export const VerdictSchema = z
   .object({
     itemId: z.string(),

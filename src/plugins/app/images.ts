@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../redis/connection.js'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
 import type { ImageFetchOptions } from '../../image/fetch.js'
@@ -25,7 +25,7 @@ export function imageFetchOptions(config: Config): ImageFetchOptions {
 }
 
 /** The image pipeline's settings from the service's configuration. */
-export function imagePipelineOptions(config: Config, redis: Redis | null): ImagePipelineOptions {
+export function imagePipelineOptions(config: Config, redis: RedisClient | null): ImagePipelineOptions {
   return {
     fetch: imageFetchOptions(config),
     maxInputPixels: config.IMAGE_MAX_PIXELS,

@@ -1,11 +1,12 @@
 import fp from 'fastify-plugin'
-import { Redis, ReplyError } from 'ioredis'
+import { ReplyError } from 'ioredis'
+import { createRedisConnections, type RedisClient } from '../../redis/connection.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Null when no REDIS_URL is configured (embedded in-memory stores). */
-    redis: Redis | null
-    redisSubscriber: Redis | null
+    /** Null when neither REDIS_URL nor REDIS_CLUSTER_NODES is configured (embedded in-memory stores). */
+    redis: RedisClient | null
+    redisSubscriber: RedisClient | null
   }
 }
 
@@ -15,28 +16,19 @@ export interface RedisPluginOptions {
 }
 
 /**
- * Redis connections (REDIS_URL): one for commands, one shared by the stores' change subscriptions.
- * Commands never queue while disconnected (`enableOfflineQueue: false`): the scoring path degrades and
- * writes fail fast instead of piling up; ioredis keeps reconnecting by itself. A reply error at
- * start-up (bad password, wrong database) fails start-up; network errors do not.
+ * Redis connections (one node or a cluster, see src/redis/connection.ts): one for commands, one shared
+ * by the stores' change subscriptions; ioredis keeps reconnecting by itself. A reply error at start-up
+ * (bad password, wrong database) fails start-up; network errors do not.
  */
 export default fp<RedisPluginOptions>(
   async (app, options) => {
-    const url = app.config.REDIS_URL
-    if (!url) {
+    const connections = createRedisConnections(app.config)
+    if (!connections) {
       app.decorate('redis', null)
       app.decorate('redisSubscriber', null)
       return
     }
-    const redis = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: app.config.REDIS_COMMAND_TIMEOUT_MS,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000)
-    })
-    // The subscriber queues SUBSCRIBE until Redis answers, however long that takes: a subscription
-    // refused while Redis was down at start-up would otherwise never be retried.
-    const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null })
+    const { redis, subscriber } = connections
     let lastError = ''
     const logError = (err: Error) => {
       // ioredis emits the same connection error on every retry: log changes, not repeats.
@@ -56,8 +48,8 @@ export default fp<RedisPluginOptions>(
       throw err
     })
 
-    app.decorate('redis', redis)
-    app.decorate('redisSubscriber', subscriber)
+    app.decorate<RedisClient | null>('redis', redis)
+    app.decorate<RedisClient | null>('redisSubscriber', subscriber)
     app.addHook('onClose', async () => {
       subscriber.disconnect()
       await redis.quit().catch(() => redis.disconnect())
@@ -66,7 +58,7 @@ export default fp<RedisPluginOptions>(
   { name: 'redis', dependencies: ['config'], fastify: '5.x' }
 )
 
-function waitForFirstConnection(redis: Redis, waitMs: number): Promise<void> {
+function waitForFirstConnection(redis: RedisClient, waitMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(done, waitMs)
     function done() {

@@ -1,0 +1,214 @@
+/**
+ * Throwaway redis-server processes on free loopback ports: a single node, or a Redis Cluster (masters
+ * with one replica each) in a temporary directory. Used by the tests, the failover test, the bench and
+ * `npm run redis:cluster` (which starts a cluster and prints REDIS_CLUSTER_NODES for manual use).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { Redis } from 'ioredis'
+
+const run = promisify(execFile)
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as { port: number }).port
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface ThrowawayRedis {
+  url: string
+  port: number
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+/** A redis-server on a free port (or the given one); extra arguments are passed on. */
+export async function startRedis(port?: number, extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
+  const listenPort = port ?? (await freePort())
+  const args = ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extraArgs]
+  const child = spawn('redis-server', args, { stdio: 'ignore' })
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed?): ${err.message}`)))
+  })
+  failed.catch(() => {})
+  const url = `redis://127.0.0.1:${listenPort}`
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+  probe.on('error', () => {})
+  const deadline = Date.now() + 10_000
+  try {
+    for (;;) {
+      try {
+        await Promise.race([probe.connect(), failed])
+        await probe.ping()
+        break
+      } catch (err) {
+        if (Date.now() > deadline || child.exitCode !== null) throw err
+        await sleep(50)
+      }
+    }
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  } finally {
+    probe.disconnect()
+  }
+  return {
+    url,
+    port: listenPort,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL')
+        await once(child, 'exit')
+      }
+    }
+  }
+}
+
+export interface ClusterOptions {
+  /** Masters; each gets `replicas` replicas. Default 3 masters, 1 replica each (6 nodes). */
+  masters?: number
+  replicas?: number
+  /** cluster-node-timeout: how long a master may be unreachable before its replica takes over. */
+  nodeTimeoutMs?: number
+}
+
+export interface ThrowawayCluster {
+  /** Seed list in the REDIS_CLUSTER_NODES format: `127.0.0.1:p1,127.0.0.1:p2,…`. */
+  seeds: string
+  nodes: ThrowawayRedis[]
+  /** Where the nodes keep their cluster configuration files. */
+  dir: string
+  /** The node currently serving `key`'s slot as master. */
+  masterFor(key: string): Promise<ThrowawayRedis>
+  /** Waits until every node still running reports cluster_state:ok. */
+  waitHealthy(timeoutMs?: number): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * A Redis Cluster of `masters × (1 + replicas)` redis-server processes in a temporary directory,
+ * created with `redis-cli --cluster create` and ready (cluster_state:ok on every node) on return.
+ */
+export async function startRedisCluster(options: ClusterOptions = {}): Promise<ThrowawayCluster> {
+  const masters = options.masters ?? 3
+  const replicas = options.replicas ?? 1
+  const dir = await mkdtemp(join(tmpdir(), 'fg-redis-cluster-'))
+  const nodes: ThrowawayRedis[] = []
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()))
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      const port = await freePort()
+      nodes.push(
+        await startRedis(port, [
+          '--cluster-enabled', 'yes',
+          '--cluster-config-file', `nodes-${port}.conf`,
+          '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000),
+          '--dir', dir
+        ])
+      )
+    }
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'])
+    const cluster: ThrowawayCluster = {
+      seeds: addresses.join(','),
+      nodes,
+      dir,
+      async masterFor(key) {
+        const probe = await connect(nodes.find(isRunning)!)
+        try {
+          const slot = (await probe.call('CLUSTER', 'KEYSLOT', key)) as number
+          const shards = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>
+          const owner = shards.find(([from, to]) => slot >= from && slot <= to)!
+          return nodes.find((node) => node.port === owner[2][1])!
+        } finally {
+          probe.disconnect()
+        }
+      },
+      async waitHealthy(timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs
+        for (const node of nodes.filter(isRunning)) {
+          const probe = await connect(node)
+          try {
+            for (;;) {
+              const info = (await probe.call('CLUSTER', 'INFO')) as string
+              // Every slot served, and this node's view of the shard map agrees with everyone's.
+              if (info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384')) break
+              if (Date.now() > deadline) throw new Error(`cluster not healthy after ${timeoutMs} ms (node ${node.port}):\n${info}`)
+              await sleep(100)
+            }
+          } finally {
+            probe.disconnect()
+          }
+        }
+      },
+      stop
+    }
+    await cluster.waitHealthy()
+    // Replicas report ok before they have synced; a failover test needs them in sync.
+    await waitReplicasSynced(nodes)
+    return cluster
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+async function waitReplicasSynced(nodes: ThrowawayRedis[]): Promise<void> {
+  const deadline = Date.now() + 30_000
+  for (const node of nodes) {
+    const probe = await connect(node)
+    try {
+      for (;;) {
+        const info = await probe.info('replication')
+        if (info.includes('role:master') || info.includes('master_link_status:up')) break
+        if (Date.now() > deadline) throw new Error(`replica ${node.port} did not sync:\n${info}`)
+        await sleep(100)
+      }
+    } finally {
+      probe.disconnect()
+    }
+  }
+}
+
+const isRunning = (node: ThrowawayRedis) => node.process.exitCode === null && node.process.signalCode === null
+
+async function connect(node: ThrowawayRedis): Promise<Redis> {
+  const redis = new Redis(node.port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true })
+  redis.on('error', () => {})
+  await redis.connect()
+  return redis
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** `npm run redis:cluster`: a 6-node cluster for manual use, until Ctrl-C. */
+async function main(): Promise<void> {
+  const cluster = await startRedisCluster()
+  process.stdout.write(`REDIS_CLUSTER_NODES=${cluster.seeds}\n`)
+  process.stderr.write('6-node Redis Cluster running (3 masters, 3 replicas); Ctrl-C stops it and removes its files\n')
+  const shutdown = () => {
+    void cluster.stop().then(() => process.exit(0))
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${(err as Error).message}\n`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,66 @@
+import { Cluster, Redis } from 'ioredis'
+import type { Config } from '../config.js'
+
+/** A connection for commands: one Redis node (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES). */
+export type RedisClient = Redis | Cluster
+
+export interface RedisConnections {
+  redis: RedisClient
+  /** The stores' change notifications; its commands wait for a connection rather than fail. */
+  subscriber: RedisClient
+}
+
+/** Reconnection back-off of the command and subscriber connections. */
+const retryDelay = (attempt: number) => Math.min(attempt * 100, 2000)
+
+/**
+ * Every Redis connection of the service is made here. Commands never queue while disconnected
+ * (`enableOfflineQueue: false`): the scoring path degrades and writes fail fast instead of piling up.
+ * The subscriber queues SUBSCRIBE until Redis answers, however long that takes: a subscription refused
+ * while Redis was down at start-up would otherwise never be retried. Null without REDIS_URL or
+ * REDIS_CLUSTER_NODES (embedded in-memory stores).
+ */
+export function createRedisConnections(
+  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_PASSWORD' | 'REDIS_COMMAND_TIMEOUT_MS'>
+): RedisConnections | null {
+  if (config.REDIS_CLUSTER_NODES) {
+    const seeds = config.REDIS_CLUSTER_NODES.map((node) => {
+      const colon = node.lastIndexOf(':')
+      return { host: node.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(node.slice(colon + 1)) }
+    })
+    const options = {
+      // Reads and writes go to masters: a replica may lag behind a write the same request just made.
+      scaleReads: 'master' as const,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryDelay,
+      // A failover moves slots: refresh the slot map soon after MOVED / connection errors, and now and then anyway.
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      slotsRefreshInterval: 2000,
+      redisOptions: {
+        maxRetriesPerRequest: 0,
+        commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+        ...(config.REDIS_PASSWORD ? { password: config.REDIS_PASSWORD } : {})
+      }
+    }
+    const redis = new Cluster(seeds, options)
+    const subscriber = new Cluster(seeds, {
+      ...options,
+      enableOfflineQueue: true,
+      shardedSubscribers: true,
+      redisOptions: { ...options.redisOptions, commandTimeout: undefined, maxRetriesPerRequest: null }
+    })
+    return { redis, subscriber }
+  }
+  if (!config.REDIS_URL) return null
+  const redis = new Redis(config.REDIS_URL, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    retryStrategy: retryDelay
+  })
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null })
+  return { redis, subscriber }
+}
+
+export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster

@@ -1,0 +1,76 @@
+import { Cluster, Redis } from 'ioredis'
+import t from 'tap'
+import { loadConfig } from '../../src/config.js'
+import { createRedisConnections, isCluster } from '../../src/redis/connection.js'
+import { build, clusterClient, redisClusterNodes, testPrefix } from '../helpers/app.js'
+import { startRedisCluster } from '../helpers/redis.js'
+
+t.test('no Redis configured: no connections (embedded stores)', async (t) => {
+  t.equal(createRedisConnections(loadConfig({})), null)
+})
+
+t.test('REDIS_URL: one node, commands fail fast while disconnected, the subscriber waits', async (t) => {
+  const connections = createRedisConnections(loadConfig({ REDIS_URL: 'redis://127.0.0.1:1' }))!
+  t.teardown(() => {
+    connections.redis.disconnect()
+    connections.subscriber.disconnect()
+  })
+  t.ok(connections.redis instanceof Redis)
+  t.notOk(isCluster(connections.redis))
+  t.equal((connections.redis as Redis).options.enableOfflineQueue, false)
+  t.equal((connections.subscriber as Redis).options.enableOfflineQueue, true)
+})
+
+t.test('REDIS_CLUSTER_NODES: the cluster client on the seed nodes, with the password for every node', async (t) => {
+  const connections = createRedisConnections(
+    loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:1, [::1]:2', REDIS_PASSWORD: 'secret', REDIS_COMMAND_TIMEOUT_MS: '300' })
+  )!
+  t.teardown(() => {
+    connections.redis.disconnect()
+    connections.subscriber.disconnect()
+  })
+  connections.redis.on('error', () => {})
+  connections.subscriber.on('error', () => {})
+  t.ok(isCluster(connections.redis))
+  const cluster = connections.redis as Cluster
+  t.same(cluster.options.scaleReads, 'master', 'reads see the writes just made')
+  t.equal(cluster.options.enableOfflineQueue, false)
+  t.same(cluster.options.redisOptions, { maxRetriesPerRequest: 0, commandTimeout: 300, password: 'secret' })
+  t.equal((connections.subscriber as Cluster).options.shardedSubscribers, true)
+  t.equal((connections.subscriber as Cluster).options.enableOfflineQueue, true)
+})
+
+t.test('the service runs on a Redis Cluster: a rules document is stored on the master of its slot', async (t) => {
+  const seeds = await redisClusterNodes(t)
+  const prefix = testPrefix()
+  const app = await build(t, { REDIS_CLUSTER_NODES: seeds, REDIS_KEY_PREFIX: prefix })
+  const put = await app.inject({ method: 'PUT', url: '/v1/users/u1/rules', payload: { sensitivity: 'strict' } })
+  t.equal(put.statusCode, 200, put.body)
+  const got = await app.inject({ method: 'GET', url: '/v1/users/u1/rules' })
+  t.equal(got.json().sensitivity, 'strict')
+
+  const key = `${prefix}{u:u1}:rules`
+  const cluster = clusterClient(seeds)
+  t.teardown(() => cluster.disconnect())
+  await cluster.del(`${prefix}none`)
+  const slot = (await cluster.call('CLUSTER', 'KEYSLOT', key)) as number
+  const [host, port] = cluster.slots[slot]![0]!.split(':')
+  const owner = new Redis(Number(port), host!)
+  t.teardown(() => owner.disconnect())
+  t.match(await owner.hget(key, 'doc'), /"strict"/, 'on the master that owns the slot')
+  await cluster.del(key)
+  await app.close()
+})
+
+t.test('the harness makes a cluster of the asked shape and removes it', async (t) => {
+  const cluster = await startRedisCluster({ masters: 3, replicas: 0 })
+  t.equal(cluster.nodes.length, 3)
+  t.equal(cluster.seeds.split(',').length, 3)
+  const owner = await cluster.masterFor('some-key')
+  const direct = new Redis(owner.port, '127.0.0.1')
+  await direct.set('some-key', '1')
+  t.equal(await direct.get('some-key'), '1', 'the key is served by the node that owns its slot')
+  direct.disconnect()
+  await cluster.stop()
+  t.ok(cluster.nodes.every((node) => node.process.exitCode !== null || node.process.signalCode !== null))
+})
