@@ -23,7 +23,7 @@ type Kustomization = {
 /** The kustomization fields render() applies; a kustomization using any other is refused, not half-rendered. */
 const RENDERED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'labels', 'images', 'secretGenerator'])
 
-export function readYamlFile(path: string): Manifest[] {
+function readYamlFile(path: string): Manifest[] {
   return parseAllDocuments(readFileSync(path, 'utf8')).map((document) => {
     if (document.errors.length > 0) throw new Error(`${path}: ${document.errors[0]!.message}`)
     return document.toJS() as Manifest

@@ -10,7 +10,7 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { ConfigSchema, loadConfig } from '../../src/config.js'
 import { build } from '../helpers/app.js'
-import { containersOf, readYamlFile, render, type Manifest } from './kustomize.js'
+import { containersOf, render, type Manifest } from './kustomize.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const KUBERNETES = join(ROOT, 'deploy', 'kubernetes')
