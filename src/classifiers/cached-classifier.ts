@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
@@ -62,8 +63,11 @@ export class CachedClassifier {
   readonly #options: ScoreCacheOptions
   readonly #lru: LRUCache<string, Entry>
   readonly #source: string
+  readonly #metrics: MetricsRecorder
 
-  constructor(model: Classifier, contentOf: ContentOf, options: ScoreCacheOptions) {
+  /** `metrics` counts the cache's hits and misses and times the model's runs. */
+  constructor(model: Classifier, contentOf: ContentOf, options: ScoreCacheOptions, metrics: MetricsRecorder = NO_METRICS) {
+    this.#metrics = metrics
     this.#model = model
     this.#contentOf = contentOf
     this.#options = options
@@ -84,6 +88,7 @@ export class CachedClassifier {
     const results: Array<CategoryEvidence | undefined> = new Array(items.length)
     const contents: Array<string | undefined> = new Array(items.length)
     const remote: Array<Promise<Scores | null> | undefined> = new Array(items.length)
+    let lookups = 0
     for (let index = 0; index < items.length; index++) {
       const item = items[index]!
       const content = this.#contentOf(item)
@@ -93,6 +98,7 @@ export class CachedClassifier {
       }
       contents[index] = content
       if (!this.#options.enabled) continue
+      lookups++
       const cached = this.#lru.get(item.id)
       if (cached && cached.content === content) results[index] = cached.evidence
       else if (this.#options.redis) {
@@ -102,7 +108,10 @@ export class CachedClassifier {
           .catch(() => null)
       }
     }
-    if (!remote.some(Boolean) && !results.includes(undefined)) return async () => results as CategoryEvidence[]
+    if (!remote.some(Boolean) && !results.includes(undefined)) {
+      this.#metrics.cacheLookups('text_scores', lookups, 0)
+      return async () => results as CategoryEvidence[]
+    }
 
     return async () => {
       for (let index = 0; index < items.length; index++) {
@@ -117,13 +126,18 @@ export class CachedClassifier {
       }
       const missing: number[] = []
       for (let index = 0; index < items.length; index++) if (results[index] === undefined) missing.push(index)
+      // With the cache off nothing was looked up: `lookups` is 0 and so are the misses.
+      const misses = Math.min(missing.length, lookups)
+      this.#metrics.cacheLookups('text_scores', lookups - misses, misses)
       if (missing.length > 0) await this.#classify(items, missing, contents, results)
       return results as CategoryEvidence[]
     }
   }
 
   async #classify(items: readonly ClassifierItem[], missing: number[], contents: Array<string | undefined>, results: Array<CategoryEvidence | undefined>) {
+    const started = performance.now()
     const evidence = await this.#model.classify(missing.map((index) => items[index]!))
+    this.#metrics.modelRun('text', this.#model.id, (performance.now() - started) / 1000, missing.length)
     const writes: Array<[string, string]> = []
     missing.forEach((index, row) => {
       const scores: Scores = {}

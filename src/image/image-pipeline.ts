@@ -20,6 +20,7 @@
 import type { CategoryEvidence } from '../classifiers/types.js'
 import type { FeedItem } from '../engine/types.js'
 import { validationError, type ErrorDetail } from '../errors.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { imageCategoryScores } from './categories.js'
 import { checkUrl, fetchImage, type ImageFetchError, type ImageFetchOptions, type ImageFetchRefusal } from './fetch.js'
@@ -97,6 +98,8 @@ export interface ImagePipelineOptions {
   budgetMs: number
   queue: JobQueueOptions
   cache: ImageCacheOptions
+  /** Counts the image cache's hits and misses and times the model's runs (the service's metrics). */
+  metrics?: MetricsRecorder
   /** A monotonic clock in milliseconds (default `performance.now`): deadlines are sub-millisecond and never move with the wall clock. */
   now?: () => number
 }
@@ -143,6 +146,7 @@ export class ImagePipeline implements ImageStage {
   readonly #scorer: ImageScorer
   readonly #options: ImagePipelineOptions
   readonly #now: () => number
+  readonly #metrics: MetricsRecorder
   readonly #source: string
   readonly #cache: ImageCache
   readonly #queue: JobQueue<JobOutcome>
@@ -160,6 +164,7 @@ export class ImagePipeline implements ImageStage {
     this.#scorer = scorer
     this.#options = options
     this.#now = options.now ?? (() => performance.now())
+    this.#metrics = options.metrics ?? NO_METRICS
     this.#source = `model:${scorer.id}`
     this.#cache = new ImageCache(`${scorer.id}:${options.pdqVariants ? 'pdq8' : 'pdq1'}`, options.cache)
     this.#queue = new JobQueue(options.queue)
@@ -185,6 +190,7 @@ export class ImagePipeline implements ImageStage {
     const outcomes = new Array<ImageOutcome | undefined>(items.length)
     const problems: Array<Promise<ErrorDetail | undefined>> = []
     const lookups: Lookup[] = []
+    let hits = 0
     items.forEach((item, index) => {
       const image = item.image
       const found = image?.data !== undefined ? this.#dataSource(image.data, index, problems) : image?.url !== undefined ? this.#urlSource(image.url) : undefined
@@ -196,6 +202,7 @@ export class ImagePipeline implements ImageStage {
       const cached = this.#cache.memory(found.key)
       if (cached) {
         this.#counts.memoryHits++
+        hits++
         outcomes[index] = outcomeOf(cached, 'memory')
         return
       }
@@ -209,19 +216,23 @@ export class ImagePipeline implements ImageStage {
       if (details.length > 0) throw validationError(`invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details)
       const jobs = new Map<string, Job | undefined>()
       const waiting: Array<{ index: number; job: Job }> = []
+      let misses = 0
       for (const { index, key, source, remote } of lookups) {
         const entry = await remote
         if (entry) {
           this.#counts.redisHits++
+          hits++
           outcomes[index] = outcomeOf({ entry }, 'redis')
           continue
         }
         this.#counts.misses++
+        misses++
         if (!jobs.has(key)) jobs.set(key, this.#submit(key, source))
         const job = jobs.get(key)
         if (job) waiting.push({ index, job })
         else outcomes[index] = { status: 'skipped', reason: this.#closed ? 'closing' : 'queue_full' }
       }
+      this.#metrics.cacheLookups('image', hits, misses)
       const settled = await this.#within(deadline, new Set(waiting.map(({ job }) => job.outcome)))
       const degraded = new Set<string>()
       const hashing = new Map<number, Promise<ImageHash | undefined>>()
@@ -335,6 +346,7 @@ export class ImagePipeline implements ImageStage {
       return { failure: 'model_failed', degraded: `model_failed: ${this.id}: ${describe(err)}` }
     }
     this.#counts.scored++
+    if (scored.firstOfBatch) this.#metrics.modelRun('image', this.id, scored.inferenceMs / 1000, scored.batch)
     this.#batchShares += 1 / scored.batch
     this.#largestBatch = Math.max(this.#largestBatch, scored.batch)
     return this.#remember(keys, { scores: imageCategoryScores(scored.probabilities), hash: scored.hash })

@@ -31,6 +31,10 @@ export interface ScoredImage {
   hash: ImageHash
   /** Images in the `session.run` this one was part of. */
   batch: number
+  /** How long that `session.run` took. */
+  inferenceMs: number
+  /** Whether this image was the batch's first: one image per batch reports the run. */
+  firstOfBatch: boolean
 }
 
 export interface ImageWork {
@@ -46,8 +50,10 @@ export interface ImageWork {
 export async function openImageWork(options: ImageWorkOptions): Promise<ImageWork> {
   const classifier = await ImageClassifier.fromManifest(options.model, options.session)
   const batcher = new MicroBatcher(async (inputs: Float32Array[]) => {
+    const started = performance.now()
     const probabilities = await classifier.classifyTensors(inputs)
-    return probabilities.map((p) => ({ probabilities: p, batch: inputs.length }))
+    const inferenceMs = performance.now() - started
+    return probabilities.map((p, i) => ({ probabilities: p, batch: inputs.length, inferenceMs, firstOfBatch: i === 0 }))
   }, options.batch)
   return {
     async score(bytes, onHashed) {

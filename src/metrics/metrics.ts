@@ -5,15 +5,31 @@
  * never a user id, an item id or a keyword.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client'
+import type { Decision } from '../engine/types.js'
 import type { ImagePipelineStats } from '../image/image-pipeline.js'
+import type { CacheName, ModelKind, MetricsRecorder } from './recorder.js'
 
 /** Request latency buckets (seconds): scoring answers in milliseconds, image budgets reach seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+/** Model run buckets (seconds): a text batch takes about a millisecond, an image batch tens to hundreds. */
+const INFERENCE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+
 /** `2xx`, `4xx`, `5xx`…: the status code's class. */
 export const statusClass = (statusCode: number) => `${Math.floor(statusCode / 100)}xx`
 
-export class Metrics {
+/**
+ * A degraded reason's kind, the label value: the code before its colon (`rules_unavailable: rules store:
+ * …` → `rules_unavailable`). The text after it names hosts and errors, so it is never a label.
+ */
+export function degradedKind(reason: string): string {
+  const kind = reason.split(':', 1)[0]!.trim()
+  return /^[a-z][a-z0-9_]{0,39}$/.test(kind) ? kind : 'other'
+}
+
+export class Metrics implements MetricsRecorder {
   readonly registry = new Registry()
 
   readonly httpRequestDuration = new Histogram({
@@ -24,6 +40,60 @@ export class Metrics {
     registers: [this.registry]
   })
 
+  readonly decisions = new Counter({
+    name: 'feedguard_decisions_total',
+    help: 'Item decisions answered by /v1/score, by action and by the type of the headline (most severe) reason (`none` for allow).',
+    labelNames: ['action', 'reason'] as const,
+    registers: [this.registry]
+  })
+
+  readonly scoreAnswers = new Counter({
+    name: 'feedguard_score_answers_total',
+    help: 'Answers of /v1/score, degraded (a dependency was skipped: meta.degraded) or not.',
+    labelNames: ['degraded'] as const,
+    registers: [this.registry]
+  })
+
+  readonly degradedAnswers = new Counter({
+    name: 'feedguard_degraded_answers_total',
+    help: 'Degraded answers of /v1/score, by reason kind (an answer with two reasons counts under both).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry]
+  })
+
+  readonly cacheRequests = new Counter({
+    name: 'feedguard_cache_requests_total',
+    help: 'Cache look-ups on the scoring path, by cache (rules, text_scores, image) and result (hit: from any tier, in process or Redis).',
+    labelNames: ['cache', 'result'] as const,
+    registers: [this.registry]
+  })
+
+  readonly modelInferenceDuration = new Histogram({
+    name: 'feedguard_model_inference_duration_seconds',
+    help: 'Time of one model run (one batch), by model kind and model.',
+    labelNames: ['kind', 'model'] as const,
+    buckets: INFERENCE_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly modelBatchSize = new Histogram({
+    name: 'feedguard_model_batch_size',
+    help: 'Inputs per model run, by model kind and model.',
+    labelNames: ['kind', 'model'] as const,
+    buckets: BATCH_SIZE_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly redisCommandErrors = new Counter({
+    name: 'feedguard_redis_command_errors_total',
+    help: 'Redis commands that failed (connection down, timeout, error reply), by command.',
+    labelNames: ['command'] as const,
+    registers: [this.registry]
+  })
+
+  /** The Redis connections whose state is read at each scrape. */
+  readonly #redisConnections = new Map<string, () => boolean>()
+
   /** The image pipeline the image families read at each scrape, when there is one. */
   #images: { model: string; stats: () => ImagePipelineStats } | undefined
 
@@ -31,6 +101,46 @@ export class Metrics {
     // Process and Node.js figures: CPU, memory, heap spaces, event-loop lag, GC pauses, handles.
     collectDefaultMetrics({ register: this.registry })
     this.#imagePipelineFamilies()
+    const connections = this.#redisConnections
+    new Gauge({
+      name: 'feedguard_redis_connected',
+      help: 'Whether a Redis connection is ready (1) or not (0), by connection (commands, subscriber); absent without Redis.',
+      labelNames: ['connection'],
+      registers: [this.registry],
+      collect() {
+        for (const [connection, ready] of connections) this.set({ connection }, ready() ? 1 : 0)
+      }
+    })
+  }
+
+  /** Reads whether a Redis connection is ready at each scrape. */
+  observeRedisConnection(connection: 'commands' | 'subscriber', ready: () => boolean): void {
+    this.#redisConnections.set(connection, ready)
+  }
+
+  cacheLookups(cache: CacheName, hits: number, misses: number): void {
+    if (hits > 0) this.cacheRequests.inc({ cache, result: 'hit' }, hits)
+    if (misses > 0) this.cacheRequests.inc({ cache, result: 'miss' }, misses)
+  }
+
+  modelRun(kind: ModelKind, model: string, seconds: number, batchSize: number): void {
+    this.modelInferenceDuration.observe({ kind, model }, seconds)
+    this.modelBatchSize.observe({ kind, model }, batchSize)
+  }
+
+  scoreAnswer(decisions: readonly Decision[], degradedReasons: readonly string[]): void {
+    // Counted per request, not per item: one increment per (action, reason) seen.
+    const counts = new Map<string, { action: string; reason: string; n: number }>()
+    for (const decision of decisions) {
+      const reason = decision.reasons[0]?.type ?? 'none'
+      const key = `${decision.action} ${reason}`
+      const found = counts.get(key)
+      if (found) found.n++
+      else counts.set(key, { action: decision.action, reason, n: 1 })
+    }
+    for (const { action, reason, n } of counts.values()) this.decisions.inc({ action, reason }, n)
+    this.scoreAnswers.inc({ degraded: degradedReasons.length > 0 ? 'true' : 'false' })
+    for (const kind of new Set(degradedReasons.map(degradedKind))) this.degradedAnswers.inc({ reason: kind })
   }
 
   /** Reads the image pipeline's own counters at each scrape (they are kept by the pipeline, per model). */

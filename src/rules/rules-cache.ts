@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { compileRules, type CompiledRules } from './compiled-rules.js'
 import { defaultRules } from './schema.js'
@@ -10,6 +11,8 @@ export interface RulesCacheOptions {
   ttlMs: number
   maxUsers: number
   now?: () => number
+  /** Counts hits (fresh in the cache) and misses (read from the store). */
+  metrics?: MetricsRecorder
 }
 
 export interface RulesLookup {
@@ -36,6 +39,7 @@ export class RulesCache {
   readonly #ttlMs: number
   readonly #now: () => number
   readonly #entries: LRUCache<string, Entry>
+  readonly #metrics: MetricsRecorder
   /** Bumped on every invalidation: a read that started before one must not repopulate the cache. */
   #epoch = 0
 
@@ -43,6 +47,7 @@ export class RulesCache {
     this.#store = options.store
     this.#ttlMs = options.ttlMs
     this.#now = options.now ?? Date.now
+    this.#metrics = options.metrics ?? NO_METRICS
     this.#entries = new LRUCache({ max: options.maxUsers })
     options.store.onChange((userId) => this.invalidate(userId))
     options.store.onResync(() => this.clear())
@@ -68,7 +73,11 @@ export class RulesCache {
    */
   async lookup(userId: string, batch: ReadBatch): Promise<RulesLookup> {
     const cached = this.#entries.get(userId)
-    if (cached && this.#now() - cached.fetchedAt < this.#ttlMs) return { rules: cached.rules }
+    if (cached && this.#now() - cached.fetchedAt < this.#ttlMs) {
+      this.#metrics.cacheLookups('rules', 1, 0)
+      return { rules: cached.rules }
+    }
+    this.#metrics.cacheLookups('rules', 0, 1)
     const epoch = this.#epoch
     try {
       const doc = await this.#store.read(userId, batch)

@@ -5,6 +5,7 @@ import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifier
 import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { ImageHash } from '../image/image-hash.js'
+import { analyzeField } from '../keywords/matcher.js'
 import type { ImageResults, ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
@@ -12,6 +13,7 @@ import type { RulesCache } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
 import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 
 export interface ScoreRequest {
   userId: string
@@ -65,6 +67,8 @@ export interface ScoringDeps {
   itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
   /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
   recorder?: Pick<DecisionRecorder, 'record'>
+  /** Where answers, score-cache look-ups and text model runs are counted (the service's metrics). */
+  metrics?: MetricsRecorder
   now?: () => number
 }
 
@@ -73,6 +77,35 @@ type PlatformReasons = NonNullable<DecisionContext['platformReasons']>
 export interface ItemStatusReader {
   /** One read for the whole batch, queued on the request's batch. */
   readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>>
+}
+
+/**
+ * How long deciding a batch keeps the event loop before letting other work run: one item's fields are matched
+ * in one go, and a request of long transcripts would otherwise hold the loop for all of them.
+ */
+const DECIDE_SLICE_MS = 10
+/** Texts at least this long are analysed apart from the rest of their item (a 100,000-character transcript takes milliseconds). */
+const LONG_TEXT = 10_000
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Analyses (for keyword matching) an item's long texts one at a time, letting other work run after each once
+ * the slice that started at `sliceStart` is used up: the decision then finds them in the analysis cache.
+ * Returns when the current slice started.
+ */
+async function analyzeLongTexts(item: FeedItem, sliceStart: number): Promise<number> {
+  for (const text of [item.text, item.overlayText, item.transcript]) {
+    if (text === undefined || text.length < LONG_TEXT) continue
+    analyzeField(text, 'content')
+    if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+      await yieldToLoop()
+      sliceStart = performance.now()
+    }
+  }
+  return sliceStart
 }
 
 /** The text a text model reads: caption, on-screen text and transcript. */
@@ -93,12 +126,14 @@ export class ScoringService {
   readonly #labels: UpstreamLabels
   readonly #models: CachedClassifier[]
   readonly #now: () => number
+  readonly #metrics: MetricsRecorder
 
   constructor(deps: ScoringDeps) {
     this.#deps = deps
     this.#labels = new UpstreamLabels(deps.policy)
+    this.#metrics = deps.metrics ?? NO_METRICS
     const cache = { ...deps.scoreCache, redis: deps.redis }
-    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache))
+    this.#models = deps.models.map((model) => new CachedClassifier(model, textContent, cache, this.#metrics))
     this.#now = deps.now ?? Date.now
   }
 
@@ -124,15 +159,24 @@ export class ScoringService {
     const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults, dataHashes) : undefined
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
+    const decisions: Decision[] = []
     const evidences: CategoryEvidence[] = []
-    const decisions = request.items.map((item, index) => {
+    let sliceStart = performance.now()
+    for (let index = 0; index < request.items.length; index++) {
+      // long texts (a batch of transcripts) take a while to match: other requests get the loop in between
+      if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+        await yieldToLoop()
+        sliceStart = performance.now()
+      }
+      const item = request.items[index]!
+      if (lookup.rules.matcher.size > 0) sliceStart = await analyzeLongTexts(item, sliceStart)
       // on ties, upstream labels win over models, text over images
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
       if (imageResults) evidence = combineEvidence(evidence, imageResults.evidence[index]!)
       evidences.push(evidence)
-      return decider.decide(item, evidence, request.explain)
-    })
+      decisions.push(decider.decide(item, evidence, request.explain))
+    }
     this.#deps.recorder?.record(request.surface, lookup.rules.doc, decisions, evidences)
 
     const meta: ScoreMeta = {
@@ -144,6 +188,7 @@ export class ScoringService {
     if (degradedReasons.length > 0) meta.degradedReasons = degradedReasons
     if (imageResults?.pending.length) meta.pendingImages = imageResults.pending
     if (imageResults?.skipped.length) meta.skippedImages = imageResults.skipped
+    this.#metrics.scoreAnswer(decisions, degradedReasons)
     return { userId: request.userId, decisions, meta }
   }
 

@@ -311,7 +311,7 @@ t.test('hashes: an image’s hash is known once it is decoded, before its model 
       const prepared = await prepareImage(bytes)
       onHashed?.(prepared.hash)
       await held
-      return { probabilities: { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0 }, hash: prepared.hash, batch: 1 }
+      return { probabilities: { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0 }, hash: prepared.hash, batch: 1, inferenceMs: 1, firstOfBatch: true }
     },
     close: async () => {}
   }

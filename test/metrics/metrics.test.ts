@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { ImagePipelineStats } from '../../src/image/image-pipeline.js'
-import { Metrics, statusClass } from '../../src/metrics/metrics.js'
+import { degradedKind, Metrics, statusClass } from '../../src/metrics/metrics.js'
 
 const stats: ImagePipelineStats = {
   memoryHits: 5,
@@ -66,4 +66,35 @@ t.test('status classes', async (t) => {
   t.equal(statusClass(200), '2xx')
   t.equal(statusClass(404), '4xx')
   t.equal(statusClass(503), '5xx')
+})
+
+t.test('degraded reasons are labelled by their kind, never by their text', async (t) => {
+  t.equal(degradedKind('rules_unavailable: rules store: connect ECONNREFUSED 10.0.0.7:6379; using policy defaults'), 'rules_unavailable')
+  t.equal(degradedKind('model_failed: feedguard-text@1.0.0: boom'), 'model_failed')
+  t.equal(degradedKind('Something went wrong for user-123'), 'other')
+})
+
+t.test('a score answer: decisions by action and headline reason, counted per request; degraded kinds once per answer', async (t) => {
+  const metrics = new Metrics()
+  const keyword = { type: 'keyword', action: 'hide', ruleId: 'r', value: 'v', field: 'text', match: 'v', start: 0, end: 1 } as const
+  metrics.scoreAnswer(
+    [
+      { id: 'a', action: 'hide', reasons: [keyword] },
+      { id: 'b', action: 'hide', reasons: [keyword] },
+      { id: 'c', action: 'allow', reasons: [] }
+    ],
+    ['model_failed: a: x', 'model_failed: b: y', 'item_status_unavailable: z']
+  )
+  metrics.observeRedisConnection('commands', () => false)
+  const { body } = await metrics.scrape()
+  for (const line of [
+    'feedguard_decisions_total{action="hide",reason="keyword"} 2',
+    'feedguard_decisions_total{action="allow",reason="none"} 1',
+    'feedguard_score_answers_total{degraded="true"} 1',
+    'feedguard_degraded_answers_total{reason="model_failed"} 1',
+    'feedguard_degraded_answers_total{reason="item_status_unavailable"} 1',
+    'feedguard_redis_connected{connection="commands"} 0'
+  ]) {
+    t.ok(body.split('\n').includes(line), line)
+  }
 })

@@ -50,7 +50,7 @@ export function imagePipelineOptions(config: Config, redis: RedisClient | null):
 export default fp(
   async (app) => {
     const model = app.models.image
-    const images = model && new ImagePipeline(model, imagePipelineOptions(app.config, app.redis))
+    const images = model && new ImagePipeline(model, { ...imagePipelineOptions(app.config, app.redis), metrics: app.metrics })
     app.decorate('images', images)
     if (images) app.metrics.observeImagePipeline(images.id, () => images.stats())
     // Drops the waiting work and lets the running jobs finish before the model closes.

@@ -33,7 +33,7 @@ export default fp(
       'scoring',
       new ScoringService({
         policy: app.policy,
-        rules: new RulesCache({ store: app.rulesStore, ...options.rulesCache }),
+        rules: new RulesCache({ store: app.rulesStore, ...options.rulesCache, metrics: app.metrics }),
         models: app.models.text,
         unavailableModels: app.models.problems,
         storeBudgetMs: options.storeBudgetMs,
@@ -44,9 +44,10 @@ export default fp(
         // Without an image model (and so no image pipeline to hash them), items' image.data are hashed for the banks here.
         ...(app.images ? {} : { itemImageHasher: new ItemImageHasher(options.itemImages) }),
         scoreCache: options.scoreCache,
-        recorder: app.decisions.recorder
+        recorder: app.decisions.recorder,
+        metrics: app.metrics
       })
     )
   },
-  { name: 'scoring', dependencies: ['config', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions'], fastify: '5.x' }
+  { name: 'scoring', dependencies: ['config', 'metrics', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions'], fastify: '5.x' }
 )

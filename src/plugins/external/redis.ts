@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { ReplyError } from 'ioredis'
+import { onCommandError } from '../../redis/command-errors.js'
 import { createRedisConnections, type RedisClient } from '../../redis/connection.js'
 
 declare module 'fastify' {
@@ -35,6 +36,9 @@ export default fp<RedisPluginOptions>(
       if (err.message !== lastError) app.log.warn({ err: { message: err.message } }, 'redis connection error')
       lastError = err.message
     }
+    onCommandError(redis, (command) => app.metrics.redisCommandErrors.inc({ command }))
+    app.metrics.observeRedisConnection('commands', () => redis.status === 'ready')
+    app.metrics.observeRedisConnection('subscriber', () => subscriber.status === 'ready')
     redis.on('error', logError)
     subscriber.on('error', logError)
     redis.on('ready', () => {
@@ -55,7 +59,7 @@ export default fp<RedisPluginOptions>(
       await redis.quit().catch(() => redis.disconnect())
     })
   },
-  { name: 'redis', dependencies: ['config'], fastify: '5.x' }
+  { name: 'redis', dependencies: ['config', 'metrics'], fastify: '5.x' }
 )
 
 function waitForFirstConnection(redis: RedisClient, waitMs: number): Promise<void> {
