@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import * as monitoringV1 from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
 import * as appsV1 from 'kubernetes-models/apps/v1'
 import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2'
 import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1'
@@ -14,13 +15,14 @@ import { containersOf, render, type Manifest } from './kustomize.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const KUBERNETES = join(ROOT, 'deploy', 'kubernetes')
+const MONITORING = join(ROOT, 'deploy', 'monitoring')
 const BASE = join(KUBERNETES, 'base')
 const EXAMPLE = join(KUBERNETES, 'example')
 const CONFIG_NAMES = new Set(Object.keys(ConfigSchema.shape))
 
 /** Every model class of the API groups the manifests use, by `apiVersion/kind`. */
 const MODELS = new Map<string, new (data: object) => { validate(): void }>()
-for (const group of [appsV1, autoscalingV2, networkingV1, policyV1, coreV1]) {
+for (const group of [appsV1, autoscalingV2, networkingV1, policyV1, coreV1, monitoringV1]) {
   for (const model of Object.values(group) as unknown[]) {
     const { apiVersion, kind } = model as { apiVersion?: string; kind?: string }
     if (apiVersion && kind) MODELS.set(`${apiVersion}/${kind}`, model as new (data: object) => { validate(): void })
@@ -74,7 +76,7 @@ t.test('every manifest validates against the Kubernetes schemas', (t) => {
     t.doesNotThrow(() => new Model!(object).validate(), `${object.kind} ${object.metadata.name}`)
   }
   t.same(example.objects.map((object) => object.kind).sort(), [
-    'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service'
+    'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Secret', 'Service'
   ])
   t.end()
 })
@@ -86,9 +88,10 @@ t.test('a schema violation is caught (the validation can fail)', (t) => {
   t.end()
 })
 
-t.test('every YAML file under deploy/kubernetes is part of a kustomization', (t) => {
+t.test('every YAML file under deploy/kubernetes and deploy/monitoring is part of a kustomization', (t) => {
   const rendered = new Set([...base.files, ...example.files])
-  t.same(yamlFilesUnder(KUBERNETES).filter((file) => !rendered.has(file)).map((file) => relative(ROOT, file)), [])
+  const files = [...yamlFilesUnder(KUBERNETES), ...yamlFilesUnder(MONITORING)]
+  t.same(files.filter((file) => !rendered.has(file)).map((file) => relative(ROOT, file)), [])
   t.end()
 })
 
