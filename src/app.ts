@@ -25,6 +25,7 @@ import type { Classifier } from './classifiers/types.js'
 import type { Config } from './config.js'
 import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
+import auth from './plugins/app/auth.js'
 import banks from './plugins/app/banks.js'
 import dataset from './plugins/app/dataset-marker.js'
 import decisions from './plugins/app/decisions.js'
@@ -92,6 +93,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(redis)
   await fastify.register(swagger)
 
+  await fastify.register(auth)
   await fastify.register(readiness)
   await fastify.register(policy)
   await fastify.register(models, options.models ? { text: options.models } : {})
