@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import './route-access.js'
 import { DataLossAckSchema } from './schemas/admin.js'
 import { ErrorResponseSchema } from './schemas/common.js'
 
