@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
+import { execByNode } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
@@ -103,8 +104,9 @@ export class CachedClassifier {
       if (cached && cached.content === content) results[index] = cached.evidence
       else if (this.#options.redis) {
         // A failed or late cache read is only a miss: the item is classified instead.
+        const key = this.#redisKey(item.id, content)
         remote[index] = batch
-          .add((pipeline) => pipeline.get(this.#redisKey(item.id, content)), (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
+          .add(key, (pipeline) => pipeline.get(key), (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
           .catch(() => null)
       }
     }
@@ -156,9 +158,11 @@ export class CachedClassifier {
   #writeBack(writes: Array<[string, string]>) {
     const redis = this.#options.redis
     if (!redis || writes.length === 0 || redis.status !== 'ready') return
-    const pipeline = redis.pipeline()
-    for (const [key, value] of writes) pipeline.set(key, value, 'EX', this.#options.ttlSeconds)
-    pipeline.exec().catch(() => undefined)
+    const ttl = this.#options.ttlSeconds
+    execByNode(
+      redis,
+      writes.map(([key, value]) => ({ key, queue: (pipeline) => pipeline.set(key, value, 'EX', ttl) }))
+    ).catch(() => undefined)
   }
 
   #redisKey(itemId: string, content: string): string {
