@@ -14,8 +14,13 @@ export interface ScoreCacheOptions {
   redis: RedisClient | null
   keyPrefix: string
   maxItems: number
+  /** Bound on the estimated memory of the in-process entries, which keep the content they were scored from. */
+  maxBytes?: number
   ttlSeconds: number
 }
+
+/** An entry's bytes beyond its key and content: the entry, the evidence, the LRU's bookkeeping. */
+const ENTRY_OVERHEAD_BYTES = 300
 
 /** What a model reads of an item, or undefined when the item gives it nothing to score. */
 export type ContentOf = (item: ClassifierItem) => string | undefined
@@ -72,7 +77,12 @@ export class CachedClassifier {
     this.#model = model
     this.#contentOf = contentOf
     this.#options = options
-    this.#lru = new LRUCache({ max: options.maxItems })
+    // an entry keeps its content (a transcript may be 100,000 characters): bounded in bytes, not only in entries
+    this.#lru = new LRUCache({
+      max: options.maxItems,
+      maxSize: options.maxBytes ?? Number.MAX_SAFE_INTEGER,
+      sizeCalculation: (entry, key) => ENTRY_OVERHEAD_BYTES + 2 * (key.length + entry.content.length)
+    })
     this.#source = `model:${model.id}`
   }
 
