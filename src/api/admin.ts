@@ -10,6 +10,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'acknowledgeDataLoss',
         summary:
           'Acknowledge that Redis lost its data (restart without persistence, FLUSHALL, failover to an empty node): /v1/score answers stop being degraded with store_data_lost, on every replica',
         tags: ['admin'],
