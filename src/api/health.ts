@@ -18,7 +18,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       logLevel: 'warn',
       config: { public: true },
       schema: {
-        summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
+        summary: 'Readiness: 200 while /v1/score can answer (Redis down included: status degraded); 503 before the models and policy are loaded and once shutdown begins, with what is missing',
         tags: ['ops'],
         response: { 200: ReadinessSchema, 503: ReadinessSchema }
       }

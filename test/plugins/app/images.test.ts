@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import t from 'tap'
 import { loadConfig } from '../../../src/config.js'
 import images, { imagePipelineOptions } from '../../../src/plugins/app/images.js'
+import metrics from '../../../src/plugins/app/metrics.js'
 import models, { type ModelsPluginOptions } from '../../../src/plugins/app/models.js'
 import readiness from '../../../src/plugins/app/readiness.js'
 import configPlugin from '../../../src/plugins/external/config.js'
@@ -34,6 +35,7 @@ t.test('a pipeline around the image model when there is one; none without', asyn
     const app = Fastify({ logger: false })
     t.teardown(() => app.close())
     await app.register(configPlugin, { config: loadConfig({ IMAGE_THREADS: '0' }) })
+    await app.register(metrics)
     await app.register(
       fp(
         async (instance) => {
