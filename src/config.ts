@@ -100,8 +100,8 @@ const ConfigSchema = z.object({
   /** After SIGTERM: how long requests are still served (readiness 503) before the listener closes. */
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(5000),
   /**
-   * How long each start-up step (a plugin: loading the models, connecting, …) may take before start-up
-   * fails (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
+   * How long starting (every plugin: loading the models, connecting, …) may take before start-up fails
+   * (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
    */
   STARTUP_TIMEOUT_MS: int(1, 3_600_000).default(300_000),
   DOCS_ENABLED: bool.default(true),

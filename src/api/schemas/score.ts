@@ -4,7 +4,7 @@ import { CATEGORIES, SURFACES } from '../../policy/vocabulary.js'
 import { FEEDBACK_SIGNALS, LEARNED_KINDS } from '../../rules/schema.js'
 import { ActiveActionSchema, UserIdSchema } from './common.js'
 
-const Base64 = z.base64().max(14_000_000)
+export const Base64 = z.base64().max(14_000_000)
 
 export const FeedItemSchema = z
   .object({
