@@ -24,6 +24,7 @@ import type { Classifier } from './classifiers/types.js'
 import type { Config } from './config.js'
 import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
+import auth from './plugins/app/auth.js'
 import banks from './plugins/app/banks.js'
 import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
@@ -39,13 +40,6 @@ import configPlugin from './plugins/external/config.js'
 import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
 import type { RulesStore } from './rules/rules-store.js'
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Open to callers without an API key: health, readiness, metrics, docs. */
-    public?: boolean
-  }
-}
 
 export interface AppOptions {
   config: Config
@@ -94,6 +88,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(redis)
   await fastify.register(swagger)
 
+  await fastify.register(auth)
   await fastify.register(policy)
   await fastify.register(models, options.models ? { text: options.models } : {})
   await fastify.register(images)
