@@ -7,7 +7,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { public: true },
       logLevel: 'warn',
-      schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
+      schema: { operationId: 'getLiveness', summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
     async () => ({ status: 'ok' as const })
   )
@@ -18,6 +18,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { public: true },
       logLevel: 'warn',
       schema: {
+        operationId: 'getReadiness',
         summary: 'Readiness: 200 while /v1/score can answer (Redis down included: status degraded); 503 before the models and policy are loaded and once shutdown begins, with what is missing',
         tags: ['ops'],
         response: { 200: ReadinessSchema, 503: ReadinessSchema }

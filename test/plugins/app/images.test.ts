@@ -44,6 +44,7 @@ t.test('a pipeline around the image model when there is one; none without', asyn
         { name: 'redis' }
       )
     )
+    await app.register(metrics)
     await app.register(readiness)
     await app.register(models, options)
     await app.register(images)
