@@ -98,8 +98,8 @@ const ConfigSchema = z.object({
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /**
-   * How long each start-up step (a plugin: loading the models, connecting, …) may take before start-up
-   * fails (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
+   * How long starting (every plugin: loading the models, connecting, …) may take before start-up fails
+   * (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
    */
   STARTUP_TIMEOUT_MS: int(1, 3_600_000).default(300_000),
   DOCS_ENABLED: bool.default(true),

@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app, { fastifyOptions } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { modelLoadsSettled } from './plugins/app/models.js'
 import { lowerOtherThreadsPriority } from './thread-priority.js'
 
 async function main() {
@@ -28,7 +29,21 @@ async function main() {
   server.log.info({ threads: lowered, nice: config.BACKGROUND_THREAD_NICE }, 'background threads yield to the event loop')
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err)
+/**
+ * A start-up that fails exits 1 with the reason (an invalid configuration exits 2 above), and never
+ * while a model is still loading: onnxruntime would abort the process instead (134).
+ */
+main().catch(async (err: unknown) => {
+  console.error(`start-up failed: ${startupFailure(err)}`)
+  await modelLoadsSettled(60_000)
   process.exit(1)
 })
+
+function startupFailure(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string }
+  if (code === 'AVV_ERR_PLUGIN_EXEC_TIMEOUT' || code === 'AVV_ERR_READY_TIMEOUT') {
+    const step = /'([^']+)'/.exec(String(message))?.[1]
+    return `${step} did not finish within STARTUP_TIMEOUT_MS; raise it on a slow or busy machine`
+  }
+  return String(message ?? err)
+}

@@ -40,6 +40,16 @@ export const TAG_FIELDS = 4
  * key of the field: a few dozen probes, about what sorting them would cost.
  */
 export const SORTED_KEYS_FROM = 64
+/**
+ * ... and at most this many: sorting a long transcript's keys costs more than a matcher probing its table with
+ * every one of them, and it would hold the event loop while the transcript is first seen.
+ */
+export const SORTED_KEYS_UNTIL = 4096
+
+function hasSortedKeys(keyCount: number): boolean {
+  return keyCount >= SORTED_KEYS_FROM && keyCount <= SORTED_KEYS_UNTIL
+}
+
 /** Values of a source segment (see writeSourceSegments). */
 const SEGMENT_SOURCE = 1
 const SEGMENT_END = 2
@@ -52,7 +62,7 @@ const SEGMENT_FIELDS = 3
  *   numbers: the source start of a match starting there and the source end of one ending there (a whole
  *   hashtag for an atom inside one), where its keys start in the key list, its hashtag and its link;
  * - the key list: the ids of each atom's keys, atom after atom;
- * - for a field with SORTED_KEYS_FROM keys or more, the same keys sorted by id, then the atom of each (in
+ * - for a field with SORTED_KEYS_FROM to SORTED_KEYS_UNTIL keys, the same keys sorted by id, then the atom of each (in
  *   atom order for one id), so that a matcher with fewer keys can look its own up;
  * - per hashtag, TAG_FIELDS numbers;
  * - pairs (hashtag, key id) for the hashtags read as one word;
@@ -98,7 +108,7 @@ export class FieldAnalysis {
     readonly sourceSegmentCount: number
   ) {
     this.keysAt = atomsAt + atomCount * ATOM_FIELDS
-    const sorted = keyCount >= SORTED_KEYS_FROM
+    const sorted = hasSortedKeys(keyCount)
     this.sortedKeysAt = sorted ? this.keysAt + keyCount : -1
     this.sortedAtomsAt = sorted ? this.keysAt + keyCount * 2 : -1
     this.tagsAt = this.keysAt + keyCount * (sorted ? 3 : 1)
@@ -164,19 +174,6 @@ export class FieldAnalysis {
       else high = middle
     }
     return low === 0 ? -1 : this.sourceSegmentsAt + (low - 1) * SEGMENT_FIELDS
-  }
-
-  /** The text of an atom with a joining link before or after it. */
-  joinText(atom: number): string {
-    let low = 0
-    let high = this.joinTexts!.length - 1
-    // the atom is one of them: search their list in `data`
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.data[this.joinAtomsAt + middle]! < atom) low = middle + 1
-      else high = middle
-    }
-    return this.joinTexts![low]!
   }
 
   /** The same analysis with its numbers in a new place (see AnalysisCache). */
@@ -423,7 +420,7 @@ class AnalysisBuilder {
     const { atomCount } = this
     const keyCount = this.keyIds.length
     const sourceSegments = normalized.asciiOnly ? 0 : writeSourceSegments(normalized, this.sourceSegments)
-    const sortedKeys = keyCount >= SORTED_KEYS_FROM ? keyCount * 2 : 0
+    const sortedKeys = hasSortedKeys(keyCount) ? keyCount * 2 : 0
     const size =
       atomCount * ATOM_FIELDS +
       keyCount +
@@ -487,7 +484,9 @@ class AnalysisBuilder {
       for (let key = this.atomData.data[atom * ATOM_FIELDS + ATOM_KEYS]!; key < end; key++) keyAtoms[key] = atom
     }
     // id * count + index: one number to sort, and the index breaks ties in list order
-    const sorted = Float64Array.from({ length: keyCount }, (_, index) => keyIds[index]! * keyCount + index).sort()
+    const sorted = new Float64Array(keyCount)
+    for (let index = 0; index < keyCount; index++) sorted[index] = keyIds[index]! * keyCount + index
+    sorted.sort()
     for (let index = 0; index < keyCount; index++) {
       const entry = sorted[index]! % keyCount
       data[at + index] = keyIds[entry]!

@@ -27,7 +27,7 @@ import {
   type FieldKind
 } from './analysis.js'
 import { wordKeys } from './dictionary.js'
-import { appendCollapsed, collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
+import { collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
 import { EMOJI, HASH, LEET, NO_SPACE, SPACE, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
 import { findWithSymbols, keywordSymbols, type KeywordSymbols } from './symbols.js'
 import { RunText, samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
@@ -151,17 +151,152 @@ function inSpacedRun(atoms: Atoms, link: number): boolean {
 /** The word rules: their trie, and what lets joins of text parts stop early. */
 interface WordIndex {
   readonly trie: TrieNode
-  /** every prefix of every keyword word, runs collapsed */
-  readonly prefixes: ReadonlySet<string>
-  /** every keyword word, runs collapsed */
-  readonly wholeWords: ReadonlySet<string>
+  /** every keyword word, runs collapsed, unit by unit */
+  readonly collapsedWords: CollapsedWords
   readonly maxJoinedLength: number
+}
+
+/** A collapsed word node that is a whole keyword word, or whose `y` child is (`-ies` read `-y`). */
+const WHOLE = 1
+
+/**
+ * The keyword words with their runs collapsed (collapseRuns), as a trie over UTF-16 units: a join of text parts
+ * is followed through it one unit at a time, so that testing whether it may still become a keyword word costs the
+ * same whatever its length.
+ */
+class CollapsedWords {
+  /** node * 2^16 + unit → child node; node 0 is the root */
+  private readonly children = new Map<number, number>()
+  private marks: number[] = [0]
+
+  add(collapsed: string): void {
+    let node = 0
+    for (let index = 0; index < collapsed.length; index++) {
+      const key = node * 0x10000 + collapsed.charCodeAt(index)
+      let child = this.children.get(key)
+      if (child === undefined) {
+        child = this.marks.length
+        this.marks.push(0)
+        this.children.set(key, child)
+      }
+      node = child
+    }
+    this.marks[node] = WHOLE
+  }
+
+  /** Marks the nodes whose `y` child is a whole word; call once every word is added. */
+  seal(): void {
+    for (const [key, child] of this.children) {
+      if (key % 0x10000 === LOWER_Y && this.marks[child] === WHOLE) this.marks[Math.floor(key / 0x10000)] = WHOLE
+    }
+  }
+
+  child(node: number, unit: number): number {
+    return this.children.get(node * 0x10000 + unit) ?? -1
+  }
+
+  isMarked(node: number): boolean {
+    return this.marks[node] === WHOLE
+  }
+}
+
+const LOWER_Y = 0x79
+/** A letter this many times in a row is an elongation (inflection.ts reads the same); digits never are. */
+const ELONGATION = 3
+
+function isDigitUnit(unit: number): boolean {
+  return unit >= 0x30 && unit <= 0x39
+}
+
+/**
+ * A join of text parts followed through the collapsed keyword words: where its collapsed form leaves the trie,
+ * and the last whole word (or `-y` stem) on the way. What joinedWords asked of sets of strings, in O(1) per unit.
+ */
+class CollapsedWalk {
+  private node = 0
+  /** units of the collapsed join */
+  private length = 0
+  /** how many of them are on the trie (a prefix of a keyword word) */
+  private onTrie = 0
+  /** the longest of those that is a whole word or a `-y` stem; 0 for none */
+  private lastMark = 0
+  private lastUnit = -1
+  /** how many times the join ends with its last unit */
+  private run = 0
+  /** whether no unit of the join repeats the one before: it is then its collapsed form */
+  private plain = true
+
+  constructor(private readonly words: CollapsedWords) {}
+
+  start(): this {
+    this.node = 0
+    this.length = 0
+    this.onTrie = 0
+    this.lastMark = 0
+    this.lastUnit = -1
+    this.run = 0
+    this.plain = true
+    return this
+  }
+
+  /**
+   * Whether the part only lengthens an elongation (a letter three times or more at the end of the join): the
+   * join then has the keys it had (elongations are squeezed), only a longer match.
+   */
+  elongatedBy(part: string): boolean {
+    if (this.run < ELONGATION || isDigitUnit(this.lastUnit) || part.length === 0) return false
+    for (let index = 0; index < part.length; index++) if (part.charCodeAt(index) !== this.lastUnit) return false
+    return true
+  }
+
+  /** The trie node the join is, when it is a keyword word's prefix as written (nothing repeated); -1 otherwise. */
+  exactNode(): number {
+    return this.plain && this.onTrie === this.length ? this.node : -1
+  }
+
+  append(part: string): void {
+    for (let index = 0; index < part.length; index++) {
+      const unit = part.charCodeAt(index)
+      if (unit === this.lastUnit) {
+        // runs collapsed
+        this.run++
+        this.plain = false
+        continue
+      }
+      this.lastUnit = unit
+      this.run = 1
+      this.length++
+      if (this.onTrie !== this.length - 1) continue
+      const child = this.words.child(this.node, unit)
+      if (child === -1) continue
+      this.node = child
+      this.onTrie++
+      if (this.words.isMarked(child)) this.lastMark = this.onTrie
+    }
+  }
+
+  /** Whether the whole collapsed join is a prefix of a keyword word. */
+  isPrefix(): boolean {
+    return this.length > 0 && this.onTrie === this.length
+  }
+
+  /** Whether a keyword word starts with the collapsed join, give or take an inflection ending. */
+  startsKeywordWord(): boolean {
+    return this.onTrie >= 1 && this.onTrie >= this.length - INFLECTION_SLACK
+  }
+
+  /**
+   * A cheap test before computing a joined word's keys: collapsed, a key is the word's collapsed form less at
+   * most an inflection ending (or with `-ies` read `-y`), and it must be a whole keyword word.
+   */
+  mayBeKeywordWord(): boolean {
+    return this.lastMark >= 1 && this.lastMark >= this.length - INFLECTION_SLACK
+  }
 }
 
 class MatcherBuilder {
   private readonly trie = newNode()
-  private readonly wordPrefixes = new Set<string>()
-  private readonly wholeWords = new Set<string>()
+  private readonly collapsedWords = new CollapsedWords()
   private maxJoinedLength = 0
   readonly tagRules = new Map<string, number[]>()
   readonly patterns: Pattern[] = []
@@ -211,9 +346,7 @@ class MatcherBuilder {
         node.children.set(word, child)
       }
       node = child
-      const collapsed = collapseRuns(word)
-      for (let length = 1; length <= collapsed.length; length++) this.wordPrefixes.add(collapsed.slice(0, length))
-      this.wholeWords.add(collapsed)
+      this.collapsedWords.add(collapseRuns(word))
       this.maxJoinedLength = Math.max(this.maxJoinedLength, word.length * JOIN_ELONGATION_ROOM + INFLECTION_SLACK)
     }
     node.rules ??= []
@@ -221,8 +354,9 @@ class MatcherBuilder {
   }
 
   wordIndex(): WordIndex {
-    const { trie, wordPrefixes: prefixes, wholeWords, maxJoinedLength } = this
-    return { trie, prefixes, wholeWords, maxJoinedLength }
+    const { trie, collapsedWords, maxJoinedLength } = this
+    collapsedWords.seal()
+    return { trie, collapsedWords, maxJoinedLength }
   }
 
   private addTagWord(body: NormalizedText, rule: number): void {
@@ -293,6 +427,10 @@ class IdTable<V> {
   }
 }
 
+const NO_KEYS: readonly number[] = []
+/** Joined words whose keys a matcher remembers: a bound, as texts choose them. */
+const MAX_JOINED_KEYS = 4096
+
 /** A matcher's rules as key ids of one dictionary generation. */
 class RuleIds {
   readonly root: IdTable<IdNode>
@@ -302,6 +440,10 @@ class RuleIds {
   readonly wordIds = new Map<string, number>()
   readonly tagRules: IdTable<readonly number[]>
   readonly tagRuleCount: number
+  /** joined words of texts → the ids of their keys that are words of the trie (a text repeats its joins) */
+  private readonly joinedKeyIds = new Map<string, readonly number[]>()
+  /** the same, by collapsed trie node, for words written as a keyword word's prefix */
+  private readonly nodeKeys: Array<readonly number[] | undefined> = []
 
   constructor(
     readonly generation: number,
@@ -313,6 +455,37 @@ class RuleIds {
     this.firstKeys = Int32Array.from(first.keys())
     this.tagRules = new IdTable([...tagRules].map(([word, rules]) => [wordKeys.idOf(word), rules] as const))
     this.tagRuleCount = tagRules.size
+  }
+
+  /**
+   * The ids of a joined word's keys (textWordKeys) that are words of the trie. `node` is the collapsed trie's
+   * node the word is as written, if it is one (-1 otherwise): its keys are then remembered by node.
+   */
+  joinedKeys(word: string, node: number): readonly number[] {
+    if (node !== -1) {
+      let keys = this.nodeKeys[node]
+      if (keys === undefined) {
+        keys = this.keysOf(word)
+        this.nodeKeys[node] = keys
+      }
+      return keys
+    }
+    let keys = this.joinedKeyIds.get(word)
+    if (keys === undefined) {
+      keys = this.keysOf(word)
+      if (this.joinedKeyIds.size >= MAX_JOINED_KEYS) this.joinedKeyIds.clear()
+      this.joinedKeyIds.set(word, keys)
+    }
+    return keys
+  }
+
+  private keysOf(word: string): readonly number[] {
+    const found: number[] = []
+    for (const key of textWordKeys(word)) {
+      const id = this.wordIds.get(key)
+      if (id !== undefined) found.push(id)
+    }
+    return found.length > 0 ? found : NO_KEYS
   }
 
   private children(node: TrieNode): Map<number, IdNode> | null {
@@ -398,19 +571,26 @@ class WordWalk {
   private analysis: FieldAnalysis | null = null
   private ids: RuleIds | null = null
   private data: Int32Array = new Int32Array(0)
-  /** joins of text parts already made in this walk, by first atom */
-  private readonly joins = new Map<number, readonly JoinedWord[]>()
+  /** joins of text parts already made in this walk, by first atom; the atoms set are listed in `joined` */
+  private joins: Array<readonly JoinedWord[] | undefined> = []
+  private readonly joined: number[] = []
+  /** the texts of the field's atoms, by atom, for those with a joining link (see FieldAnalysis.joinTexts) */
+  private partTexts: string[] = []
+  private readonly collapsed: CollapsedWalk
 
   constructor(
     private readonly words: WordIndex,
     private readonly field: FieldMatches
-  ) {}
+  ) {
+    this.collapsed = new CollapsedWalk(words.collapsedWords)
+  }
 
   walkAll(analysis: FieldAnalysis, ids: RuleIds): void {
     this.analysis = analysis
     this.ids = ids
     const { data } = analysis
     this.data = data
+    if (analysis.joinTexts !== null) this.indexPartTexts(analysis, analysis.joinTexts)
     const { keyCount, sortedKeysAt, sortedAtomsAt } = analysis
     if (sortedKeysAt !== -1 && keyCount > ids.firstKeys.length * BINARY_SEARCH_COST) {
       for (const key of ids.firstKeys) {
@@ -437,12 +617,19 @@ class WordWalk {
         }
       }
     }
-    // clear() makes a new table even for an empty map
-    if (this.joins.size > 0) this.joins.clear()
+    for (const atom of this.joined) this.joins[atom] = undefined
+    this.joined.length = 0
   }
 
   private link(atom: number): number {
     return this.analysis!.link(atom)
+  }
+
+  /** The texts of the atoms with a joining link, by atom: read for every part of every join. */
+  private indexPartTexts(analysis: FieldAnalysis, texts: readonly string[]): void {
+    const { data, joinAtomsAt } = analysis
+    if (this.partTexts.length < analysis.atomCount) this.partTexts = new Array<string>(analysis.atomCount)
+    for (let index = 0; index < texts.length; index++) this.partTexts[data[joinAtomsAt + index]!] = texts[index]!
   }
 
   private follow(node: IdNode, first: number, last: number): void {
@@ -472,66 +659,59 @@ class WordWalk {
 
   private joinedWordsFrom(index: number): readonly JoinedWord[] {
     if (!isJoined(this.link(index))) return NO_JOINS
-    const text = this.analysis!.joinText(index)
-    // most parts start no keyword word: a set lookup, with nothing to remember
-    if (!this.words.prefixes.has(collapseRuns(text))) return NO_JOINS
-    let joined = this.joins.get(index)
-    if (joined === undefined) {
-      joined = this.joinedWords(index, text)
-      this.joins.set(index, joined)
-    }
+    let joined = this.joins[index]
+    if (joined !== undefined) return joined
+    const text = this.partTexts[index]!
+    // most parts start no keyword word: a walk of their few units
+    const walk = this.collapsed.start()
+    walk.append(text)
+    joined = walk.isPrefix() ? this.joinedWords(index, text, walk) : NO_JOINS
+    this.joins[index] = joined
+    this.joined.push(index)
     return joined
   }
 
   /**
    * Joins of this atom with the next ones (`super-bad`, `s p o i l e r`, hashtag parts), tried only while the
-   * join is a prefix of some keyword word, give or take an inflection ending.
+   * join is a prefix of some keyword word, give or take an inflection ending. Each part costs the units it adds:
+   * the tests go through the collapsed trie, and the keys of a joined word seen before are remembered.
    */
-  private joinedWords(index: number, first: string): readonly JoinedWord[] {
+  private joinedWords(index: number, first: string, walk: CollapsedWalk): readonly JoinedWord[] {
     const { words } = this
+    const ids = this.ids!
     const analysis = this.analysis!
     let word = first
-    let collapsed = collapseRuns(word)
     const joined: JoinedWord[] = []
     let spaced = false
+    // the keys of the join one part shorter (NO_KEYS: none), null when they were not looked for
+    let previousKeys: readonly number[] | null = null
+    // the longest join of an elongation with previousKeys, added once the elongation ends
+    let elongatedLast = -1
     for (let last = index + 1; last < analysis.atomCount && isJoined(this.link(last - 1)); last++) {
       if (this.link(last - 1) === LINK_SPACED) spaced = true
-      const part = analysis.joinText(last)
+      const part = this.partTexts[last]!
+      const elongated = walk.elongatedBy(part)
       word += part
-      collapsed = appendCollapsed(collapsed, part)
-      if (word.length > words.maxJoinedLength || !this.startsKeywordWord(collapsed)) break
+      walk.append(part)
+      if (word.length > words.maxJoinedLength || !walk.startsKeywordWord()) break
+      if (elongated && previousKeys !== null) {
+        // `s p o i l e r r r r r …`: one join per elongation rather than one per letter, so a long run costs a step per letter
+        if (previousKeys.length > 0) elongatedLast = last
+        continue
+      }
+      if (elongatedLast !== -1) {
+        joined.push({ last: elongatedLast, keys: previousKeys! })
+        elongatedLast = -1
+      }
+      previousKeys = null
       // spaced-out letters are a word only as a run of three or more
-      if ((!spaced || last - index >= 2) && this.mayBeKeywordWord(collapsed)) {
-        const keys: number[] = []
-        for (const key of textWordKeys(word)) {
-          const id = this.ids!.wordIds.get(key)
-          if (id !== undefined) keys.push(id)
-        }
-        if (keys.length > 0) joined.push({ last, keys })
+      if (!spaced || last - index >= 2) {
+        previousKeys = walk.mayBeKeywordWord() ? ids.joinedKeys(word, walk.exactNode()) : NO_KEYS
+        if (previousKeys.length > 0) joined.push({ last, keys: previousKeys })
       }
     }
+    if (elongatedLast !== -1) joined.push({ last: elongatedLast, keys: previousKeys! })
     return joined
-  }
-
-  /**
-   * A cheap test before computing a joined word's keys: collapsed, a key is the word's collapsed form less at
-   * most an inflection ending (or with `-ies` read `-y`), and it must be a whole keyword word.
-   */
-  private mayBeKeywordWord(collapsed: string): boolean {
-    const { wholeWords } = this.words
-    for (let length = collapsed.length; length > 0 && length >= collapsed.length - INFLECTION_SLACK; length--) {
-      const stem = collapsed.slice(0, length)
-      if (wholeWords.has(stem) || wholeWords.has(stem + 'y')) return true
-    }
-    return false
-  }
-
-  /** Whether a keyword word starts with this (collapsed) word, give or take an inflection ending. */
-  private startsKeywordWord(collapsed: string): boolean {
-    for (let cut = 0; cut <= INFLECTION_SLACK && cut < collapsed.length; cut++) {
-      if (this.words.prefixes.has(collapsed.slice(0, collapsed.length - cut))) return true
-    }
-    return false
   }
 }
 

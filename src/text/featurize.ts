@@ -138,7 +138,25 @@ export function featurizeFolded(folded: string, config: Readonly<FeaturizerConfi
 
 /** Features of raw text, as served: fold, then hash. */
 export function featurize(text: string, config: Readonly<FeaturizerConfig> = FEATURIZER_CONFIG): TextFeatures {
-  return featurizeFolded(foldText(text), config)
+  return featurizeFolded(foldedHead(text, config.maxChars), config)
+}
+
+const WHITESPACE = /[\s\p{Z}]/gu
+
+/**
+ * foldText(text), or a start of it at least `units` long: the features read no further, and a 100,000-character
+ * transcript would otherwise be folded whole, on the event loop. Folding text cut just after a whitespace gives
+ * the start of the whole text's folding (words, the clusters of normalisation and leetspeak all end there).
+ */
+export function foldedHead(text: string, units: number): string {
+  for (let end = units * 2; end < text.length; end *= 2) {
+    WHITESPACE.lastIndex = end
+    const space = WHITESPACE.exec(text)
+    if (space === null) break
+    const folded = foldText(text.slice(0, space.index + space[0].length))
+    if (folded.length >= units) return folded
+  }
+  return foldText(text)
 }
 
 /** Packs per-text features into the padded `[batch, width]` tensors the model takes. */

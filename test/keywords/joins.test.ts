@@ -1,5 +1,6 @@
 import t from 'tap'
 import { expectMatches, matched } from './keyword-matches.js'
+import { compileKeywordRules } from '../../src/keywords/matcher.js'
 
 t.test('a slash between two function words lists alternatives: never one word, in the text or in the keyword (issue 18)', async (t) => {
   expectMatches(
@@ -76,4 +77,17 @@ t.test('two numbers are never joined: a joining character between them changes t
       ['1800555', '1-800-555']
     ]
   )
+})
+
+t.test('a spaced-out elongation is one join however long, and the join goes on past it', async (t) => {
+  const matcher = compileKeywordRules([
+    { id: 'a', value: 'spoiler', mode: 'word', targets: ['content'] },
+    { id: 'b', value: 'spoilers', mode: 'word', targets: ['content'] }
+  ])
+  const text = 'x s p o i l e r r r r r s y'
+  t.same(matcher.match(text, 'content'), [
+    { rule: 0, start: 2, end: 25 },
+    { rule: 1, start: 2, end: 25 }
+  ])
+  t.same(matcher.match('s p o i l e r r r r', 'content'), [{ rule: 0, start: 0, end: 19 }])
 })

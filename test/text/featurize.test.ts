@@ -1,5 +1,6 @@
 import t from 'tap'
-import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeFolded, packFeatures } from '../../src/text/featurize.js'
+import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeFolded, foldedHead, packFeatures } from '../../src/text/featurize.js'
+import { foldText } from '../../src/keywords/normalize.js'
 
 const norm = (w: Float32Array) => Math.sqrt(w.reduce((a, x) => a + x * x, 0))
 
@@ -58,4 +59,17 @@ t.test('text without words still has character features', async (t) => {
 t.test('long texts grow the scratch space', async (t) => {
   const text = Array.from({ length: 900 }, (_, i) => `w${i}`).join(' ')
   t.ok(featurize(text).indices.length > 1000)
+})
+
+t.test('a long text is folded only as far as the features read, with the same features', async (t) => {
+  const words = ['Sp0iler', 'goooood', "don't", 'ﬁne', 'naïve', '\u00a0', 'C@T', '12abc', 'x\u0301y', 'aaaa1']
+  const text = Array.from({ length: 30_000 }, (_, index) => words[(index * 7) % words.length]).join(' ')
+  t.same(foldedHead(text, 1000), foldText(text).slice(0, foldedHead(text, 1000).length))
+  t.ok(foldedHead(text, 1000).length >= 1000 && foldedHead(text, 1000).length < 10_000)
+  t.same(featurize(text), featurizeFolded(foldText(text)))
+  // no whitespace past the start, or too little text once folded: all of it is folded
+  const squeezed = 'a'.repeat(5000) + ' ' + 'b'.repeat(5000) + ' end'
+  t.equal(foldedHead(squeezed, 1000), foldText(squeezed))
+  const unbroken = 'word '.repeat(10) + 'x'.repeat(50_000)
+  t.equal(foldedHead(unbroken, 1000), foldText(unbroken))
 })
