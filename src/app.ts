@@ -25,6 +25,7 @@ import type { Classifier } from './classifiers/types.js'
 import type { Config } from './config.js'
 import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
+import auth from './plugins/app/auth.js'
 import banks from './plugins/app/banks.js'
 import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
@@ -91,6 +92,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(redis)
   await fastify.register(swagger)
 
+  await fastify.register(auth)
   await fastify.register(readiness)
   await fastify.register(policy)
   await fastify.register(models, options.models ? { text: options.models } : {})

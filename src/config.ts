@@ -18,6 +18,14 @@ const ConfigSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** `production` refuses to start without API keys unless AUTH_DISABLED=true. */
+  NODE_ENV: z.string().default('development'),
+  /** The API keys (`{"keys": [{"id", "sha256", "scopes"}]}`). Unset: every route is open (a warning says so at start-up). */
+  AUTH_KEYS_FILE: z.string().min(1).optional(),
+  /** Runs without keys on purpose, in production too. */
+  AUTH_DISABLED: bool.default(false),
+  /** How often the keys file is checked for changes (it is also re-read on SIGHUP). */
+  AUTH_KEYS_CHECK_MS: int(50, 3_600_000).default(2000),
   /** Unset: rules live in an embedded in-memory store (single replica, lost on restart). */
   REDIS_URL: z.string().url().optional(),
   /**
@@ -179,6 +187,20 @@ const ConfigSchema = z.object({
   CONSOLE_DIR: z.string().min(1).default('dist/console')
 })
 
+/** Settings that only make sense together. */
+const ConsistentConfigSchema = ConfigSchema.superRefine((config, ctx) => {
+  if (config.AUTH_KEYS_FILE !== undefined && config.AUTH_DISABLED) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_DISABLED'], message: 'AUTH_KEYS_FILE is set too: choose keys or no keys' })
+  }
+  if (config.NODE_ENV === 'production' && config.AUTH_KEYS_FILE === undefined && !config.AUTH_DISABLED) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTH_KEYS_FILE'],
+      message: 'required when NODE_ENV=production (set AUTH_DISABLED=true to run without keys on purpose)'
+    })
+  }
+})
+
 export type Config = z.infer<typeof ConfigSchema> & { POLICY_FILE: string }
 
 export class ConfigError extends Error {
@@ -191,7 +213,7 @@ export class ConfigError extends Error {
 /** Parses the environment once; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
-  const parsed = ConfigSchema.safeParse(present)
+  const parsed = ConsistentConfigSchema.safeParse(present)
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
   }

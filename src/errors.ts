@@ -48,6 +48,11 @@ export const bankExists = (bank: string) => new FeedguardError('FG_BANK_EXISTS',
 export const bankEntryNotFound = (bank: string, entryId: string) =>
   new FeedguardError('FG_BANK_ENTRY_NOT_FOUND', 404, `entry ${entryId} not found in hash bank ${bank}`)
 
+export const unauthenticated = (message: string) => new FeedguardError('FG_UNAUTHENTICATED', 401, message)
+
+export const forbidden = (scope: string) =>
+  new FeedguardError('FG_FORBIDDEN', 403, `this key lacks the scope ${scope}`)
+
 /** The edges of HTTP: requests no route sees (src/api/http-edges.ts). */
 export const methodNotAllowed = (method: string, path: string, allowed: string[]) =>
   new FeedguardError('FG_METHOD_NOT_ALLOWED', 405, `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`)

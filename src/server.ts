@@ -1,19 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app, { fastifyOptions } from './app.js'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, loadConfig } from './config.js'
 import { modelLoadsSettled } from './plugins/app/models.js'
 import { lowerOtherThreadsPriority } from './thread-priority.js'
 
 async function main() {
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    console.error(err.message)
-    process.exit(2)
-  }
+  const config = loadConfig()
   const server = Fastify(fastifyOptions(config))
   await server.register(app, { config })
 
@@ -30,10 +23,15 @@ async function main() {
 }
 
 /**
- * A start-up that fails exits 1 with the reason (an invalid configuration exits 2 above), and never
+ * An invalid configuration exits 2 with every problem, as does a setting that is well-formed but unusable
+ * (an API keys file that cannot be read). Any other start-up failure exits 1 with the reason, and never
  * while a model is still loading: onnxruntime would abort the process instead (134).
  */
 main().catch(async (err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message)
+    process.exit(2)
+  }
   console.error(`start-up failed: ${startupFailure(err)}`)
   await modelLoadsSettled(60_000)
   process.exit(1)

@@ -40,6 +40,23 @@ t.test('reads process.env by default', async (t) => {
   t.equal(typeof loadConfig().PORT, 'number')
 })
 
+t.test('API keys: production needs a keys file unless running open is chosen explicitly, and not both', async (t) => {
+  t.equal(loadConfig({}).AUTH_KEYS_FILE, undefined, 'open outside production')
+  t.equal(loadConfig({ NODE_ENV: 'production', AUTH_KEYS_FILE: '/keys.json' }).AUTH_KEYS_FILE, '/keys.json')
+  t.equal(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true' }).AUTH_DISABLED, true)
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env)
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems
+    }
+    return []
+  }
+  t.match(problems({ NODE_ENV: 'production' }), [/^AUTH_KEYS_FILE: required when NODE_ENV=production/])
+  t.match(problems({ NODE_ENV: 'production', AUTH_DISABLED: 'false' }), [/^AUTH_KEYS_FILE: required/])
+  t.match(problems({ AUTH_KEYS_FILE: '/keys.json', AUTH_DISABLED: 'true' }), [/^AUTH_DISABLED: AUTH_KEYS_FILE is set too/])
+})
+
 t.test('Redis: REDIS_CLUSTER_NODES is a host:port list, and it excludes REDIS_URL', async (t) => {
   t.same(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001' }).REDIS_CLUSTER_NODES, ['10.0.0.1:7000', 'redis-2:7001'])
   t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-1' }), /REDIS_CLUSTER_NODES/)

@@ -25,6 +25,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/banks',
     {
+      config: { scope: 'banks' },
       schema: {
         summary: 'Create a hash bank (enabled unless said otherwise)',
         tags,
@@ -37,19 +38,20 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/banks',
-    { schema: { summary: 'Every hash bank, with its entry count', tags, response: { 200: HashBankListSchema, ...errors } } },
+    { config: { scope: 'banks' }, schema: { summary: 'Every hash bank, with its entry count', tags, response: { 200: HashBankListSchema, ...errors } } },
     async () => ({ banks: await banks.list() })
   )
 
   app.get(
     '/v1/banks/:bank',
-    { schema: { summary: 'One hash bank', tags, params: BankParams, response: { 200: HashBankSchema, ...errors } } },
+    { config: { scope: 'banks' }, schema: { summary: 'One hash bank', tags, params: BankParams, response: { 200: HashBankSchema, ...errors } } },
     async (request) => banks.get(request.params.bank)
   )
 
   app.patch(
     '/v1/banks/:bank',
     {
+      config: { scope: 'banks' },
       schema: {
         summary: 'Enable or disable a hash bank, or change its description (null removes it)',
         tags,
@@ -64,6 +66,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/v1/banks/:bank',
     {
+      config: { scope: 'banks' },
       schema: { summary: 'Delete a hash bank and all its entries', tags, params: BankParams, response: { 204: noContent('Deleted'), ...errors } }
     },
     async (request, reply) => {
@@ -75,6 +78,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/banks/:bank/entries',
     {
+      config: { scope: 'banks' },
       schema: {
         summary: 'Add entries by PDQ hash or by image; a hash already in the bank updates that entry',
         tags,
@@ -95,6 +99,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/banks/:bank/entries',
     {
+      config: { scope: 'banks' },
       schema: {
         summary: "A page of a bank's entries, in the order they were added",
         tags,
@@ -109,6 +114,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/v1/banks/:bank/entries/:entryId',
     {
+      config: { scope: 'banks' },
       schema: {
         summary: 'Remove one entry',
         tags,

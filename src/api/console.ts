@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsync } from 'fastify'
-import './route-access.js'
 
 /**
  * The console's static files (CONSOLE_DIR, built with the service). They need no key: the page asks for

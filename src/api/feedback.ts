@@ -12,6 +12,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/feedback',
     {
+      config: { scope: 'feedback' },
       schema: {
         summary: 'Record negative feedback: one event, or { events: [...] }',
         description:

@@ -5,8 +5,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
     {
-      logLevel: 'warn',
       config: { public: true },
+      logLevel: 'warn',
       schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
     async () => ({ status: 'ok' as const })
@@ -15,8 +15,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/readyz',
     {
-      logLevel: 'warn',
       config: { public: true },
+      logLevel: 'warn',
       schema: {
         summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
         tags: ['ops'],

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { decisionsInHour } from '../decisions/decision-store.js'
 import { insightsHours } from '../feedback/feedback-service.js'
-import './route-access.js'
 import { ErrorResponseSchema } from './schemas/common.js'
 import { InsightsQuerySchema, InsightsSchema } from './schemas/insights.js'
 

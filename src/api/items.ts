@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { ItemSignals } from '../feedback/aggregate-store.js'
-import './route-access.js'
 import { ErrorResponseSchema } from './schemas/common.js'
 import { CreatorParamsSchema, CreatorSignalsSchema, ItemParamsSchema, ItemSignalsSchema, ReviewQueueQuerySchema, ReviewQueueSchema, VerdictInputSchema, VerdictSchema } from './schemas/items.js'
 
@@ -22,6 +21,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/items/:itemId',
     {
+      config: { scope: 'moderate' },
       schema: {
         summary: "An item's platform-wide status and its reports within the window",
         tags,
@@ -52,6 +52,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/items/:itemId/verdict',
     {
+      config: { scope: 'moderate' },
       schema: {
         summary: 'A review verdict: violating removes the item for everyone, otherwise it is cleared; its reporters\' trust moves accordingly',
         tags,
@@ -69,6 +70,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/creators/:authorId/reports',
     {
+      config: { scope: 'moderate' },
       schema: {
         summary: "Distinct reporters of a creator's items within the window, by reason",
         tags,

@@ -4,8 +4,8 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/metrics',
     {
-      logLevel: 'warn',
       config: { public: true },
+      logLevel: 'warn',
       schema: {
         summary: 'Prometheus metrics (text format 0.0.4): requests, decisions, caches, models, Redis, the image pipeline, the process',
         tags: ['ops'],

@@ -6,7 +6,6 @@ import { rulesLimits } from '../plugins/app/rules.js'
 import { checkRules, contentFromInput } from '../rules/document.js'
 import { defaultRules, type RulesDocument } from '../rules/schema.js'
 import { tryItem } from '../scoring/try-item.js'
-import './route-access.js'
 import { ErrorResponseSchema } from './schemas/common.js'
 import { EvaluateInputSchema, EvaluationSchema, PolicyDocumentSchema, SimulateInputSchema, SimulationSchema } from './schemas/policy.js'
 

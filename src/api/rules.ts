@@ -26,6 +26,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/users/:userId/rules',
     {
+      config: { scope: 'rules:read' },
       schema: {
         summary: "A user's filter rules (defaults with version 0 for a user who has none)",
         tags,
@@ -43,6 +44,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/v1/users/:userId/rules',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: "Replace a user's rules; with If-Match, only if they are still at that version",
         tags,
@@ -62,6 +64,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/v1/users/:userId/rules',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: "Delete all of a user's rules",
         tags,
@@ -78,6 +81,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/users/:userId/rules/keywords',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: 'Add one keyword rule (the server assigns its id)',
         tags,
@@ -95,6 +99,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/v1/users/:userId/rules/keywords/:ruleId',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: 'Remove one keyword rule',
         tags,
@@ -111,6 +116,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/users/:userId/rules/authors',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: 'Mute (hide or blur) one creator',
         tags,
@@ -128,6 +134,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/v1/users/:userId/rules/authors/:authorId',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: 'Unmute one creator',
         tags,
@@ -144,6 +151,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/v1/users/:userId/rules/learned/:learnedId',
     {
+      config: { scope: 'rules:write' },
       schema: {
         summary: 'Remove one rule learned from feedback (and forget the signals that made it)',
         tags,

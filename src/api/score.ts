@@ -11,6 +11,7 @@ export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/score',
     {
+      config: { scope: 'score' },
       schema: {
         summary: 'Decide allow / blur / hide for a batch of candidate items for one user',
         tags: ['scoring'],

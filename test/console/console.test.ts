@@ -1,7 +1,7 @@
 /**
  * The console in a real browser (Debian's chromium) against a real listening server with the shipped
- * models and a real Redis: data seeded through the API, every page driven as a person would, each
- * page screenshotted and checked with axe-core.
+ * models, a real Redis and API keys: data seeded through the API, a key entered on the page, every page
+ * driven as a person would, each page screenshotted and checked with axe-core.
  */
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
@@ -9,8 +9,12 @@ import type { FastifyInstance } from 'fastify'
 import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
 import { ARTIFACTS, launchBrowser, seriousViolations } from '../helpers/browser.js'
 import { buildConsole } from '../helpers/console.js'
+import { bearer, keysFile, newKey } from '../helpers/keys.js'
 
 await buildConsole()
+const admin = newKey('admin', ['admin'])
+const analyst = newKey('analyst', ['insights', 'moderate'])
+const reader = newKey('reader', ['insights'])
 const prefix = testPrefix()
 await redisClient(t, prefix)
 const app = await build(t, {
@@ -18,14 +22,15 @@ const app = await build(t, {
   REDIS_KEY_PREFIX: prefix,
   DECISION_SAMPLE_RATE: '1',
   REPORT_REVIEW_THRESHOLD: '2',
-  INSIGHTS_MIN_USERS: '2'
+  INSIGHTS_MIN_USERS: '2',
+  AUTH_KEYS_FILE: keysFile(t, [admin, analyst, reader]).path
 })
 const origin = await app.listen({ port: 0, host: '127.0.0.1' })
 const browser = await launchBrowser(t)
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
 
 const send = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-  const res = await (app as FastifyInstance).inject({ method, url, ...(payload && { payload }) })
+  const res = await (app as FastifyInstance).inject({ method, url, headers: bearer(admin), ...(payload && { payload }) })
   if (res.statusCode >= 300) throw new Error(`${method} ${url} → ${res.statusCode} ${res.body}`)
   return res.json()
 }
@@ -48,11 +53,30 @@ await send('POST', '/v1/score', {
   ]
 })
 
-t.test('insights: the charts render the seeded data, numbers download as CSV', async (t) => {
+t.test('the page asks for a key; a wrong one is refused, a key without a scope shows that page as unavailable', async (t) => {
   await page.goto(`${origin}/console`)
-  // no keys configured: straight onto insights, no login
+  const field = page.getByLabel('API key')
+  await field.fill('fg_not-a-key')
+  await page.getByRole('button', { name: 'Open the console' }).click()
+  await page.getByRole('alert').filter({ hasText: 'That key was not accepted' }).waitFor()
+  t.same(await seriousViolations(page), [])
+  await page.screenshot({ path: `${ARTIFACTS}/login.png` })
+  await field.fill(reader.secret)
+  await page.getByRole('button', { name: 'Open the console' }).click()
   await page.getByRole('heading', { name: 'Insights' }).waitFor()
-  t.equal(await page.getByLabel('API key').count(), 0)
+  t.ok(await page.getByRole('button', { name: /Review queue/ }).isDisabled(), 'no moderate scope: the review queue is unavailable')
+  t.ok(await page.getByRole('button', { name: 'Try it' }).isEnabled())
+  await page.locator('[data-chart="top-reported"] .unavailable').first().waitFor()
+  t.equal(await page.getByRole('alert').count(), 0, 'unavailable is not an error')
+  await page.getByRole('button', { name: 'Forget key' }).click()
+  await field.waitFor()
+  await field.fill(analyst.secret)
+  await page.getByRole('button', { name: 'Open the console' }).click()
+  await page.getByRole('heading', { name: 'Insights' }).waitFor()
+  t.ok(await page.getByRole('button', { name: 'Review queue' }).isEnabled())
+})
+
+t.test('insights: the charts render the seeded data, numbers download as CSV', async (t) => {
   for (const chart of ['not-interested-by-hour', 'reports-by-category', 'decisions-by-hour', 'hashtags-pushed-back', 'muted-keywords']) {
     const canvas = page.locator(`[data-chart="${chart}"] canvas`)
     await canvas.waitFor()

@@ -19,7 +19,7 @@ export default fp(
       transformObject: jsonSchemaTransformObject
     })
     if (app.config.DOCS_ENABLED) await app.register(swaggerUi, { routePrefix: '/docs' })
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+    app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger())
   },
   { name: 'swagger', dependencies: ['config'], fastify: '5.x' }
 )
