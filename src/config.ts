@@ -52,9 +52,15 @@ const ConfigSchema = z.object({
   /** Safety net behind pub/sub invalidation: compiled rules are re-read at least this often. */
   RULES_CACHE_TTL_MS: int(0, 3_600_000).default(5000),
   RULES_CACHE_MAX_USERS: int(1, 10_000_000).default(50_000),
+  /** Estimated memory of all compiled rules kept per replica: a user with 200 long keywords costs megabytes. */
+  RULES_CACHE_MAX_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** One user's compiled rules estimated larger than this are compiled per request, never cached. */
+  RULES_MAX_COMPILED_BYTES: int(64 * 1024, 4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Model scores are cached per (model version, item id, content hash): in process, and in Redis when configured. */
   SCORE_CACHE_ENABLED: bool.default(true),
   SCORE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(200_000),
+  /** Estimated memory of the in-process score cache, whose entries keep the text they were scored from. */
+  SCORE_CACHE_MAX_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   SCORE_CACHE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
   /** onnxruntime intra-op threads for the text model (small model: one thread is fastest). */
   TEXT_MODEL_THREADS: int(1, 64).default(1),

@@ -27,7 +27,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'banks' },
       schema: {
-        summary: 'Create a hash bank (enabled unless said otherwise)',
+        operationId: 'createBank', summary: 'Create a hash bank (enabled unless said otherwise)',
         tags,
         body: NewBankSchema(BankName),
         response: { 201: HashBankSchema, ...errors }
@@ -38,13 +38,13 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/banks',
-    { config: { scope: 'banks' }, schema: { summary: 'Every hash bank, with its entry count', tags, response: { 200: HashBankListSchema, ...errors } } },
+    { config: { scope: 'banks' }, schema: { operationId: 'listBanks', summary: 'Every hash bank, with its entry count', tags, response: { 200: HashBankListSchema, ...errors } } },
     async () => ({ banks: await banks.list() })
   )
 
   app.get(
     '/v1/banks/:bank',
-    { config: { scope: 'banks' }, schema: { summary: 'One hash bank', tags, params: BankParams, response: { 200: HashBankSchema, ...errors } } },
+    { config: { scope: 'banks' }, schema: { operationId: 'getBank', summary: 'One hash bank', tags, params: BankParams, response: { 200: HashBankSchema, ...errors } } },
     async (request) => banks.get(request.params.bank)
   )
 
@@ -53,7 +53,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'banks' },
       schema: {
-        summary: 'Enable or disable a hash bank, or change its description (null removes it)',
+        operationId: 'updateBank', summary: 'Enable or disable a hash bank, or change its description (null removes it)',
         tags,
         params: BankParams,
         body: BankPatchSchema,
@@ -67,7 +67,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/banks/:bank',
     {
       config: { scope: 'banks' },
-      schema: { summary: 'Delete a hash bank and all its entries', tags, params: BankParams, response: { 204: noContent('Deleted'), ...errors } }
+      schema: { operationId: 'deleteBank', summary: 'Delete a hash bank and all its entries', tags, params: BankParams, response: { 204: noContent('Deleted'), ...errors } }
     },
     async (request, reply) => {
       await banks.delete(request.params.bank)
@@ -80,7 +80,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'banks' },
       schema: {
-        summary: 'Add entries by PDQ hash or by image; a hash already in the bank updates that entry',
+        operationId: 'addBankEntries', summary: 'Add entries by PDQ hash or by image; a hash already in the bank updates that entry',
         tags,
         params: BankParams,
         body: addEntriesBodySchema(config.MAX_BANK_ENTRIES_PER_REQUEST),
@@ -101,7 +101,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'banks' },
       schema: {
-        summary: "A page of a bank's entries, in the order they were added",
+        operationId: 'listBankEntries', summary: "A page of a bank's entries, in the order they were added",
         tags,
         params: BankParams,
         querystring: EntryPageQuerySchema,
@@ -116,7 +116,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'banks' },
       schema: {
-        summary: 'Remove one entry',
+        operationId: 'removeBankEntry', summary: 'Remove one entry',
         tags,
         params: z.object({ bank: BankName, entryId: z.string().min(1).max(64) }),
         response: { 204: noContent('Removed'), ...errors }

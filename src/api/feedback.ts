@@ -14,7 +14,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'feedback' },
       schema: {
-        summary: 'Record negative feedback: one event, or { events: [...] }',
+        operationId: 'recordFeedback', summary: 'Record negative feedback: one event, or { events: [...] }',
         description:
           'Each event counts towards platform-wide signals and insights and teaches its user\'s learned rules. ' +
           'Events with an id are applied once: retrying after a 503 completes what was missing.',

@@ -7,7 +7,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { public: true },
       logLevel: 'warn',
-      schema: { summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
+      schema: { operationId: 'getLiveness', summary: 'Liveness: 200 while the process is up', tags: ['ops'], response: { 200: LivenessSchema } }
     },
     async () => ({ status: 'ok' as const })
   )
@@ -18,7 +18,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { public: true },
       logLevel: 'warn',
       schema: {
-        summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
+        operationId: 'getReadiness', summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
         tags: ['ops'],
         response: { 200: ReadinessSchema, 503: ReadinessSchema }
       }

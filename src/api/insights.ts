@@ -12,7 +12,7 @@ export const insightsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'insights' },
       schema: {
-        summary: 'What people push back on: reports, feedback volume by hour, the most muted keywords',
+        operationId: 'getInsights', summary: 'What people push back on: reports, feedback volume by hour, the most muted keywords',
         tags: ['insights'],
         querystring: InsightsQuerySchema,
         response: { 200: InsightsSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema }

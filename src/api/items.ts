@@ -23,7 +23,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'moderate' },
       schema: {
-        summary: "An item's platform-wide status and its reports within the window",
+        operationId: 'getItemSignals', summary: "An item's platform-wide status and its reports within the window",
         tags,
         params: ItemParamsSchema,
         response: { 200: ItemSignalsSchema, ...errors }
@@ -37,7 +37,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'moderate' },
       schema: {
-        summary: 'The review queue: items under review, longest waiting first, with their reports by reason and the reporters\' weight',
+        operationId: 'listItems', summary: 'The review queue: items under review, longest waiting first, with their reports by reason and the reporters\' weight',
         tags,
         querystring: ReviewQueueQuerySchema,
         response: { 200: ReviewQueueSchema, ...errors }
@@ -54,7 +54,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'moderate' },
       schema: {
-        summary: 'A review verdict: violating removes the item for everyone, otherwise it is cleared; its reporters\' trust moves accordingly',
+        operationId: 'recordVerdict', summary: 'A review verdict: violating removes the item for everyone, otherwise it is cleared; its reporters\' trust moves accordingly',
         tags,
         params: ItemParamsSchema,
         body: VerdictInputSchema,
@@ -72,7 +72,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'moderate' },
       schema: {
-        summary: "Distinct reporters of a creator's items within the window, by reason",
+        operationId: 'getCreatorReports', summary: "Distinct reporters of a creator's items within the window, by reason",
         tags,
         params: CreatorParamsSchema,
         response: { 200: CreatorSignalsSchema, ...errors }

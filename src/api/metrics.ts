@@ -7,7 +7,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { public: true },
       logLevel: 'warn',
       schema: {
-        summary: 'Prometheus metrics (text format 0.0.4): requests, decisions, caches, models, Redis, the image pipeline, the process',
+        operationId: 'getMetrics', summary: 'Prometheus metrics (text format 0.0.4): requests, decisions, caches, models, Redis, the image pipeline, the process',
         tags: ['ops'],
         produces: ['text/plain']
       }

@@ -18,7 +18,7 @@ export const policyRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/policy',
     {
       config: { scope: 'insights' },
-      schema: { summary: 'The live policy, in the policy file\'s format', tags, response: { 200: PolicyDocumentSchema } }
+      schema: { operationId: 'getPolicy', summary: 'The live policy, in the policy file\'s format', tags, response: { 200: PolicyDocumentSchema } }
     },
     async () => app.policy.document
   )
@@ -28,7 +28,7 @@ export const policyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'insights' },
       schema: {
-        summary: 'What a candidate policy would change: a sample of recently scored items decided again under it',
+        operationId: 'simulatePolicy', summary: 'What a candidate policy would change: a sample of recently scored items decided again under it',
         tags,
         body: SimulateInputSchema,
         response: { 200: SimulationSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema }
@@ -47,7 +47,7 @@ export const policyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'insights' },
       schema: {
-        summary: 'Try one item: its decision under the live policy with a user\'s rules or a throwaway rules document, explained. Writes nothing',
+        operationId: 'evaluatePolicy', summary: 'Try one item: its decision under the live policy with a user\'s rules or a throwaway rules document, explained. Writes nothing',
         tags,
         body: EvaluateInputSchema,
         response: { 200: EvaluationSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema }

@@ -28,7 +28,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:read' },
       schema: {
-        summary: "A user's filter rules (defaults with version 0 for a user who has none)",
+        operationId: 'getRules', summary: "A user's filter rules (defaults with version 0 for a user who has none)",
         tags,
         params: UserParamsSchema,
         response: { 200: RulesDocumentSchema, ...errors }
@@ -46,7 +46,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: "Replace a user's rules; with If-Match, only if they are still at that version",
+        operationId: 'replaceRules', summary: "Replace a user's rules; with If-Match, only if they are still at that version",
         tags,
         params: UserParamsSchema,
         headers: IfMatchHeadersSchema,
@@ -66,7 +66,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: "Delete all of a user's rules",
+        operationId: 'deleteRules', summary: "Delete all of a user's rules",
         tags,
         params: UserParamsSchema,
         response: { 204: noContent('Deleted'), ...errors }
@@ -83,7 +83,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: 'Add one keyword rule (the server assigns its id)',
+        operationId: 'addKeywordRule', summary: 'Add one keyword rule (the server assigns its id)',
         tags,
         params: UserParamsSchema,
         body: KeywordRuleInputSchema.omit({ id: true }),
@@ -101,7 +101,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: 'Remove one keyword rule',
+        operationId: 'removeKeywordRule', summary: 'Remove one keyword rule',
         tags,
         params: KeywordRuleParamsSchema,
         response: { 204: noContent('Removed'), ...errors }
@@ -118,7 +118,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: 'Mute (hide or blur) one creator',
+        operationId: 'addAuthorRule', summary: 'Mute (hide or blur) one creator',
         tags,
         params: UserParamsSchema,
         body: AuthorRuleInputSchema,
@@ -136,7 +136,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: 'Unmute one creator',
+        operationId: 'removeAuthorRule', summary: 'Unmute one creator',
         tags,
         params: AuthorRuleParamsSchema,
         response: { 204: noContent('Removed'), ...errors }
@@ -153,7 +153,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'rules:write' },
       schema: {
-        summary: 'Remove one rule learned from feedback (and forget the signals that made it)',
+        operationId: 'removeLearnedRule', summary: 'Remove one rule learned from feedback (and forget the signals that made it)',
         tags,
         params: LearnedRuleParamsSchema,
         response: { 204: noContent('Removed'), ...errors }

@@ -13,7 +13,7 @@ export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { scope: 'score' },
       schema: {
-        summary: 'Decide allow / blur / hide for a batch of candidate items for one user',
+        operationId: 'scoreItems', summary: 'Decide allow / blur / hide for a batch of candidate items for one user',
         tags: ['scoring'],
         body: scoreRequestSchema(config.MAX_ITEMS_PER_REQUEST),
         response: { 200: ScoreResponseSchema, 400: ErrorResponseSchema, 413: ErrorResponseSchema }

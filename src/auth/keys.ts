@@ -70,6 +70,15 @@ export class KeyRing {
   }
 }
 
+/**
+ * The scope a route needs (undefined: open to anyone), from its declared options and its path. Under /v1
+ * a route that declares no scope is for admin keys only: deny by default.
+ */
+export function requiredScope(route: { scope?: Scope; public?: boolean }, path: string): Scope | undefined {
+  if (route.public) return undefined
+  return route.scope ?? (path === '/v1' || path.startsWith('/v1/') ? 'admin' : undefined)
+}
+
 export const allows = (key: ApiKey, scope: Scope) => key.scopes.has('admin') || key.scopes.has(scope)
 
 /** Parses a keys file's text; a KeysFileError says what is wrong (never quoting a digest). */

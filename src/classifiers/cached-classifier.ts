@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
+import { execByNode } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
@@ -13,8 +14,13 @@ export interface ScoreCacheOptions {
   redis: RedisClient | null
   keyPrefix: string
   maxItems: number
+  /** Bound on the estimated memory of the in-process entries, which keep the content they were scored from. */
+  maxBytes?: number
   ttlSeconds: number
 }
+
+/** An entry's bytes beyond its key and content: the entry, the evidence, the LRU's bookkeeping. */
+const ENTRY_OVERHEAD_BYTES = 300
 
 /** What a model reads of an item, or undefined when the item gives it nothing to score. */
 export type ContentOf = (item: ClassifierItem) => string | undefined
@@ -71,7 +77,12 @@ export class CachedClassifier {
     this.#model = model
     this.#contentOf = contentOf
     this.#options = options
-    this.#lru = new LRUCache({ max: options.maxItems })
+    // an entry keeps its content (a transcript may be 100,000 characters): bounded in bytes, not only in entries
+    this.#lru = new LRUCache({
+      max: options.maxItems,
+      maxSize: options.maxBytes ?? Number.MAX_SAFE_INTEGER,
+      sizeCalculation: (entry, key) => ENTRY_OVERHEAD_BYTES + 2 * (key.length + entry.content.length)
+    })
     this.#source = `model:${model.id}`
   }
 
@@ -103,8 +114,9 @@ export class CachedClassifier {
       if (cached && cached.content === content) results[index] = cached.evidence
       else if (this.#options.redis) {
         // A failed or late cache read is only a miss: the item is classified instead.
+        const key = this.#redisKey(item.id, content)
         remote[index] = batch
-          .add((pipeline) => pipeline.get(this.#redisKey(item.id, content)), (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
+          .add(key, (pipeline) => pipeline.get(key), (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
           .catch(() => null)
       }
     }
@@ -156,9 +168,11 @@ export class CachedClassifier {
   #writeBack(writes: Array<[string, string]>) {
     const redis = this.#options.redis
     if (!redis || writes.length === 0 || redis.status !== 'ready') return
-    const pipeline = redis.pipeline()
-    for (const [key, value] of writes) pipeline.set(key, value, 'EX', this.#options.ttlSeconds)
-    pipeline.exec().catch(() => undefined)
+    const ttl = this.#options.ttlSeconds
+    execByNode(
+      redis,
+      writes.map(([key, value]) => ({ key, queue: (pipeline) => pipeline.set(key, value, 'EX', ttl) }))
+    ).catch(() => undefined)
   }
 
   #redisKey(itemId: string, content: string): string {

@@ -1,7 +1,8 @@
 /**
  * Platform-wide feedback: crowd signals about items and creators, item statuses, reporter trust and the
- * hourly counters behind insights. Two implementations share one contract test suite: Redis (every key
- * under one hash tag, so scripts touch them atomically on Redis Cluster too) and in-memory (embedded).
+ * hourly counters behind insights. Two implementations share one contract test suite: Redis (keys spread
+ * per item, creator and reporter, insights buckets over a few slots; each script touches one slot) and
+ * in-memory (embedded).
  */
 import type { ItemStatus } from '../engine/types.js'
 import type { Category } from '../policy/vocabulary.js'

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import type { Result } from 'ioredis'
+import calculateSlot from 'cluster-key-slot'
+import type { ChainableCommander, Result } from 'ioredis'
 import type { RedisClient } from '../redis/connection.js'
 import type { ItemStatus } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
 import type { Category } from '../policy/vocabulary.js'
+import { execByNode, type KeyedCommand } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import {
   BUCKET_RETENTION_MS,
@@ -30,42 +32,55 @@ import {
 import { creatorSignals } from './memory-aggregate-store.js'
 import { digest } from './terms.js'
 
+/** Hourly insights buckets are split over this many slots (each its own hash tag), merged on read. */
+export const BUCKET_SHARDS = 8
+
+/** The bucket shard of a ranked member, an event key or a keyword digest: stable, spread evenly. */
+export const shardOf = (value: string) => calculateSlot(value) % BUCKET_SHARDS
+
 /**
- * Key layout: every key shares the `{agg}` hash tag, so the scripts below may touch any of them
- * atomically and MGET works on Redis Cluster.
+ * Key layout: each family has its own hash tag, so that on Redis Cluster items, creators and reporters
+ * spread over every shard, while each script still touches one slot.
  *
- *   {agg}:ev:<digest>        an event already counted (SET NX, expires after the dedupe window)
- *   {agg}:tr:<userId>        a reporter's trust, in thousandths (expires when unused)
- *   {agg}:it:<itemId>:rt     sorted set reporter → report time: the item's sliding window
- *   {agg}:it:<itemId>:rw     hash reporter → "<weight>|<category>", the reporter's trust at report time
- *   {agg}:it:<itemId>:rs     hash "all" | <category> → weighted sum over the window
- *   {agg}:st:<itemId>        "<status>|<category>|<since>|<expiresAt>" (expires with the status)
- *   {agg}:review             sorted set itemId → since: the items under review (entries older than the review
- *                            time to live are pruned when read)
- *   {agg}:au:<authorId>:rt   sorted set "<category>|<reporter>" → time: the creator's sliding window
- *   {agg}:h:<hour>:fb        hash event kind → count, per hour
- *   {agg}:h:<hour>:ri|ra|rh|rc   sorted sets of first reports per item, creator, hashtag, category
- *   {agg}:h:<hour>:mk        sorted set keyword → users who started muting it
- *   {agg}:h:<hour>:mu:<digest>   HyperLogLog of those users, per keyword
+ *   {i:<itemId>}:rt          sorted set reporter → report time: the item's sliding window
+ *   {i:<itemId>}:rw          hash reporter → "<weight>|<category>", the reporter's trust at report time
+ *   {i:<itemId>}:rs          hash "all" | <category> → weighted sum over the window
+ *   {i:<itemId>}:st          "<status>|<category>|<since>|<expiresAt>" (expires with the status)
+ *   {a:<authorId>}:rt        sorted set "<category>|<reporter>" → time: the creator's sliding window
+ *   {u:<userId>}:tr          a reporter's trust, in thousandths (expires when unused), beside their rules
+ *   {review}:items           sorted set itemId → since: the items under review, for moderators' queue (entries
+ *                            older than the review time to live are pruned when read). One key for the whole
+ *                            platform on purpose: it is written once per item put under or taken off review
+ *   {agg:<n>}:ev:<digest>    an event already counted (SET NX, expires after the dedupe window)
+ *   {agg:<n>}:h:<hour>:fb    hash event kind → count, per hour: the share of the events whose key is in shard n
+ *   {agg:<n>}:h:<hour>:ri|ra|rh|rc   sorted sets of first reports per item, creator, hashtag, category in shard n
+ *   {agg:<n>}:h:<hour>:mk    sorted set keyword → users who started muting it (keywords whose digest is in shard n)
+ *   {agg:<n>}:h:<hour>:mu:<digest>   HyperLogLog of those users, per keyword
+ *
+ * A ranked member always falls in the same shard, so a shard's union over hours counts it exactly and
+ * the top of the whole is the top of the shards' tops.
  */
 export function aggregateKeys(prefix: string) {
-  const base = `${prefix}{agg}:`
+  const shard = (n: number) => `${prefix}{agg:${n}}:`
   return {
-    event: (key: string) => `${base}ev:${key}`,
-    trust: (userId: string) => `${base}tr:${userId}`,
-    itemTimes: (itemId: string) => `${base}it:${itemId}:rt`,
-    itemReports: (itemId: string) => `${base}it:${itemId}:rw`,
-    itemSums: (itemId: string) => `${base}it:${itemId}:rs`,
-    status: (itemId: string) => `${base}st:${itemId}`,
-    review: () => `${base}review`,
-    creator: (authorId: string) => `${base}au:${authorId}:rt`,
-    hour: (hour: number, what: 'fb' | 'ri' | 'ra' | 'rh' | 'rc' | 'mk') => `${base}h:${hour / HOUR_MS}:${what}`,
-    mutedUsers: (hour: number, term: string) => `${base}h:${hour / HOUR_MS}:mu:${digest(term)}`,
-    temp: () => `${base}tmp:${randomBytes(8).toString('hex')}`
+    event: (key: string) => `${shard(shardOf(key))}ev:${key}`,
+    counts: (hour: number, n: number) => `${shard(n)}h:${hour / HOUR_MS}:fb`,
+    trust: (userId: string) => `${prefix}{u:${userId}}:tr`,
+    itemTimes: (itemId: string) => `${prefix}{i:${itemId}}:rt`,
+    itemReports: (itemId: string) => `${prefix}{i:${itemId}}:rw`,
+    itemSums: (itemId: string) => `${prefix}{i:${itemId}}:rs`,
+    status: (itemId: string) => `${prefix}{i:${itemId}}:st`,
+    creator: (authorId: string) => `${prefix}{a:${authorId}}:rt`,
+    review: () => `${prefix}{review}:items`,
+    ranking: (hour: number, what: Ranking, n: number) => `${shard(n)}h:${hour / HOUR_MS}:${what}`,
+    mutedUsers: (hour: number, termDigest: string) => `${shard(shardOf(termDigest))}h:${hour / HOUR_MS}:mu:${termDigest}`,
+    temp: (n: number) => `${shard(n)}tmp:${randomBytes(8).toString('hex')}`
   }
 }
 
-/** Counts a non-report event once per key. */
+type Ranking = 'ri' | 'ra' | 'rh' | 'rc' | 'mk'
+
+/** Counts an event once per key (KEYS: event, hour counts). */
 const COUNT_SCRIPT = `
 if ARGV[1] == '1' and not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
@@ -74,104 +89,90 @@ return 1
 `
 
 /**
- * A report, once per key: the item's sliding window forgets reports older than it, records this
- * reporter (distinct: a repeat replaces their earlier report) with their trust now, counts first
- * reports in the hour's rankings, records the creator's window, and puts the item under review when
- * the weighted sum reaches the threshold and the item has no status yet.
+ * A report in its item's window (KEYS: times, reports, sums, status — one item, one slot): forgets
+ * reports older than the window, records this reporter (distinct: a repeat replaces their earlier
+ * report, so a retried report never counts twice) with the given weight, and puts the item under
+ * review when the weighted sum reaches the threshold and the item has no status yet. Answers
+ * {new reporter, flagged}, or {-1, 0} for a report older than the window.
  */
 const REPORT_SCRIPT = `
-if ARGV[1] == '1' and not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return {0, 0} end
-redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
 local function forget(member)
-  local entry = redis.call('HGET', KEYS[5], member)
+  local entry = redis.call('HGET', KEYS[2], member)
   if entry then
     local bar = string.find(entry, '|', 1, true)
     local weight = tonumber(string.sub(entry, 1, bar - 1))
     local category = string.sub(entry, bar + 1)
-    redis.call('HINCRBY', KEYS[6], 'all', -weight)
-    if category ~= '' then redis.call('HINCRBY', KEYS[6], category, -weight) end
-    redis.call('HDEL', KEYS[5], member)
+    redis.call('HINCRBY', KEYS[3], 'all', -weight)
+    if category ~= '' then redis.call('HINCRBY', KEYS[3], category, -weight) end
+    redis.call('HDEL', KEYS[2], member)
   end
 end
-local before = '(' .. ARGV[9]
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', before)) do forget(member) end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', before)
-if tonumber(ARGV[6]) < tonumber(ARGV[9]) then return {1, 0} end
-local reporter = ARGV[7]
-local category = ARGV[8]
-local isNew = redis.call('HEXISTS', KEYS[5], reporter) == 0
+local before = '(' .. ARGV[4]
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before)) do forget(member) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before)
+if tonumber(ARGV[1]) < tonumber(ARGV[4]) then return {-1, 0} end
+local reporter = ARGV[2]
+local category = ARGV[3]
+local isNew = redis.call('HEXISTS', KEYS[2], reporter) == 0
 forget(reporter)
-local weight = tonumber(redis.call('GET', KEYS[3]) or ARGV[14])
-redis.call('ZADD', KEYS[4], ARGV[6], reporter)
-redis.call('HSET', KEYS[5], reporter, weight .. '|' .. category)
-redis.call('HINCRBY', KEYS[6], 'all', weight)
-if category ~= '' then redis.call('HINCRBY', KEYS[6], category, weight) end
-for i = 4, 6 do redis.call('PEXPIRE', KEYS[i], ARGV[10]) end
-if isNew then
-  redis.call('ZINCRBY', KEYS[8], 1, ARGV[16])
-  redis.call('PEXPIRE', KEYS[8], ARGV[4])
-  if ARGV[15] ~= '' then
-    redis.call('ZINCRBY', KEYS[9], 1, ARGV[15])
-    redis.call('PEXPIRE', KEYS[9], ARGV[4])
-  end
-  if #ARGV >= 17 then
-    for i = 17, #ARGV do redis.call('ZINCRBY', KEYS[10], 1, ARGV[i]) end
-    redis.call('PEXPIRE', KEYS[10], ARGV[4])
-  end
-  if category ~= '' then
-    redis.call('ZINCRBY', KEYS[11], 1, category)
-    redis.call('PEXPIRE', KEYS[11], ARGV[4])
-  end
-end
-if ARGV[15] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', before)
-  redis.call('ZADD', KEYS[12], ARGV[6], category .. '|' .. reporter)
-  redis.call('PEXPIRE', KEYS[12], ARGV[10])
-end
-if redis.call('EXISTS', KEYS[7]) == 1 then return {1, 0} end
-local sums = redis.call('HGETALL', KEYS[6])
+local weight = tonumber(ARGV[9])
+redis.call('ZADD', KEYS[1], ARGV[1], reporter)
+redis.call('HSET', KEYS[2], reporter, weight .. '|' .. category)
+redis.call('HINCRBY', KEYS[3], 'all', weight)
+if category ~= '' then redis.call('HINCRBY', KEYS[3], category, weight) end
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
+local fresh = isNew and 1 or 0
+if redis.call('EXISTS', KEYS[4]) == 1 then return {fresh, 0} end
+local sums = redis.call('HGETALL', KEYS[3])
 local total, top, topWeight = 0, '', 0
 for i = 1, #sums, 2 do
   local w = tonumber(sums[i + 1])
   if sums[i] == 'all' then total = w
   elseif w > topWeight or (w == topWeight and sums[i] < top) then top, topWeight = sums[i], w end
 end
-if total < tonumber(ARGV[11]) then return {1, 0} end
-redis.call('SET', KEYS[7], 'under_review|' .. top .. '|' .. ARGV[12], 'PX', ARGV[13])
-redis.call('ZADD', KEYS[13], ARGV[5], ARGV[16])
-redis.call('PEXPIRE', KEYS[13], ARGV[13])
-return {1, 1}
+if total < tonumber(ARGV[6]) then return {fresh, 0} end
+redis.call('SET', KEYS[4], 'under_review|' .. top .. '|' .. ARGV[7], 'PX', ARGV[8])
+return {fresh, 1}
+`
+
+/** A first report counted in an hourly ranking (KEYS: the ranking in the member's shard). */
+const RANK_SCRIPT = `
+redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`
+
+/** A report in its creator's window (KEYS: the creator's window). */
+const CREATOR_SCRIPT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
 `
 
 /**
- * A verdict: moves the trust of the given reporters that are still in the item's window (each once:
- * they leave the window as they are counted), forgets reports that aged out, and sets the status with
- * the given category, else the current status's, else the reporters' most weighted reason, and takes
- * the item off the review queue. KEYS: status, times, reports, sums, the reporters' trust, the queue;
- * ARGV: …, the reporters, the item id.
+ * A verdict on one item (KEYS: status, times, reports, sums): takes the given reporters that are still
+ * in the window out of it (each once: they leave the window as they are counted, so a retried verdict
+ * never moves a reporter's trust twice), forgets reports that aged out, and sets the status with the
+ * given category, else the current status's, else the reporters' most weighted reason. Answers
+ * {category, reporter…}: the reporters whose trust is to move.
  */
 const VERDICT_SCRIPT = `
-local adjusted = 0
+local adjusted = {}
 local weights = {}
-for i = 11, #ARGV do
-  local reporter = ARGV[i]
-  local at = redis.call('ZSCORE', KEYS[2], reporter)
+local cutoff = tonumber(ARGV[5])
+for _, reporter in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], cutoff, '+inf')) do
   local entry = redis.call('HGET', KEYS[3], reporter)
-  if at and entry and tonumber(at) >= tonumber(ARGV[10]) then
+  if entry then
     local bar = string.find(entry, '|', 1, true)
     local category = string.sub(entry, bar + 1)
     if category ~= '' then weights[category] = (weights[category] or 0) + tonumber(string.sub(entry, 1, bar - 1)) end
-    local key = KEYS[i - 6]
-    local trust = tonumber(redis.call('GET', key) or ARGV[8]) + tonumber(ARGV[5])
-    trust = math.max(tonumber(ARGV[6]), math.min(tonumber(ARGV[7]), trust))
-    redis.call('SET', key, trust, 'PX', ARGV[9])
     redis.call('ZREM', KEYS[2], reporter)
     redis.call('HDEL', KEYS[3], reporter)
-    adjusted = adjusted + 1
+    adjusted[#adjusted + 1] = reporter
   end
 end
-local before = '(' .. ARGV[10]
+local before = '(' .. ARGV[5]
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', before)) do redis.call('HDEL', KEYS[3], member) end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', before)
 redis.call('DEL', KEYS[4])
@@ -198,11 +199,19 @@ if category == '' then
   end
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. category .. '|' .. ARGV[3], 'PX', ARGV[4])
-redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
-return {adjusted, category}
+table.insert(adjusted, 1, category)
+return adjusted
 `
 
-/** The highest-ranked members of the union of hourly sorted sets (KEYS[1] is a scratch key). */
+/** Moves one reporter's trust by a step, within bounds (KEYS: the trust). */
+const TRUST_SCRIPT = `
+local trust = tonumber(redis.call('GET', KEYS[1]) or ARGV[4]) + tonumber(ARGV[1])
+trust = math.max(tonumber(ARGV[2]), math.min(tonumber(ARGV[3]), trust))
+redis.call('SET', KEYS[1], trust, 'PX', ARGV[5])
+return trust
+`
+
+/** The highest-ranked members of the union of hourly sorted sets (KEYS[1] is a scratch key; all in one shard). */
 const TOP_SCRIPT = `
 redis.call('ZUNIONSTORE', KEYS[1], #KEYS - 1, unpack(KEYS, 2))
 local top = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[2], 'WITHSCORES', 'LIMIT', 0, ARGV[1])
@@ -214,7 +223,10 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     fgFeedbackCount(...args: Array<string | number>): Result<number, Context>
     fgFeedbackReport(...args: Array<string | number>): Result<[number, number], Context>
-    fgItemVerdict(...args: Array<string | number>): Result<[number, string], Context>
+    fgFeedbackRank(...args: Array<string | number>): Result<number, Context>
+    fgFeedbackCreator(...args: Array<string | number>): Result<number, Context>
+    fgItemVerdict(...args: Array<string | number>): Result<string[], Context>
+    fgTrustStep(...args: Array<string | number>): Result<number, Context>
     fgTop(...args: Array<string | number>): Result<string[], Context>
   }
 }
@@ -227,9 +239,18 @@ export interface RedisAggregateStoreOptions extends AggregateOptions {
 /** Muted keywords considered per insights query: the most added ones, before their distinct users are counted. */
 const MUTED_CANDIDATES = 200
 
+const SHARDS = Array.from({ length: BUCKET_SHARDS }, (_, n) => n)
+
 export const aggregatesUnavailable = (cause: string) =>
   new FeedguardError('FG_STORE_UNAVAILABLE', 503, `feedback store unavailable: ${cause}`)
 
+/**
+ * Each step sends one pipeline per node that holds a key it needs (one pipeline on a single node).
+ * A report is applied in steps, each on one slot and each safe to repeat: the dedupe check and the
+ * reporter's trust; then the item's window (distinct reporters: a repeat changes nothing) with the
+ * event's count (once per event key); then the creator's window and the hourly rankings (only for a
+ * reporter new to the item). A retry after a failure part-way completes what was missing.
+ */
 export class RedisAggregateStore implements AggregateStore {
   readonly kind = 'redis'
   readonly #redis: RedisClient
@@ -243,8 +264,11 @@ export class RedisAggregateStore implements AggregateStore {
     this.#options = options
     this.#now = options.now ?? Date.now
     this.#redis.defineCommand('fgFeedbackCount', { numberOfKeys: 2, lua: COUNT_SCRIPT })
-    this.#redis.defineCommand('fgFeedbackReport', { numberOfKeys: 13, lua: REPORT_SCRIPT })
-    this.#redis.defineCommand('fgItemVerdict', { lua: VERDICT_SCRIPT })
+    this.#redis.defineCommand('fgFeedbackReport', { numberOfKeys: 4, lua: REPORT_SCRIPT })
+    this.#redis.defineCommand('fgFeedbackRank', { numberOfKeys: 1, lua: RANK_SCRIPT })
+    this.#redis.defineCommand('fgFeedbackCreator', { numberOfKeys: 1, lua: CREATOR_SCRIPT })
+    this.#redis.defineCommand('fgItemVerdict', { numberOfKeys: 4, lua: VERDICT_SCRIPT })
+    this.#redis.defineCommand('fgTrustStep', { numberOfKeys: 1, lua: TRUST_SCRIPT })
     this.#redis.defineCommand('fgTop', { lua: TOP_SCRIPT })
   }
 
@@ -252,75 +276,110 @@ export class RedisAggregateStore implements AggregateStore {
     const now = this.#now()
     const k = this.#keys
     const o = this.#options
-    const pipeline = this.#redis.pipeline()
-    for (const event of events) {
-      const hour = hourOf(event.at)
-      const dedupe = event.dedupeKey === undefined ? ['0', 0] : ['1', o.dedupeMs]
-      const eventKey = k.event(event.dedupeKey ?? 'none')
-      if (event.kind !== 'report') {
-        pipeline.fgFeedbackCount(eventKey, k.hour(hour, 'fb'), ...dedupe, event.kind, BUCKET_RETENTION_MS)
-        continue
-      }
-      pipeline.fgFeedbackReport(
-        eventKey,
-        k.hour(hour, 'fb'),
-        k.trust(event.userId),
-        k.itemTimes(event.itemId),
-        k.itemReports(event.itemId),
-        k.itemSums(event.itemId),
-        k.status(event.itemId),
-        k.hour(hour, 'ri'),
-        k.hour(hour, 'ra'),
-        k.hour(hour, 'rh'),
-        k.hour(hour, 'rc'),
-        k.creator(event.authorId ?? ''),
-        k.review(),
-        ...dedupe,
-        event.kind,
-        BUCKET_RETENTION_MS,
-        now,
-        event.at,
-        event.userId,
-        event.category ?? '',
-        now - o.reportWindowMs,
-        o.reportWindowMs,
-        toMilli(o.reviewThreshold),
-        `${now}|${now + o.reviewTtlMs}`,
-        o.reviewTtlMs,
-        toMilli(o.trust.initial),
-        event.authorId ?? '',
-        event.itemId,
-        ...event.hashtags
-      )
-    }
-    const replies = await this.#exec(pipeline)
-    return replies.map((reply) => {
-      const [applied, flagged] = Array.isArray(reply) ? (reply as number[]) : [reply as number, 0]
-      return { applied: applied === 1, flagged: flagged === 1 }
+    const outcomes: AggregateOutcome[] = events.map(() => ({ applied: false, flagged: false }))
+
+    // Step 1: events already counted are left out; reporters' trust weighs their reports.
+    const looked = await this.#run(
+      events.flatMap((event) => [
+        ...(event.dedupeKey === undefined ? [] : [command(k.event(event.dedupeKey), (p, key) => p.exists(key))]),
+        ...(event.kind === 'report' ? [command(k.trust(event.userId), (p, key) => p.get(key))] : [])
+      ])
+    )
+    const fresh: Array<{ event: AggregateEvent; index: number; trust: number }> = []
+    let at = 0
+    events.forEach((event, index) => {
+      const seen = event.dedupeKey === undefined ? 0 : (looked[at++] as number)
+      const stored = event.kind === 'report' ? (looked[at++] as string | null) : null
+      if (seen === 0) fresh.push({ event, index, trust: stored === null ? toMilli(o.trust.initial) : Number(stored) })
     })
+
+    // Step 2: the event's count (once per key) and, for a report, the item's window.
+    const cutoff = now - o.reportWindowMs
+    const applied = await this.#run(
+      fresh.flatMap(({ event, trust }) => {
+        const hourKey = k.counts(hourOf(event.at), shardOf(event.dedupeKey ?? event.userId))
+        // Without a dedupe key no event key is written: the counts' key stands in, so the script stays on one slot.
+        const eventKey = event.dedupeKey === undefined ? hourKey : k.event(event.dedupeKey)
+        const dedupe = event.dedupeKey === undefined ? ['0', 0] : ['1', o.dedupeMs]
+        const count = command(eventKey, (p) => p.fgFeedbackCount(eventKey, hourKey, ...dedupe, event.kind, BUCKET_RETENTION_MS))
+        if (event.kind !== 'report') return [count]
+        const item = event.itemId
+        const report = command(k.status(item), (p) =>
+          p.fgFeedbackReport(
+            k.itemTimes(item),
+            k.itemReports(item),
+            k.itemSums(item),
+            k.status(item),
+            event.at,
+            event.userId,
+            event.category ?? '',
+            cutoff,
+            o.reportWindowMs,
+            toMilli(o.reviewThreshold),
+            `${now}|${now + o.reviewTtlMs}`,
+            o.reviewTtlMs,
+            trust
+          )
+        )
+        return [count, report]
+      })
+    )
+
+    // Step 3: the creator's window, and the hourly rankings of a reporter new to the item.
+    const followUps: KeyedCommand[] = []
+    at = 0
+    for (const { event, index } of fresh) {
+      const counted = applied[at++] as number
+      const [isNew, flagged] = event.kind === 'report' ? (applied[at++] as [number, number]) : [-1, 0]
+      outcomes[index] = { applied: counted === 1, flagged: flagged === 1 }
+      if (flagged === 1) {
+        const queue = k.review()
+        followUps.push(command(queue, (p) => p.zadd(queue, now, event.itemId).pexpire(queue, o.reviewTtlMs)))
+      }
+      if (isNew === -1) continue
+      const hour = hourOf(event.at)
+      if (event.authorId) {
+        const key = k.creator(event.authorId)
+        followUps.push(command(key, (p) => p.fgFeedbackCreator(key, event.at, `${event.category ?? ''}|${event.userId}`, cutoff, o.reportWindowMs)))
+      }
+      if (isNew !== 1) continue
+      const rank = (what: Ranking, member: string) => {
+        const key = k.ranking(hour, what, shardOf(member))
+        followUps.push(command(key, (p) => p.fgFeedbackRank(key, member, BUCKET_RETENTION_MS)))
+      }
+      rank('ri', event.itemId)
+      if (event.authorId) rank('ra', event.authorId)
+      for (const hashtag of event.hashtags) rank('rh', hashtag)
+      if (event.category) rank('rc', event.category)
+    }
+    await this.#run(followUps)
+    return outcomes
   }
 
   readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>> {
     if (itemIds.length === 0) return Promise.resolve(new Map())
-    return batch.add(
-      (pipeline) => pipeline.mget(itemIds.map((itemId) => this.#keys.status(itemId))),
-      (reply) => {
-        const found = new Map<string, ItemStatus>()
-        ;(reply as Array<string | null>).forEach((stored, index) => {
-          const status = stored === null ? undefined : parseStatus(stored)
-          if (!status || status.status === 'cleared') return
-          found.set(itemIds[index]!, status.category ? { status: status.status, category: status.category } : { status: status.status })
-        })
-        return found
-      }
-    )
+    const parse = (ids: readonly string[]) => (reply: unknown) => {
+      const found = new Map<string, ItemStatus>()
+      ;(reply as Array<string | null>).forEach((stored, index) => {
+        const status = stored === null ? undefined : parseStatus(stored)
+        if (!status || status.status === 'cleared') return
+        found.set(ids[index]!, status.category ? { status: status.status, category: status.category } : { status: status.status })
+      })
+      return found
+    }
+    const keys = itemIds.map((itemId) => this.#keys.status(itemId))
+    // One node holds them all: one MGET. On a cluster every item has its own slot: one GET each, grouped by node.
+    if (!batch.cluster) return batch.add(keys[0]!, (pipeline) => pipeline.mget(keys), parse(itemIds))
+    return Promise.all(
+      keys.map((key, index) => batch.add(key, (pipeline) => pipeline.get(key), (reply) => parse([itemIds[index]!])([reply])))
+    ).then((maps) => new Map(maps.flatMap((map) => [...map])))
   }
 
   async item(itemId: string): Promise<ItemSignals> {
     const k = this.#keys
     const cutoff = this.#now() - this.#options.reportWindowMs
     const [stored, inWindow, entries] = (await this.#exec(
-      // One transaction: the window and the weights are read at the same instant.
+      // One transaction (one item, one slot): the window and the weights are read at the same instant.
       this.#redis.multi().get(k.status(itemId)).zrangebyscore(k.itemTimes(itemId), cutoff, '+inf').hgetall(k.itemReports(itemId))
     )) as [string | null, string[], Record<string, string>]
     let weighted = 0
@@ -357,30 +416,22 @@ export class RedisAggregateStore implements AggregateStore {
     const now = this.#now()
     const k = this.#keys
     const o = this.#options
-    const cutoff = now - o.reportWindowMs
-    const [reporters] = (await this.#exec(this.#redis.pipeline().zrangebyscore(k.itemTimes(itemId), cutoff, '+inf'))) as [string[]]
-    const keys = [k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), ...reporters.map(k.trust), k.review()]
     const ttl = violating ? o.removedTtlMs : o.clearedTtlMs
     const status = violating ? 'removed' : 'cleared'
-    const [[adjusted, chosen]] = (await this.#exec(
-      this.#redis.pipeline().fgItemVerdict(
-        keys.length,
-        ...keys,
-        status,
-        category ?? '',
-        `${now}|${now + ttl}`,
-        ttl,
-        toMilli(violating ? o.trust.stepUp : -o.trust.stepDown),
-        toMilli(o.trust.min),
-        toMilli(o.trust.max),
-        toMilli(o.trust.initial),
-        o.trust.ttlMs,
-        cutoff,
-        ...reporters,
-        itemId
-      )
-    )) as [[number, string]]
-    const outcome: VerdictOutcome = { itemId, status, reportersAdjusted: adjusted, expiresAt: now + ttl }
+    const [[chosen, ...reporters]] = (await this.#exec(
+      this.#redis
+        .pipeline()
+        .fgItemVerdict(k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), status, category ?? '', `${now}|${now + ttl}`, ttl, now - o.reportWindowMs)
+    )) as [string[]]
+    // Each reporter's trust lives in their own slot; the review queue in its own.
+    const step = toMilli(violating ? o.trust.stepUp : -o.trust.stepDown)
+    await this.#run([
+      ...reporters.map((reporter) =>
+        command(k.trust(reporter), (p, key) => p.fgTrustStep(key, step, toMilli(o.trust.min), toMilli(o.trust.max), toMilli(o.trust.initial), o.trust.ttlMs))
+      ),
+      command(k.review(), (p, key) => p.zrem(key, itemId))
+    ])
+    const outcome: VerdictOutcome = { itemId, status, reportersAdjusted: reporters.length, expiresAt: now + ttl }
     if (chosen) outcome.category = chosen as Category
     return outcome
   }
@@ -407,36 +458,59 @@ export class RedisAggregateStore implements AggregateStore {
   async recordMutedTerms(userId: string, terms: readonly string[]): Promise<void> {
     const hour = hourOf(this.#now())
     const k = this.#keys
-    const pipeline = this.#redis.pipeline()
-    for (const term of terms) {
-      pipeline.zincrby(k.hour(hour, 'mk'), 1, term).pfadd(k.mutedUsers(hour, term), userId).pexpire(k.mutedUsers(hour, term), BUCKET_RETENTION_MS)
-    }
-    pipeline.pexpire(k.hour(hour, 'mk'), BUCKET_RETENTION_MS)
-    await this.#exec(pipeline)
+    await this.#run(
+      terms.flatMap((term) => {
+        const termDigest = digest(term)
+        const ranking = k.ranking(hour, 'mk', shardOf(termDigest))
+        const users = k.mutedUsers(hour, termDigest)
+        return [
+          command(ranking, (p) => p.zincrby(ranking, 1, term).pexpire(ranking, BUCKET_RETENTION_MS)),
+          command(users, (p) => p.pfadd(users, userId).pexpire(users, BUCKET_RETENTION_MS))
+        ]
+      })
+    )
   }
 
   async insights(query: InsightsQuery): Promise<InsightsData> {
     const k = this.#keys
     const hours = bucketHours(this.#now(), query.hours)
-    const top = (pipeline: ReturnType<RedisClient['pipeline']>, what: 'ri' | 'ra' | 'rh' | 'rc' | 'mk', limit: number, min: number) =>
-      pipeline.fgTop(1 + hours.length, k.temp(), ...hours.map((hour) => k.hour(hour, what)), limit, min)
-    const pipeline = this.#redis.pipeline()
-    for (const what of ['ri', 'ra', 'rh', 'rc'] as const) top(pipeline, what, query.limit, 1)
-    top(pipeline, 'mk', Math.max(MUTED_CANDIDATES, query.limit), query.minUsers)
-    for (const hour of hours) pipeline.hgetall(k.hour(hour, 'fb'))
-    const replies = await this.#exec(pipeline)
-    const [items, creators, hashtags, categories, candidates] = replies.slice(0, 5).map((reply) => ranked(reply as string[]))
-    const byHour = hours.map((hour, index) => {
+    const rankings = ['ri', 'ra', 'rh', 'rc', 'mk'] as const
+    const limits = { ri: query.limit, ra: query.limit, rh: query.limit, rc: query.limit, mk: Math.max(MUTED_CANDIDATES, query.limit) }
+    const mins = { ri: 1, ra: 1, rh: 1, rc: 1, mk: query.minUsers }
+    // Every shard's top of every ranking, then every shard's counts of every hour.
+    const replies = await this.#run([
+      ...rankings.flatMap((what) =>
+        SHARDS.map((n) => {
+          const scratch = k.temp(n)
+          return command(scratch, (p) => p.fgTop(1 + hours.length, scratch, ...hours.map((hour) => k.ranking(hour, what, n)), limits[what], mins[what]))
+        })
+      ),
+      ...hours.flatMap((hour) => SHARDS.map((n) => command(k.counts(hour, n), (p, key) => p.hgetall(key))))
+    ])
+    const [items, creators, hashtags, categories, candidates] = rankings.map((what, r) => {
+      const merged = new Map<string, number>()
+      for (const n of SHARDS) for (const { value, count } of ranked(replies[r * BUCKET_SHARDS + n] as string[])) merged.set(value, count)
+      return rank(merged, limits[what], mins[what])
+    })
+    const countsAt = rankings.length * BUCKET_SHARDS
+    const byHour = hours.map((hour, h) => {
       const counts = emptyCounts()
-      for (const [kind, count] of Object.entries(replies[5 + index] as Record<string, string>)) counts[kind as keyof typeof counts] = Number(count)
+      for (const n of SHARDS) {
+        for (const [kind, count] of Object.entries(replies[countsAt + h * BUCKET_SHARDS + n] as Record<string, string>)) {
+          counts[kind as keyof typeof counts] += Number(count)
+        }
+      }
       return { hour, counts }
     })
 
     const users = new Map<string, number>()
     if (candidates!.length > 0) {
-      const counting = this.#redis.pipeline()
-      for (const { value } of candidates!) counting.pfcount(...hours.map((hour) => k.mutedUsers(hour, value)))
-      const counted = await this.#exec(counting)
+      const counted = await this.#run(
+        candidates!.map(({ value }) => {
+          const keys = hours.map((hour) => k.mutedUsers(hour, digest(value)))
+          return command(keys[0]!, (p) => p.pfcount(...keys))
+        })
+      )
       candidates!.forEach(({ value }, index) => users.set(value, counted[index] as number))
     }
     return {
@@ -451,8 +525,18 @@ export class RedisAggregateStore implements AggregateStore {
 
   async close(): Promise<void> {}
 
-  /** Runs a pipeline; any failure to reach Redis is FG_STORE_UNAVAILABLE. */
-  async #exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
+  /** Runs keyed commands, one pipeline per node; any failure to reach Redis is FG_STORE_UNAVAILABLE. */
+  async #run(commands: readonly KeyedCommand[]): Promise<unknown[]> {
+    if (commands.length === 0) return []
+    const replies = await execByNode(this.#redis, commands)
+    return replies.map(([err, reply]) => {
+      if (err) throw aggregatesUnavailable(err.message)
+      return reply
+    })
+  }
+
+  /** Runs a pipeline or transaction on one slot; any failure to reach Redis is FG_STORE_UNAVAILABLE. */
+  async #exec(pipeline: ChainableCommander): Promise<unknown[]> {
     try {
       // A connection error comes back as each command's error.
       return (await pipeline.exec())!.map(([err, reply]) => {
@@ -463,6 +547,11 @@ export class RedisAggregateStore implements AggregateStore {
       throw aggregatesUnavailable((err as Error).message)
     }
   }
+}
+
+/** A command on `key`'s slot; `queue` gets the key back for commands that touch only it. */
+function command(key: string, queue: (pipeline: ChainableCommander, key: string) => unknown): KeyedCommand {
+  return { key, queue: (pipeline) => void queue(pipeline, key) }
 }
 
 function parseStatus(stored: string): { status: StoredStatus; category?: Category; since: number; expiresAt: number } {

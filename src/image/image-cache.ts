@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto'
 import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import { hashFromHex, hashToHex } from '../pdq/pdq.js'
+import type { ChainableCommander } from 'ioredis'
+import { execByNode } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import type { ImageHash } from './image-hash.js'
 
@@ -93,9 +95,11 @@ export class ImageCache {
   /** Queues the shared cache's read on the request's batch; a miss, a failed or a late read is null. */
   queueRead(key: string, batch: ReadBatch): Promise<ImageEntry | null> {
     if (!this.#options.enabled || !this.#options.redis) return Promise.resolve(null)
+    const redisKey = this.#redisKey(key)
     return batch
       .add(
-        (pipeline) => pipeline.get(this.#redisKey(key)),
+        redisKey,
+        (pipeline) => pipeline.get(redisKey),
         (reply) => (typeof reply === 'string' ? decodeEntry(reply) : null)
       )
       .then((entry) => {
@@ -112,10 +116,10 @@ export class ImageCache {
     const redis = this.#options.redis
     if (!redis || redis.status !== 'ready') return
     const value = encodeEntry(entry)
-    const pipeline = redis.pipeline()
-    for (const key of keys) pipeline.set(this.#redisKey(key), value, 'EX', this.#options.ttlSeconds)
+    const ttl = this.#options.ttlSeconds
+    const writes = keys.map((key) => this.#redisKey(key)).map((redisKey) => ({ key: redisKey, queue: (pipeline: ChainableCommander) => pipeline.set(redisKey, value, 'EX', ttl) }))
     // A failed write only costs another replica a classification.
-    pipeline.exec().catch(() => undefined)
+    execByNode(redis, writes).catch(() => undefined)
   }
 
   storeFailure(key: string, reason: string): void {

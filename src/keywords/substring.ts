@@ -365,7 +365,8 @@ function searchRuns(pattern: Pattern, text: RunText, onMatch: OnSubstringMatch):
 const NO_OUTPUT: readonly number[] = []
 
 export class SubstringAutomaton implements SubstringSearch {
-  private readonly transitions: Array<Map<number, number>> = [new Map()]
+  /** every state's transitions while the automaton is built; then only the start state's (see link) */
+  private transitions: Array<Map<number, number>> = [new Map()]
   private readonly failures: number[] = [0]
   private readonly outputs: Array<readonly number[]> = [NO_OUTPUT]
   // Lookups are the hot path, so the goto function is kept compact: ASCII from the start state in an array,
@@ -390,6 +391,8 @@ export class SubstringAutomaton implements SubstringSearch {
     })
     for (const [unit, next] of this.transitions[0]!) if (unit < 128) this.rootAscii[unit] = next
     this.link()
+    // a Map per state would weigh most of a large user's compiled rules: the compact arrays replace them
+    this.transitions = [this.transitions[0]!]
   }
 
   private insert(pattern: Pattern, index: number): void {

@@ -40,6 +40,17 @@ export class Metrics implements MetricsRecorder {
     registers: [this.registry]
   })
 
+  /**
+   * Redis nodes the scoring path's one round of reads went to, per request (0: nothing to read, or no
+   * Redis). One on a single node; on a cluster, the nodes holding the user's rules and the items' keys.
+   */
+  readonly redisNodesPerRequest = new Histogram({
+    name: 'feedguard_score_redis_nodes',
+    help: 'Redis nodes the scoring path read from (one pipeline each, sent concurrently), per /v1/score request.',
+    buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16, 32],
+    registers: [this.registry]
+  })
+
   readonly decisions = new Counter({
     name: 'feedguard_decisions_total',
     help: 'Item decisions answered by /v1/score, by action and by the type of the headline (most severe) reason (`none` for allow).',
@@ -126,6 +137,10 @@ export class Metrics implements MetricsRecorder {
   modelRun(kind: ModelKind, model: string, seconds: number, batchSize: number): void {
     this.modelInferenceDuration.observe({ kind, model }, seconds)
     this.modelBatchSize.observe({ kind, model }, batchSize)
+  }
+
+  redisRound(nodes: number): void {
+    this.redisNodesPerRequest.observe(nodes)
   }
 
   scoreAnswer(decisions: readonly Decision[], degradedReasons: readonly string[]): void {

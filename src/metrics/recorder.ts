@@ -14,6 +14,8 @@ export interface MetricsRecorder {
   cacheLookups(cache: CacheName, hits: number, misses: number): void
   /** One run of a model (`session.run`) on `batchSize` inputs, taking `seconds`. */
   modelRun(kind: ModelKind, model: string, seconds: number, batchSize: number): void
+  /** The Redis nodes one `/v1/score` request's round of reads went to (0: nothing read). */
+  redisRound(nodes: number): void
   /** One `/v1/score` answer: its decisions and why it is degraded, if it is. */
   scoreAnswer(decisions: readonly Decision[], degradedReasons: readonly string[]): void
 }
@@ -22,5 +24,6 @@ export interface MetricsRecorder {
 export const NO_METRICS: MetricsRecorder = {
   cacheLookups() {},
   modelRun() {},
+  redisRound() {},
   scoreAnswer() {}
 }

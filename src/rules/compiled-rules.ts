@@ -21,6 +21,18 @@ export interface CompiledRules {
   /** Learned from feedback: items and creators hidden for this user (learned hashtags are in the matcher). */
   learnedItems: ReadonlyMap<string, LearnedEntry>
   learnedAuthors: ReadonlyMap<string, LearnedEntry>
+  /** About how many bytes of memory these rules hold: the rules cache is bounded by it. */
+  estimatedBytes: number
+}
+
+/** Bytes per rule of the document beyond its keyword text (objects, ids, map entries), and per UTF-16 unit. */
+const BYTES_PER_RULE = 400
+const BYTES_PER_UNIT = 2
+
+function documentBytes(doc: RulesDocument): number {
+  let units = 0
+  for (const rule of doc.keywords) units += rule.value.length
+  return (doc.keywords.length + doc.authors.length + doc.learned.length) * BYTES_PER_RULE + units * BYTES_PER_UNIT * 2
 }
 
 const expiryMs = (expiresAt: string | null) => (expiresAt === null ? Infinity : Date.parse(expiresAt))
@@ -45,15 +57,17 @@ function learnedOfKind(doc: RulesDocument, kind: LearnedRule['kind']): Map<strin
 export function compileRules(doc: RulesDocument): CompiledRules {
   const learnedHashtags = doc.learned.filter((rule) => rule.kind === 'hashtag')
   const keywordRules = learnedHashtags.length === 0 ? doc.keywords : [...doc.keywords, ...learnedHashtags.map(asHashtagKeyword)]
+  const matcher = compileKeywordRules(keywordRules)
   return {
     version: doc.version,
     doc,
     keywordRules,
     keywordLearned: [...doc.keywords.map(() => undefined), ...learnedHashtags],
     keywordExpiry: Float64Array.from(keywordRules, (rule) => expiryMs(rule.expiresAt)),
-    matcher: compileKeywordRules(keywordRules),
+    matcher,
     authors: new Map(doc.authors.map((rule) => [rule.id, { rule, expiresAt: expiryMs(rule.expiresAt) }])),
     learnedItems: learnedOfKind(doc, 'item'),
-    learnedAuthors: learnedOfKind(doc, 'author')
+    learnedAuthors: learnedOfKind(doc, 'author'),
+    estimatedBytes: matcher.estimatedBytes + documentBytes(doc)
   }
 }

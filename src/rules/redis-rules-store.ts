@@ -110,7 +110,8 @@ export class RedisRulesStore implements RulesStore {
   }
 
   read(userId: string, batch: ReadBatch): Promise<RulesDocument> {
-    return batch.add((pipeline) => pipeline.hget(this.key(userId), 'doc'), (reply) => parseStoredRules(reply as string | null))
+    const key = this.key(userId)
+    return batch.add(key, (pipeline) => pipeline.hget(key, 'doc'), (reply) => parseStoredRules(reply as string | null))
   }
 
   async update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number) {

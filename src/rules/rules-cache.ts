@@ -10,6 +10,10 @@ export interface RulesCacheOptions {
   /** Re-read from the store at least this often, even without a change notification. */
   ttlMs: number
   maxUsers: number
+  /** Bound on the estimated memory of all entries (CompiledRules.estimatedBytes); default: unbounded but by users. */
+  maxBytes?: number
+  /** Rules whose compiled form is estimated larger are compiled for each request, never kept. */
+  maxUserBytes?: number
   now?: () => number
   /** Counts hits (fresh in the cache) and misses (read from the store). */
   metrics?: MetricsRecorder
@@ -48,7 +52,13 @@ export class RulesCache {
     this.#ttlMs = options.ttlMs
     this.#now = options.now ?? Date.now
     this.#metrics = options.metrics ?? NO_METRICS
-    this.#entries = new LRUCache({ max: options.maxUsers })
+    // bounded in bytes as well as users: one user's rules may cost megabytes once compiled
+    this.#entries = new LRUCache({
+      max: options.maxUsers,
+      maxSize: options.maxBytes ?? Number.MAX_SAFE_INTEGER,
+      maxEntrySize: options.maxUserBytes ?? options.maxBytes ?? Number.MAX_SAFE_INTEGER,
+      sizeCalculation: (entry) => Math.max(1, entry.rules.estimatedBytes)
+    })
     options.store.onChange((userId) => this.invalidate(userId))
     options.store.onResync(() => this.clear())
   }
@@ -65,6 +75,11 @@ export class RulesCache {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /** Estimated bytes the entries hold. */
+  get bytes(): number {
+    return this.#entries.calculatedSize
   }
 
   /**

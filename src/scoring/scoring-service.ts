@@ -152,6 +152,7 @@ export class ScoringService {
     // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
     const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
     await batch.run(this.#deps.storeBudgetMs)
+    this.#metrics.redisRound(batch.nodesTouched)
     const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)

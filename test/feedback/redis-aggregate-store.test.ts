@@ -1,9 +1,9 @@
 import t from 'tap'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { defaultAggregateOptions } from '../../src/feedback/aggregate-store.js'
-import { aggregateKeys, RedisAggregateStore } from '../../src/feedback/redis-aggregate-store.js'
+import { aggregateKeys, BUCKET_SHARDS, RedisAggregateStore, shardOf } from '../../src/feedback/redis-aggregate-store.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../helpers/redis.js'
+import { redisClient, startRedis, storeClient, storeConnections, testPrefix } from '../helpers/redis.js'
 import { aggregateStoreContract, testClock } from './aggregate-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string) {
@@ -14,20 +14,21 @@ async function connect(t: Parameters<typeof redisClient>[0], url: string) {
   return redis
 }
 
+/** On the suite's Redis: one node, or a cluster (TEST_REDIS_CLUSTER=1 / REDIS_CLUSTER_NODES). */
 aggregateStoreContract(t, async (t, options = {}) => {
   const prefix = testPrefix()
-  await redisClient(t, prefix)
-  const redis = await connect(t, await redisUrl(t))
+  await storeClient(t, prefix)
+  const { redis } = await storeConnections(t)
   const clock = testClock()
   const store = new RedisAggregateStore({ ...defaultAggregateOptions(), ...options, now: clock.now, redis, keyPrefix: prefix })
   t.teardown(() => store.close())
   return { store, clock, batch: () => new ReadBatch(redis) }
 })
 
-t.test('every key shares the {agg} hash tag, and every key expires', async (t) => {
+t.test('keys spread: items, creators and reporters have their own hash tags, buckets a few shards; every key expires', async (t) => {
   const prefix = testPrefix()
-  const admin = await redisClient(t, prefix)
-  const redis = await connect(t, await redisUrl(t))
+  const admin = await storeClient(t, prefix)
+  const { redis } = await storeConnections(t)
   const store = new RedisAggregateStore({ ...defaultAggregateOptions(), reviewThreshold: 1, redis, keyPrefix: prefix })
   const at = Date.now()
   await store.record([
@@ -39,26 +40,35 @@ t.test('every key shares the {agg} hash tag, and every key expires', async (t) =
   await store.record([{ userId: 'u3', kind: 'report', itemId: 'i', hashtags: [], at }])
   await store.recordMutedTerms('u1', ['cats'])
   await store.insights({ hours: 24, limit: 5, minUsers: 1 })
-  const keys = await admin.keys(`${prefix}*`)
+  const nodes = admin instanceof Cluster ? admin.nodes('master') : [admin]
+  const keys = (await Promise.all(nodes.map((node) => node.keys(`${prefix}*`)))).flat()
   t.ok(keys.length >= 12, `${keys.length} keys`)
+  const families = /^\{(i:i|a:a|u:u[123]|agg:[0-7])\}:/
   for (const key of keys) {
-    t.ok(key.startsWith(`${prefix}{agg}:`), key)
+    t.match(key.slice(prefix.length), families, key)
     t.ok((await admin.pttl(key)) > 0, `${key} expires`)
   }
-  t.equal(aggregateKeys('fg:').status('v1'), 'fg:{agg}:st:v1')
+  const k = aggregateKeys('fg:')
+  t.equal(k.status('v1'), 'fg:{i:v1}:st')
+  t.equal(k.itemTimes('v1'), 'fg:{i:v1}:rt', 'an item\'s keys share its slot')
+  t.equal(k.creator('c1'), 'fg:{a:c1}:rt')
+  t.equal(k.trust('u1'), 'fg:{u:u1}:tr', 'a reporter\'s trust sits beside their rules')
+  t.equal(new Set(Array.from({ length: 1000 }, (_, n) => shardOf(`item-${n}`))).size, BUCKET_SHARDS, 'members spread over every bucket shard')
 })
 
-t.test('the scoring path reads every item\'s status with one MGET on its batch; none for no items', async (t) => {
+t.test('the scoring path reads every item\'s status on its batch: one MGET on a node, one GET per item grouped by node on a cluster', async (t) => {
   const prefix = testPrefix()
-  await redisClient(t, prefix)
-  const redis = await connect(t, await redisUrl(t))
+  await storeClient(t, prefix)
+  const { redis } = await storeConnections(t)
   const store = new RedisAggregateStore({ ...defaultAggregateOptions(), reviewThreshold: 1, redis, keyPrefix: prefix })
   await store.record([{ userId: 'u', kind: 'report', itemId: 'b', hashtags: [], at: Date.now() }])
   const batch = new ReadBatch(redis)
-  const read = store.readStatuses(['a', 'b', 'c'], batch)
-  t.equal(batch.size, 1, 'one command for three items')
+  const ids = Array.from({ length: 30 }, (_, n) => `item-${n}`)
+  const read = store.readStatuses(['a', 'b', 'c', ...ids], batch)
+  t.equal(batch.size, batch.cluster ? 33 : 1)
   await batch.run(1000)
   t.same(await read, new Map([['b', { status: 'under_review' }]]))
+  t.ok(batch.nodesTouched >= 1 && batch.nodesTouched <= (batch.cluster ? 3 : 1), `${batch.nodesTouched} node(s), one pipeline each`)
   t.same(await store.readStatuses([], new ReadBatch(redis)), new Map())
 })
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { Cluster, Redis } from 'ioredis'
 import { startRedis, startRedisCluster, type ThrowawayCluster } from '../../scripts/redis-servers.js'
+import { loadConfig } from '../../src/config.js'
+import { createRedisConnections, type RedisConnections } from '../../src/redis/connection.js'
 
 export { freePort, startRedis, startRedisCluster, type ThrowawayCluster, type ThrowawayRedis } from '../../scripts/redis-servers.js'
 
@@ -109,4 +111,18 @@ async function deleteKeys(redis: Redis | Cluster, prefix: string): Promise<void>
     } while (cursor !== '0')
   }
   redis.disconnect()
+}
+
+/**
+ * The service's own connections (src/redis/connection.ts) to the suite's Redis, one node or a
+ * cluster, ready; closed when the test ends.
+ */
+export async function storeConnections(t: Tap, env: Record<string, string> = {}): Promise<RedisConnections> {
+  const connections = createRedisConnections(loadConfig({ ...(await redisEnv(t)), ...env }))!
+  for (const connection of [connections.redis, connections.subscriber]) {
+    connection.on('error', () => {})
+    t.teardown(() => connection.disconnect())
+  }
+  await Promise.all([connections.redis, connections.subscriber].map((c) => (c.status === 'ready' ? null : new Promise((resolve) => c.once('ready', resolve)))))
+  return connections
 }

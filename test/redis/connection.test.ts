@@ -43,11 +43,15 @@ t.test('REDIS_CLUSTER_NODES: the cluster client on the seed nodes, with the pass
 t.test('the service runs on a Redis Cluster: a rules document is stored on the master of its slot', async (t) => {
   const seeds = await redisClusterNodes(t)
   const prefix = testPrefix()
-  const app = await build(t, { REDIS_CLUSTER_NODES: seeds, REDIS_KEY_PREFIX: prefix })
+  const app = await build(t, { REDIS_CLUSTER_NODES: seeds, REDIS_KEY_PREFIX: prefix }, { models: [] })
   const put = await app.inject({ method: 'PUT', url: '/v1/users/u1/rules', payload: { sensitivity: 'strict' } })
   t.equal(put.statusCode, 200, put.body)
   const got = await app.inject({ method: 'GET', url: '/v1/users/u1/rules' })
   t.equal(got.json().sensitivity, 'strict')
+  const items = Array.from({ length: 20 }, (_, n) => ({ id: `item-${n}`, text: 'hello' }))
+  const scored = await app.inject({ method: 'POST', url: '/v1/score', payload: { userId: 'u1', items } })
+  t.equal(scored.json().meta.degraded, false, 'the rules and the items\' statuses read from the nodes that hold them')
+  t.equal(scored.json().meta.rulesVersion, 1)
 
   const key = `${prefix}{u:u1}:rules`
   const cluster = clusterClient(seeds)

@@ -8,10 +8,10 @@ t.test('queued reads go out as one pipeline and settle with their parsed replies
   const admin = await redisClient(t, prefix)
   await admin.set(`${prefix}a`, '1')
   const batch = new ReadBatch(admin)
-  const a = batch.add((p) => p.get(`${prefix}a`), (reply) => Number(reply))
-  const missing = batch.add((p) => p.get(`${prefix}b`), (reply) => reply)
-  const wrongType = batch.add((p) => p.hget(`${prefix}a`, 'f'), (reply) => reply)
-  const badParse = batch.add((p) => p.get(`${prefix}a`), () => {
+  const a = batch.add(`${prefix}a`, (p) => p.get(`${prefix}a`), (reply) => Number(reply))
+  const missing = batch.add(`${prefix}b`, (p) => p.get(`${prefix}b`), (reply) => reply)
+  const wrongType = batch.add(`${prefix}a`, (p) => p.hget(`${prefix}a`, 'f'), (reply) => reply)
+  const badParse = batch.add(`${prefix}a`, (p) => p.get(`${prefix}a`), () => {
     throw new Error('unparseable')
   })
   t.equal(batch.size, 4)
@@ -25,7 +25,7 @@ t.test('queued reads go out as one pipeline and settle with their parsed replies
 
 t.test('an empty batch costs nothing; a batch without Redis queues nothing', async (t) => {
   await new ReadBatch(null).run(1)
-  await t.rejects(new ReadBatch(null).add(() => {}, () => 1), /no Redis connection/)
+  await t.rejects(new ReadBatch(null).add('k', () => {}, () => 1), /no Redis connection/)
 })
 
 t.test('past the budget every queued read rejects', async (t) => {
@@ -35,7 +35,7 @@ t.test('past the budget every queued read rejects', async (t) => {
   t.teardown(() => blocker.disconnect())
   const batch = new ReadBatch(redis)
   // BLPOP on an empty list holds the pipeline's connection past the budget.
-  const slow = batch.add((p) => p.blpop(`${testPrefix()}empty`, 1), (reply) => reply)
+  const slow = batch.add('empty', (p) => p.blpop(`${testPrefix()}empty`, 1), (reply) => reply)
   await batch.run(20)
   await t.rejects(slow, BudgetExceeded)
   void blocker

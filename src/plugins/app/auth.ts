@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { unwatchFile, watchFile } from 'node:fs'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { allows, bearerSecret, parseKeysFile, sha256Hex, type KeyRing, type Scope } from '../../auth/keys.js'
+import { allows, bearerSecret, parseKeysFile, requiredScope, sha256Hex, type KeyRing, type Scope } from '../../auth/keys.js'
 import { ConfigError } from '../../config.js'
 import { forbidden, unauthenticated } from '../../errors.js'
 
@@ -26,9 +26,6 @@ export interface Access {
   /** Re-reads the keys file; a file that cannot be read or parsed keeps the current keys (and is logged). */
   reload(): Promise<boolean>
 }
-
-/** Under /v1 every call needs a key (deny by default); other routes only when they declare a scope. */
-const guarded = (path: string) => path === '/v1' || path.startsWith('/v1/')
 
 /**
  * API keys with scopes. An onRequest hook (before any body is read) checks the bearer secret against
@@ -101,9 +98,8 @@ export default fp(
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const route = request.routeOptions
-      if (route.config.public) return
-      const scope = route.config.scope
-      if (scope === undefined && !guarded(request.url.split('?')[0]!)) return
+      const scope = requiredScope(route.config, route.url ?? request.url.split('?')[0]!)
+      if (scope === undefined) return
 
       const secret = bearerSecret(request.headers.authorization)
       const key = secret === undefined ? undefined : ring.authenticate(secret)
@@ -113,10 +109,8 @@ export default fp(
       }
       request.log = reply.log = request.log.child({ keyId: key.id })
 
-      // A path no route matches answers 404 to any known key; a /v1 route that declares no scope is for admin keys.
-      if (route.url === undefined) return
-      const needed = scope ?? 'admin'
-      if (!allows(key, needed)) throw forbidden(needed)
+      // A path no route matches answers 404 (or 405) to any known key.
+      if (route.url !== undefined && !allows(key, scope)) throw forbidden(scope)
     })
   },
   { name: 'auth', dependencies: ['config'], fastify: '5.x' }

@@ -14,9 +14,14 @@ declare module 'fastify' {
 /** How the scoring path caches and waits, from the service's configuration. */
 export function scoringOptions(config: Config) {
   return {
-    rulesCache: { ttlMs: config.RULES_CACHE_TTL_MS, maxUsers: config.RULES_CACHE_MAX_USERS },
+    rulesCache: {
+      ttlMs: config.RULES_CACHE_TTL_MS,
+      maxUsers: config.RULES_CACHE_MAX_USERS,
+      maxBytes: config.RULES_CACHE_MAX_BYTES,
+      maxUserBytes: config.RULES_MAX_COMPILED_BYTES
+    },
     storeBudgetMs: config.SCORE_REDIS_BUDGET_MS,
-    scoreCache: { enabled: config.SCORE_CACHE_ENABLED, keyPrefix: config.REDIS_KEY_PREFIX, maxItems: config.SCORE_CACHE_MAX_ITEMS, ttlSeconds: config.SCORE_CACHE_TTL_S },
+    scoreCache: { enabled: config.SCORE_CACHE_ENABLED, keyPrefix: config.REDIS_KEY_PREFIX, maxItems: config.SCORE_CACHE_MAX_ITEMS, maxBytes: config.SCORE_CACHE_MAX_BYTES, ttlSeconds: config.SCORE_CACHE_TTL_S },
     itemImages: { maxInputPixels: config.IMAGE_MAX_PIXELS, variants: config.PDQ_DIHEDRAL }
   }
 }

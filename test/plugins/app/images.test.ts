@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import t from 'tap'
 import { loadConfig } from '../../../src/config.js'
 import images, { imagePipelineOptions } from '../../../src/plugins/app/images.js'
+import metrics from '../../../src/plugins/app/metrics.js'
 import models, { type ModelsPluginOptions } from '../../../src/plugins/app/models.js'
 import readiness from '../../../src/plugins/app/readiness.js'
 import configPlugin from '../../../src/plugins/external/config.js'
@@ -42,6 +43,7 @@ t.test('a pipeline around the image model when there is one; none without', asyn
         { name: 'redis' }
       )
     )
+    await app.register(metrics)
     await app.register(readiness)
     await app.register(models, options)
     await app.register(images)

@@ -1,0 +1,24 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { Redis } from 'ioredis'
+import t from 'tap'
+import { startRedis } from '../../scripts/redis-servers.js'
+
+t.test('npm run redis:cluster: a 6-node cluster for manual use, its seeds printed, gone on Ctrl-C', async (t) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/redis-servers.ts'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => child.kill('SIGKILL'))
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string]
+  const seeds = /^REDIS_CLUSTER_NODES=(.+)$/.exec(line)![1]!.split(',')
+  t.equal(seeds.length, 6)
+  const node = new Redis(Number(seeds[0]!.split(':')[1]), '127.0.0.1')
+  t.match(await node.call('CLUSTER', 'INFO'), /cluster_state:ok/)
+  node.disconnect()
+  child.kill('SIGINT')
+  const [code] = await once(child, 'exit')
+  t.equal(code, 0)
+})
+
+t.test('a redis-server that cannot start is an error, not a hang', async (t) => {
+  await t.rejects(startRedis(undefined, ['--no-such-option', 'yes']))
+})
