@@ -11,6 +11,7 @@ import { itemRoutes } from './api/items.js'
 import { policyRoutes } from './api/policy.js'
 import { consoleRoutes } from './api/console.js'
 import { healthRoutes } from './api/health.js'
+import { adminRoutes } from './api/admin.js'
 import {
   acceptEmptyJsonWithoutBody,
   clientErrorHandler,
@@ -27,6 +28,7 @@ import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
 import auth from './plugins/app/auth.js'
 import banks from './plugins/app/banks.js'
+import dataset from './plugins/app/dataset-marker.js'
 import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
@@ -103,6 +105,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(rules)
   await fastify.register(banks)
   await fastify.register(decisions)
+  await fastify.register(dataset)
   await fastify.register(scoring)
 
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
@@ -128,6 +131,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(insightsRoutes)
   await fastify.register(bankRoutes)
   await fastify.register(policyRoutes)
+  await fastify.register(adminRoutes)
   await fastify.register(consoleRoutes)
 }
 

@@ -49,6 +49,8 @@ const ConfigSchema = z.object({
   SCORE_REDIS_BUDGET_MS: int(1, 10_000).default(25),
   /** Time any other Redis command may take before the request fails with FG_STORE_UNAVAILABLE. */
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1000),
+  /** How often each replica checks that Redis still holds the dataset it was using (see src/redis/dataset-marker.ts). */
+  REDIS_DATASET_CHECK_MS: int(50, 3_600_000).default(1000),
   /** Safety net behind pub/sub invalidation: compiled rules are re-read at least this often. */
   RULES_CACHE_TTL_MS: int(0, 3_600_000).default(5000),
   RULES_CACHE_MAX_USERS: int(1, 10_000_000).default(50_000),
