@@ -113,6 +113,8 @@ const ConfigSchema = z.object({
   IMAGE_FAILURE_CACHE_S: int(1, 86_400).default(60),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** After SIGTERM: how long requests are still served (readiness 503) before the listener closes. */
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(5000),
   /**
    * How long starting (every plugin: loading the models, connecting, …) may take before start-up fails
    * (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
