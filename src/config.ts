@@ -191,7 +191,10 @@ export const ConfigSchema = z.object({
   /** Sampled items a what-if run re-decides (newest first). */
   SIMULATE_MAX_SAMPLES: int(1, 1_000_000).default(20_000),
   /** How often each replica writes its decision counts and samples to the store. */
-  DECISION_FLUSH_MS: int(100, 600_000).default(5000)
+  DECISION_FLUSH_MS: int(100, 600_000).default(5000),
+  /** The web console at /console (static files built by `npm run build` into CONSOLE_DIR). */
+  CONSOLE_ENABLED: bool.default(true),
+  CONSOLE_DIR: z.string().min(1).default('dist/console')
 })
 
 /** Settings that only make sense together. */
