@@ -51,6 +51,8 @@ export interface ScoringDeps {
   models: readonly Classifier[]
   /** Models the manifest lists but that could not be loaded: every answer says it is degraded. */
   unavailableModels?: readonly string[]
+  /** Reasons every answer is degraded for while they stand, e.g. `store_data_lost` (src/plugins/app/dataset-marker.ts). */
+  standingReasons?: () => readonly string[]
   /** Where model scores are cached (in-process LRU, and Redis when configured). */
   scoreCache: Omit<ScoreCacheOptions, 'redis'>
   /** How long the scoring path waits for its one Redis round trip. */
@@ -142,7 +144,10 @@ export class ScoringService {
   }
 
   async score(request: ScoreRequest): Promise<ScoreResponse> {
-    const degradedReasons = (this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
+    const degradedReasons = [
+      ...(this.#deps.standingReasons?.() ?? []),
+      ...(this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
+    ]
     const batch = new ReadBatch(this.#deps.redis)
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
     const classified = this.#beginClassification(request.items, batch, degradedReasons)
