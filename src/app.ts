@@ -9,6 +9,7 @@ import { feedbackRoutes } from './api/feedback.js'
 import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
 import { policyRoutes } from './api/policy.js'
+import { consoleRoutes } from './api/console.js'
 import { healthRoutes } from './api/health.js'
 import { adminRoutes } from './api/admin.js'
 import {
@@ -127,6 +128,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(bankRoutes)
   await fastify.register(policyRoutes)
   await fastify.register(adminRoutes)
+  await fastify.register(consoleRoutes)
 }
 
 /** Maps every error to the API's error shape with a stable code; 5xx internals are never shown. */
