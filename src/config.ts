@@ -14,7 +14,7 @@ const bool = z
  * Every setting the service reads from its environment. Nothing else in the code reads
  * `process.env`: the parsed config is passed down.
  */
-const ConfigSchema = z.object({
+export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -113,6 +113,8 @@ const ConfigSchema = z.object({
   IMAGE_FAILURE_CACHE_S: int(1, 86_400).default(60),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** After SIGTERM: how long requests are still served (readiness 503) before the listener closes. */
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(5000),
   /**
    * How long starting (every plugin: loading the models, connecting, …) may take before start-up fails
    * (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
@@ -189,7 +191,10 @@ const ConfigSchema = z.object({
   /** Sampled items a what-if run re-decides (newest first). */
   SIMULATE_MAX_SAMPLES: int(1, 1_000_000).default(20_000),
   /** How often each replica writes its decision counts and samples to the store. */
-  DECISION_FLUSH_MS: int(100, 600_000).default(5000)
+  DECISION_FLUSH_MS: int(100, 600_000).default(5000),
+  /** The web console at /console (static files built by `npm run build` into CONSOLE_DIR). */
+  CONSOLE_ENABLED: bool.default(true),
+  CONSOLE_DIR: z.string().min(1).default('dist/console')
 })
 
 /** Settings that only make sense together. */
