@@ -14,7 +14,7 @@ const bool = z
  * Every setting the service reads from its environment. Nothing else in the code reads
  * `process.env`: the parsed config is passed down.
  */
-const ConfigSchema = z.object({
+export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
