@@ -30,6 +30,7 @@ import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
 import metrics from './plugins/app/metrics.js'
+import overload from './plugins/app/overload.js'
 import models from './plugins/app/models.js'
 import policy from './plugins/app/policy.js'
 import readiness from './plugins/app/readiness.js'
@@ -88,6 +89,8 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(configPlugin, { config: options.config })
   // First after the config, so that every concern, the Redis connections included, can record into it.
   await fastify.register(metrics)
+  // Early, so that a shed request costs as little as possible.
+  await fastify.register(overload)
   await fastify.register(redis)
   await fastify.register(swagger)
 
