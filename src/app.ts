@@ -9,7 +9,9 @@ import { feedbackRoutes } from './api/feedback.js'
 import { insightsRoutes } from './api/insights.js'
 import { itemRoutes } from './api/items.js'
 import { policyRoutes } from './api/policy.js'
+import { consoleRoutes } from './api/console.js'
 import { healthRoutes } from './api/health.js'
+import { adminRoutes } from './api/admin.js'
 import {
   acceptEmptyJsonWithoutBody,
   clientErrorHandler,
@@ -26,6 +28,7 @@ import { FeedguardError } from './errors.js'
 import aggregateStore from './plugins/app/aggregate-store.js'
 import auth from './plugins/app/auth.js'
 import banks from './plugins/app/banks.js'
+import dataset from './plugins/app/dataset-marker.js'
 import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
@@ -42,19 +45,14 @@ import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
 import type { RulesStore } from './rules/rules-store.js'
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Open to callers without an API key: health, readiness, metrics, docs. */
-    public?: boolean
-  }
-}
-
 export interface AppOptions {
   config: Config
   /** Replaces the rules store chosen from the config (tests). */
   rulesStore?: RulesStore
   /** Replaces the models MODELS_DIR lists (tests): these text models, and no image model. */
   models?: Classifier[]
+  /** Aborted when shutdown begins: readiness turns 503 at once, while requests are still served. */
+  shutdown?: AbortSignal
 }
 
 /** Fastify's own options, shared by the server and the tests so both run the same app. */
@@ -89,13 +87,14 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(configPlugin, { config: options.config })
   // First after the config, so that every concern, the Redis connections included, can record into it.
   await fastify.register(metrics)
+  // Before Redis too: the connection reports its state to it.
+  await fastify.register(readiness, { shutdown: options.shutdown })
   // Early, so that a shed request costs as little as possible.
   await fastify.register(overload)
   await fastify.register(redis)
   await fastify.register(swagger)
 
   await fastify.register(auth)
-  await fastify.register(readiness)
   await fastify.register(policy)
   await fastify.register(models, options.models ? { text: options.models } : {})
   await fastify.register(images)
@@ -105,6 +104,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(rules)
   await fastify.register(banks)
   await fastify.register(decisions)
+  await fastify.register(dataset)
   await fastify.register(scoring)
 
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
@@ -130,6 +130,8 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(insightsRoutes)
   await fastify.register(bankRoutes)
   await fastify.register(policyRoutes)
+  await fastify.register(adminRoutes)
+  await fastify.register(consoleRoutes)
 }
 
 /** Maps every error to the API's error shape with a stable code; 5xx internals are never shown. */

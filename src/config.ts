@@ -14,7 +14,7 @@ const bool = z
  * Every setting the service reads from its environment. Nothing else in the code reads
  * `process.env`: the parsed config is passed down.
  */
-const ConfigSchema = z.object({
+export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -49,6 +49,8 @@ const ConfigSchema = z.object({
   SCORE_REDIS_BUDGET_MS: int(1, 10_000).default(25),
   /** Time any other Redis command may take before the request fails with FG_STORE_UNAVAILABLE. */
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1000),
+  /** How often each replica checks that Redis still holds the dataset it was using (see src/redis/dataset-marker.ts). */
+  REDIS_DATASET_CHECK_MS: int(50, 3_600_000).default(1000),
   /** Safety net behind pub/sub invalidation: compiled rules are re-read at least this often. */
   RULES_CACHE_TTL_MS: int(0, 3_600_000).default(5000),
   RULES_CACHE_MAX_USERS: int(1, 10_000_000).default(50_000),
@@ -120,6 +122,8 @@ const ConfigSchema = z.object({
   OVERLOAD_RETRY_AFTER_S: int(1, 3600).default(1),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** After SIGTERM: how long requests are still served (readiness 503) before the listener closes. */
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(5000),
   /**
    * How long starting (every plugin: loading the models, connecting, …) may take before start-up fails
    * (exit 1). Loading the models on a busy machine takes far longer than on an idle one.
@@ -196,7 +200,10 @@ const ConfigSchema = z.object({
   /** Sampled items a what-if run re-decides (newest first). */
   SIMULATE_MAX_SAMPLES: int(1, 1_000_000).default(20_000),
   /** How often each replica writes its decision counts and samples to the store. */
-  DECISION_FLUSH_MS: int(100, 600_000).default(5000)
+  DECISION_FLUSH_MS: int(100, 600_000).default(5000),
+  /** The web console at /console (static files built by `npm run build` into CONSOLE_DIR). */
+  CONSOLE_ENABLED: bool.default(true),
+  CONSOLE_DIR: z.string().min(1).default('dist/console')
 })
 
 /** Settings that only make sense together. */

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app, { fastifyOptions } from './app.js'
@@ -5,15 +6,29 @@ import { ConfigError, loadConfig } from './config.js'
 import { modelLoadsSettled } from './plugins/app/models.js'
 import { lowerOtherThreadsPriority } from './thread-priority.js'
 
+/** How long in-flight requests and the plugins' closing may take once the listener is closed. */
+const DRAIN_MS = 10_000
+
 async function main() {
   const config = loadConfig()
   const server = Fastify(fastifyOptions(config))
-  await server.register(app, { config })
+  const shutdown = new AbortController()
+  await server.register(app, { config, shutdown: shutdown.signal })
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // SIGTERM: readiness turns 503 at once and requests are still served for SHUTDOWN_DELAY_MS, so that
+  // load balancers stop sending; then the listener closes, in-flight requests finish and every plugin
+  // closes (Redis, image threads). Past the delay plus DRAIN_MS the process is stopped (exit 1).
+  closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS + DRAIN_MS }, async ({ signal, err }) => {
+    const started = performance.now()
+    shutdown.abort()
     if (err) server.log.error({ err }, 'shutting down after an error')
-    else server.log.info({ signal }, 'shutting down')
+    else {
+      server.log.info({ signal, delayMs: config.SHUTDOWN_DELAY_MS }, 'shutting down: not ready, still serving until the delay ends')
+      await setTimeout(config.SHUTDOWN_DELAY_MS)
+    }
+    server.log.info('closing the listener; in-flight requests finish')
     await server.close()
+    server.log.info({ ms: Math.round(performance.now() - started) }, 'shutdown complete')
   })
 
   await server.listen({ port: config.PORT, host: config.HOST })

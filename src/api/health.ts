@@ -18,7 +18,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { public: true },
       logLevel: 'warn',
       schema: {
-        operationId: 'getReadiness', summary: 'Readiness: 200 once models are loaded and the rules store answers, else 503 with what is missing',
+        operationId: 'getReadiness',
+        summary: 'Readiness: 200 while /v1/score can answer (Redis down included: status degraded); 503 before the models and policy are loaded and once shutdown begins, with what is missing',
         tags: ['ops'],
         response: { 200: ReadinessSchema, 503: ReadinessSchema }
       }

@@ -101,6 +101,12 @@ export class Metrics implements MetricsRecorder {
     registers: [this.registry]
   })
 
+  readonly redisDataLoss = new Counter({
+    name: 'feedguard_redis_data_loss_total',
+    help: 'Times this replica found Redis empty or holding another dataset (restart without persistence, FLUSHALL, failover to an empty node): rules and hash banks were lost.',
+    registers: [this.registry]
+  })
+
   readonly redisCommandErrors = new Counter({
     name: 'feedguard_redis_command_errors_total',
     help: 'Redis commands that failed (connection down, timeout, error reply), by command.',

@@ -56,6 +56,8 @@ export interface ScoringDeps {
   models: readonly Classifier[]
   /** Models the manifest lists but that could not be loaded: every answer says it is degraded. */
   unavailableModels?: readonly string[]
+  /** Reasons every answer is degraded for while they stand, e.g. `store_data_lost` (src/plugins/app/dataset-marker.ts). */
+  standingReasons?: () => readonly string[]
   /** Where model scores are cached (in-process LRU, and Redis when configured). */
   scoreCache: Omit<ScoreCacheOptions, 'redis'>
   /** How long the scoring path waits for its one Redis round trip. */
@@ -147,7 +149,10 @@ export class ScoringService {
   }
 
   async score(request: ScoreRequest): Promise<ScoreResponse> {
-    const degradedReasons = (this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
+    const degradedReasons = [
+      ...(this.#deps.standingReasons?.() ?? []),
+      ...(this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
+    ]
     const overloaded = request.overloaded === true
     if (overloaded) degradedReasons.push('overloaded')
     const batch = new ReadBatch(this.#deps.redis)

@@ -27,7 +27,7 @@ t.test('Redis dying mid-run: scoring answers 200 degraded within budget, writes 
   })
   t.equal((await app.inject({ method: 'POST', url: '/v1/users/alice/rules/keywords', payload: { value: 'spoiler' } })).statusCode, 201)
   t.equal((await scoreSpoiler(app, 'alice')).json().decisions[0].action, 'hide')
-  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
+  t.match((await app.inject({ method: 'GET', url: '/readyz' })).json(), { ready: true, status: 'ready', checks: { redis: { ok: true, detail: 'connected' } } })
 
   await server.stop()
 
@@ -52,14 +52,15 @@ t.test('Redis dying mid-run: scoring answers 200 degraded within budget, writes 
   const read = await app.inject({ method: 'GET', url: '/v1/users/alice/rules' })
   t.equal(read.statusCode, 503)
 
+  // Scoring still answers: the replica stays in the load balancer, and says its answers are degraded.
   const ready = await app.inject({ method: 'GET', url: '/readyz' })
-  t.equal(ready.statusCode, 503)
-  t.match(ready.json(), { ready: false, checks: { rulesStore: { ok: false } } })
+  t.equal(ready.statusCode, 200)
+  t.match(ready.json(), { ready: true, status: 'degraded', checks: { redis: { ok: true, degraded: true, detail: /^down/ }, rulesStore: { ok: true, degraded: true } } })
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'still alive')
 
   const restarted = await startRedis(Number(new URL(server.url).port))
   t.teardown(() => restarted.stop())
-  await until(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 5000)
+  await until(async () => (await app.inject({ method: 'GET', url: '/readyz' })).json().status === 'ready', 5000)
   const recovered = await scoreSpoiler(app, 'bob')
   t.equal(recovered.json().meta.degraded, false)
   t.equal((await app.inject({ method: 'POST', url: '/v1/users/alice/rules/keywords', payload: { value: 'cat' } })).statusCode, 201)

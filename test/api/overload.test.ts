@@ -31,7 +31,8 @@ async function untilLagSeen(app: App, seen: (res: Awaited<ReturnType<App['inject
 
 t.test('past the degrade threshold, /v1/score answers from the caches only, marked overloaded', async (t) => {
   const app = await build(t, { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '20', OVERLOAD_SHED_LOOP_DELAY_MS: '0', OVERLOAD_SAMPLE_INTERVAL_MS: '50' })
-  const calm = await score(app)
+  // starting (loading the models) lags the loop too: wait for a calm answer
+  const calm = await untilLagSeen(app, (res) => res.json().meta?.degraded === false)
   t.equal(calm.statusCode, 200)
   t.notOk(calm.json().meta.degraded, 'not overloaded while the loop is free')
   t.ok(calm.json().decisions[0].scores.toxicity !== undefined, 'the text model scored it')
@@ -46,7 +47,7 @@ t.test('past the degrade threshold, /v1/score answers from the caches only, mark
   t.ok(meta.degradedReasons.includes('overloaded'))
   t.same(decisions[0].scores, {}, 'no model ran for the uncached item')
   const metrics = await app.inject({ method: 'GET', url: '/metrics' })
-  t.match(metrics.body, /feedguard_degraded_answers_total\{reason="overloaded"\} 1/)
+  t.match(metrics.body, /feedguard_degraded_answers_total\{reason="overloaded"\} [1-9]/)
 })
 
 t.test('past the shed threshold, /v1 requests get 503 FG_OVERLOADED with Retry-After at once; probes answer', async (t) => {

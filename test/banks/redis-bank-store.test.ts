@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { RedisBankStore, bankChannel, bankKeys } from '../../src/banks/redis-bank-store.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../helpers/redis.js'
+import { redisClient, redisUrl, startRedis, storeClient, storeConnections, testPrefix } from '../helpers/redis.js'
 import { killSubscriber } from '../helpers/kill-subscriber.js'
 import { bankStoreContract } from './bank-store-contract.js'
 
@@ -26,11 +26,18 @@ async function storeAt(t: Tap, prefix: string) {
   return store
 }
 
+/** On the suite's Redis: one node, or a cluster (TEST_REDIS_CLUSTER=1 / REDIS_CLUSTER_NODES). */
 bankStoreContract(t, async (t) => {
   const prefix = testPrefix()
-  await redisClient(t, prefix) // deletes this prefix's keys afterwards
-  const [store, replica] = await Promise.all([storeAt(t, prefix), storeAt(t, prefix)])
-  return { store, replica }
+  await storeClient(t, prefix) // deletes this prefix's keys afterwards
+  const stores = await Promise.all(
+    [0, 1].map(async () => {
+      const store = new RedisBankStore({ ...(await storeConnections(t)), keyPrefix: prefix })
+      await store.start()
+      return store
+    })
+  )
+  return { store: stores[0]!, replica: stores[1]! }
 })
 
 t.test('every key is under the prefix and shares the {banks} hash tag (one Redis Cluster slot)', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { hourOf } from '../../src/decisions/decision-store.js'
 import { decisionKeys, RedisDecisionStore } from '../../src/decisions/redis-decision-store.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../helpers/redis.js'
+import { redisClient, redisUrl, startRedis, storeClient, storeConnections, testPrefix } from '../helpers/redis.js'
 import { decisionStoreContract, defaultOptions, sample, testClock } from './decision-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string) {
@@ -13,10 +13,11 @@ async function connect(t: Parameters<typeof redisClient>[0], url: string) {
   return redis
 }
 
+/** On the suite's Redis: one node, or a cluster (TEST_REDIS_CLUSTER=1 / REDIS_CLUSTER_NODES). */
 decisionStoreContract(t, async (t, options = {}) => {
   const prefix = testPrefix()
-  await redisClient(t, prefix)
-  const redis = await connect(t, await redisUrl(t))
+  await storeClient(t, prefix)
+  const { redis } = await storeConnections(t)
   const clock = testClock()
   const store = new RedisDecisionStore({ ...defaultOptions(), ...options, now: clock.now, redis, keyPrefix: prefix })
   t.teardown(() => store.close())

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { RedisRulesStore, parseStoredRules, rulesKey } from '../../src/rules/redis-rules-store.js'
-import { redisClient, redisUrl, testPrefix, startRedis } from '../helpers/redis.js'
+import { redisClient, redisUrl, testPrefix, startRedis, storeClient, storeConnections } from '../helpers/redis.js'
 import { rulesStoreContract } from './rules-store-contract.js'
 
 async function connect(t: Parameters<typeof redisClient>[0], url: string, options = {}) {
@@ -17,12 +17,12 @@ async function connect(t: Parameters<typeof redisClient>[0], url: string, option
   return { redis, subscriber }
 }
 
+/** On the suite's Redis: one node, or a cluster (TEST_REDIS_CLUSTER=1 / REDIS_CLUSTER_NODES). */
 rulesStoreContract(t, async (t) => {
   const prefix = testPrefix()
-  await redisClient(t, prefix) // deletes this prefix's keys afterwards
-  const url = await redisUrl(t)
-  const a = await connect(t, url)
-  const b = await connect(t, url)
+  await storeClient(t, prefix) // deletes this prefix's keys afterwards
+  const a = await storeConnections(t)
+  const b = await storeConnections(t)
   const store = new RedisRulesStore({ ...a, keyPrefix: prefix })
   const replica = new RedisRulesStore({ ...b, keyPrefix: prefix })
   await Promise.all([store.start(), replica.start()])

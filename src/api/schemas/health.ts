@@ -5,5 +5,7 @@ export const LivenessSchema = z.object({ status: z.literal('ok') })
 
 export const ReadinessSchema = z.object({
   ready: z.boolean(),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() }))
+  /** `degraded`: ready, but some answers fall back (Redis down: cached or default rules, no shared caches). */
+  status: z.enum(['ready', 'degraded', 'not_ready', 'shutting_down']),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), degraded: z.boolean().optional(), detail: z.string().optional() }))
 })

@@ -64,8 +64,11 @@ export default fp<BanksPluginOptions>(
 
     const service = new BankService({ store, index, ...settings.service, fetchImage: (url) => fetchImage(url, settings.fetch) })
     app.decorate('banks', { store, index, service, screen: new BankScreen({ index }) })
+    // Loading waits for Redis; meanwhile scoring answers, without hash-bank matches.
     app.readiness.add('hashBanks', () =>
-      index.loaded ? { ok: true, detail: `${index.size} entries in ${index.enabledBanks} enabled banks` } : { ok: false, detail: 'hash banks not loaded yet' }
+      index.loaded
+        ? { ok: true, detail: `${index.size} entries in ${index.enabledBanks} enabled banks` }
+        : { ok: true, degraded: true, detail: 'hash banks not loaded yet: images are not matched against them' }
     )
     app.addHook('onClose', async () => {
       index.close()

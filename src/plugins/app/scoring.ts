@@ -41,6 +41,7 @@ export default fp(
         rules: new RulesCache({ store: app.rulesStore, ...options.rulesCache, metrics: app.metrics }),
         models: app.models.text,
         unavailableModels: app.models.problems,
+        standingReasons: () => app.dataset.degradedReasons(),
         storeBudgetMs: options.storeBudgetMs,
         redis: app.redis,
         itemStatuses: app.aggregateStore,
@@ -54,5 +55,5 @@ export default fp(
       })
     )
   },
-  { name: 'scoring', dependencies: ['config', 'metrics', 'redis', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions'], fastify: '5.x' }
+  { name: 'scoring', dependencies: ['config', 'metrics', 'redis', 'dataset', 'policy', 'models', 'images', 'rules-store', 'aggregate-store', 'banks', 'decisions'], fastify: '5.x' }
 )

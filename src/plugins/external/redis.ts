@@ -39,6 +39,11 @@ export default fp<RedisPluginOptions>(
     onCommandError(redis, (command) => app.metrics.redisCommandErrors.inc({ command }))
     app.metrics.observeRedisConnection('commands', () => redis.status === 'ready')
     app.metrics.observeRedisConnection('subscriber', () => subscriber.status === 'ready')
+    app.readiness.add('redis', () =>
+      redis.status === 'ready'
+        ? { ok: true, detail: 'connected' }
+        : { ok: true, degraded: true, detail: `down (${redis.status}): answers are degraded, writes fail until it is back` }
+    )
     redis.on('error', logError)
     subscriber.on('error', logError)
     redis.on('ready', () => {
@@ -59,7 +64,7 @@ export default fp<RedisPluginOptions>(
       await redis.quit().catch(() => redis.disconnect())
     })
   },
-  { name: 'redis', dependencies: ['config', 'metrics'], fastify: '5.x' }
+  { name: 'redis', dependencies: ['config', 'metrics', 'readiness'], fastify: '5.x' }
 )
 
 function waitForFirstConnection(redis: RedisClient, waitMs: number): Promise<void> {

@@ -35,6 +35,7 @@ t.test('a pipeline around the image model when there is one; none without', asyn
     const app = Fastify({ logger: false })
     t.teardown(() => app.close())
     await app.register(configPlugin, { config: loadConfig({ IMAGE_THREADS: '0' }) })
+    await app.register(metrics)
     await app.register(
       fp(
         async (instance) => {
