@@ -127,31 +127,20 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
       nodes,
       dir,
       async masterFor(key) {
-        const probe = await connect(nodes.find(isRunning)!)
-        try {
+        return ask(nodes.find(isRunning)!, async (probe) => {
           const slot = (await probe.call('CLUSTER', 'KEYSLOT', key)) as number
           const shards = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>
           const owner = shards.find(([from, to]) => slot >= from && slot <= to)!
           return nodes.find((node) => node.port === owner[2][1])!
-        } finally {
-          probe.disconnect()
-        }
+        })
       },
       async waitHealthy(timeoutMs = 30_000) {
-        const deadline = Date.now() + timeoutMs
         for (const node of nodes.filter(isRunning)) {
-          const probe = await connect(node)
-          try {
-            for (;;) {
-              const info = (await probe.call('CLUSTER', 'INFO')) as string
-              // Every slot served, and this node's view of the shard map agrees with everyone's.
-              if (info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384')) break
-              if (Date.now() > deadline) throw new Error(`cluster not healthy after ${timeoutMs} ms (node ${node.port}):\n${info}`)
-              await sleep(100)
-            }
-          } finally {
-            probe.disconnect()
-          }
+          // Every slot served, as this node sees the shard map.
+          await until(async () => {
+            const info = await ask(node, (probe) => probe.call('CLUSTER', 'INFO') as Promise<string>)
+            return info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384')
+          }, timeoutMs, `cluster not healthy (node ${node.port})`)
         }
       },
       stop
@@ -167,19 +156,30 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
 }
 
 async function waitReplicasSynced(nodes: ThrowawayRedis[]): Promise<void> {
-  const deadline = Date.now() + 30_000
   for (const node of nodes) {
-    const probe = await connect(node)
-    try {
-      for (;;) {
-        const info = await probe.info('replication')
-        if (info.includes('role:master') || info.includes('master_link_status:up')) break
-        if (Date.now() > deadline) throw new Error(`replica ${node.port} did not sync:\n${info}`)
-        await sleep(100)
-      }
-    } finally {
-      probe.disconnect()
-    }
+    await until(async () => {
+      const info = await ask(node, (probe) => probe.info('replication'))
+      return info.includes('role:master') || info.includes('master_link_status:up')
+    }, 30_000, `replica ${node.port} did not sync`)
+  }
+}
+
+/** Polls `check` every 100 ms until it holds; past `timeoutMs`, fails with `what`. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} after ${timeoutMs} ms`)
+    await sleep(100)
+  }
+}
+
+/** One question to one node, on a connection of its own. */
+async function ask<T>(node: ThrowawayRedis, question: (probe: Redis) => Promise<T>): Promise<T> {
+  const probe = await connect(node)
+  try {
+    return await question(probe)
+  } finally {
+    probe.disconnect()
   }
 }
 

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { startRedis } from '../../scripts/redis-servers.js'
+import { startRedis, startRedisCluster, until } from '../../scripts/redis-servers.js'
 
 t.test('npm run redis:cluster: a 6-node cluster for manual use, its seeds printed, gone on Ctrl-C', async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/redis-servers.ts'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -19,6 +19,24 @@ t.test('npm run redis:cluster: a 6-node cluster for manual use, its seeds printe
   t.equal(code, 0)
 })
 
-t.test('a redis-server that cannot start is an error, not a hang', async (t) => {
+t.test('a redis-server that cannot start, or is not installed, is an error, not a hang', async (t) => {
   await t.rejects(startRedis(undefined, ['--no-such-option', 'yes']))
+  const path = process.env.PATH
+  process.env.PATH = '/nonexistent'
+  t.teardown(() => {
+    process.env.PATH = path
+  })
+  await t.rejects(startRedis(), /cannot start redis-server \(is it installed\?\)/)
+})
+
+t.test('a server stopped twice is stopped once; waiting gives up with what it waited for', async (t) => {
+  const server = await startRedis()
+  await server.stop()
+  await server.stop()
+  t.ok(server.process.signalCode !== null)
+  await t.rejects(until(async () => false, 10, 'never true'), /never true after 10 ms/)
+})
+
+t.test('a cluster redis-cli refuses (fewer than 3 masters) is an error', async (t) => {
+  await t.rejects(startRedisCluster({ masters: 1, replicas: 1 }), /redis-cli/)
 })

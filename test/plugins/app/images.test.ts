@@ -35,7 +35,6 @@ t.test('a pipeline around the image model when there is one; none without', asyn
     const app = Fastify({ logger: false })
     t.teardown(() => app.close())
     await app.register(configPlugin, { config: loadConfig({ IMAGE_THREADS: '0' }) })
-    await app.register(metrics)
     await app.register(
       fp(
         async (instance) => {
