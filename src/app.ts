@@ -34,6 +34,7 @@ import decisions from './plugins/app/decisions.js'
 import feedback from './plugins/app/feedback.js'
 import images from './plugins/app/images.js'
 import metrics from './plugins/app/metrics.js'
+import overload from './plugins/app/overload.js'
 import models from './plugins/app/models.js'
 import policy from './plugins/app/policy.js'
 import readiness from './plugins/app/readiness.js'
@@ -95,6 +96,8 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(metrics)
   // Before Redis too: the connection reports its state to it.
   await fastify.register(readiness, { shutdown: options.shutdown })
+  // Early, so that a shed request costs as little as possible.
+  await fastify.register(overload)
   await fastify.register(redis)
   await fastify.register(swagger)
 

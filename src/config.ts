@@ -111,6 +111,15 @@ export const ConfigSchema = z.object({
   IMAGE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(100_000),
   /** How long an image that could not be fetched or decoded is remembered (in process), so it is not retried at once. */
   IMAGE_FAILURE_CACHE_S: int(1, 86_400).default(60),
+  /**
+   * Overload, by event-loop delay (sampled every OVERLOAD_SAMPLE_INTERVAL_MS): past the first threshold /v1/score
+   * answers from the caches only (degraded `overloaded`); past the second, /v1 requests are shed with 503
+   * FG_OVERLOADED and Retry-After. Probes always answer. 0 turns a stage off.
+   */
+  OVERLOAD_DEGRADE_LOOP_DELAY_MS: int(0, 60_000).default(100),
+  OVERLOAD_SHED_LOOP_DELAY_MS: int(0, 60_000).default(500),
+  OVERLOAD_SAMPLE_INTERVAL_MS: int(10, 10_000).default(100),
+  OVERLOAD_RETRY_AFTER_S: int(1, 3600).default(1),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /** After SIGTERM: how long requests are still served (readiness 503) before the listener closes. */

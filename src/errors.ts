@@ -73,3 +73,6 @@ export const badHttp = (parserError: string) =>
   new FeedguardError('FG_BAD_HTTP', 400, `malformed HTTP request (${parserError})`)
 
 export const badRequest = (message: string) => new FeedguardError('FG_BAD_REQUEST', 400, message)
+
+export const overloaded = () =>
+  new FeedguardError('FG_OVERLOADED', 503, 'the service is overloaded: retry after the time Retry-After gives')

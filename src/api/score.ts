@@ -16,7 +16,7 @@ export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'scoreItems', summary: 'Decide allow / blur / hide for a batch of candidate items for one user',
         tags: ['scoring'],
         body: scoreRequestSchema(config.MAX_ITEMS_PER_REQUEST),
-        response: { 200: ScoreResponseSchema, 400: ErrorResponseSchema, 413: ErrorResponseSchema }
+        response: { 200: ScoreResponseSchema, 400: ErrorResponseSchema, 413: ErrorResponseSchema, 503: ErrorResponseSchema }
       },
       // The hot path: the same schema, validated through JSON Schema (see fast-validator.ts).
       validatorCompiler: jsonSchemaValidatorCompiler,
@@ -24,7 +24,7 @@ export const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       checkImages(request.body.items)
-      return scoring.score({ ...request.body, elapsedMs: reply.elapsedTime })
+      return scoring.score({ ...request.body, elapsedMs: reply.elapsedTime, overloaded: app.isOverloaded() })
     }
   )
 }

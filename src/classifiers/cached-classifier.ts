@@ -95,7 +95,7 @@ export class CachedClassifier {
    * the batch has run, classifies what is still missing and answers evidence per item (shared
    * objects: read-only).
    */
-  begin(items: readonly ClassifierItem[], batch: ReadBatch): () => Promise<CategoryEvidence[]> {
+  begin(items: readonly ClassifierItem[], batch: ReadBatch, cachedOnly = false): () => Promise<CategoryEvidence[]> {
     const results: Array<CategoryEvidence | undefined> = new Array(items.length)
     const contents: Array<string | undefined> = new Array(items.length)
     const remote: Array<Promise<Scores | null> | undefined> = new Array(items.length)
@@ -141,7 +141,10 @@ export class CachedClassifier {
       // With the cache off nothing was looked up: `lookups` is 0 and so are the misses.
       const misses = Math.min(missing.length, lookups)
       this.#metrics.cacheLookups('text_scores', lookups - misses, misses)
-      if (missing.length > 0) await this.#classify(items, missing, contents, results)
+      if (missing.length === 0) return results as CategoryEvidence[]
+      // overloaded: items no cache knows are decided without this model's scores
+      if (cachedOnly) for (const index of missing) results[index] = NO_EVIDENCE
+      else await this.#classify(items, missing, contents, results)
       return results as CategoryEvidence[]
     }
   }

@@ -72,6 +72,12 @@ export class Metrics implements MetricsRecorder {
     registers: [this.registry]
   })
 
+  readonly overloadShed = new Counter({
+    name: 'feedguard_overload_shed_total',
+    help: 'Requests refused with 503 FG_OVERLOADED because the event loop lagged past OVERLOAD_SHED_LOOP_DELAY_MS (degraded answers count under feedguard_degraded_answers_total{reason="overloaded"}).',
+    registers: [this.registry]
+  })
+
   readonly cacheRequests = new Counter({
     name: 'feedguard_cache_requests_total',
     help: 'Cache look-ups on the scoring path, by cache (rules, text_scores, image) and result (hit: from any tier, in process or Redis).',

@@ -22,6 +22,11 @@ export interface ScoreRequest {
   explain: boolean
   /** How long to wait for images no cache knows (default: the configured image budget). */
   imageBudgetMs?: number | undefined
+  /**
+   * The service is overloaded: answer from what the caches know (no model run, no image waited for) and say so
+   * (`overloaded` in meta.degradedReasons).
+   */
+  overloaded?: boolean
   /** Time already spent on the request before scoring (reading and validating it): the image budget counts from its arrival. */
   elapsedMs?: number
 }
@@ -148,11 +153,13 @@ export class ScoringService {
       ...(this.#deps.standingReasons?.() ?? []),
       ...(this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
     ]
+    const overloaded = request.overloaded === true
+    if (overloaded) degradedReasons.push('overloaded')
     const batch = new ReadBatch(this.#deps.redis)
     const rulesLookup = this.#deps.rules.lookup(request.userId, batch)
-    const classified = this.#beginClassification(request.items, batch, degradedReasons)
+    const classified = this.#beginClassification(request.items, batch, degradedReasons, overloaded)
     const statuses = this.#readStatuses(request.items, batch, degradedReasons)
-    const images = this.#deps.images?.begin(request.items, batch, request.imageBudgetMs, request.elapsedMs)
+    const images = this.#deps.images?.begin(request.items, batch, overloaded ? 0 : request.imageBudgetMs, request.elapsedMs)
     const banksActive = this.#deps.banks?.active === true
     // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
     const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
@@ -228,10 +235,10 @@ export class ScoringService {
   }
 
   /** Queues the score-cache reads; the returned function classifies what the caches lacked. */
-  #beginClassification(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[]): () => Promise<CategoryEvidence[][]> {
+  #beginClassification(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[], cachedOnly: boolean): () => Promise<CategoryEvidence[][]> {
     if (this.#models.length === 0) return async () => []
     const inputs: ClassifierItem[] = items.map((item) => ({ id: item.id, text: classifierText(item) }))
-    const pending = this.#models.map((model) => ({ model, finish: model.begin(inputs, batch) }))
+    const pending = this.#models.map((model) => ({ model, finish: model.begin(inputs, batch, cachedOnly) }))
     return () =>
       Promise.all(
         pending.map(({ model, finish }) =>
