@@ -60,6 +60,9 @@ t.test('Redis dying mid-run: scoring answers 200 degraded within budget, writes 
 
   const restarted = await startRedis(Number(new URL(server.url).port))
   t.teardown(() => restarted.stop())
+  // A Redis restarted without persistence has lost its data: noticed (store_data_lost), then acknowledged.
+  await until(async () => /^store_data_lost/.test((await app.inject({ method: 'GET', url: '/readyz' })).json().checks.redisDataset?.detail ?? ''), 5000)
+  t.same((await app.inject({ method: 'POST', url: '/v1/admin/data-loss/ack' })).json(), { acknowledged: true })
   await until(async () => (await app.inject({ method: 'GET', url: '/readyz' })).json().status === 'ready', 5000)
   const recovered = await scoreSpoiler(app, 'bob')
   t.equal(recovered.json().meta.degraded, false)
