@@ -45,7 +45,8 @@ async function logged(t: { teardown(fn: () => unknown): void }) {
       done()
     }
   })
-  const config = loadConfig({ LOG_LEVEL: 'info' })
+  // No load shedding: on a loaded machine it would answer before the routes these tests log.
+  const config = loadConfig({ LOG_LEVEL: 'info', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
   const server = Fastify(fastifyOptions(config, { stream }))
   await server.register(app, { config, models: [] })
   t.teardown(() => server.close())

@@ -71,7 +71,8 @@ const openApp = fp(app)
 
 /** The app on real keys, with every route it registers and its log lines. */
 async function buildWithKeys(t: Tap, env: Record<string, string>) {
-  const config = loadConfig({ LOG_LEVEL: 'info', SCORE_REDIS_BUDGET_MS: '1000', ...env })
+  // No load shedding: on a loaded machine it would answer 503 before the keys are checked.
+  const config = loadConfig({ LOG_LEVEL: 'info', SCORE_REDIS_BUDGET_MS: '1000', OVERLOAD_SHED_LOOP_DELAY_MS: '0', ...env })
   const { stream, lines } = logCapture()
   const server = Fastify(fastifyOptions(config, { level: 'info', stream }))
   const routes: Route[] = []
@@ -186,7 +187,7 @@ t.test('health, readiness, metrics and the docs need no key; unknown paths answe
 
 t.test('a /v1 route that declares no scope is for admin keys only', async (t) => {
   const file = keysFile(t, [keyFor.score, keyFor.admin])
-  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_KEYS_FILE: file.path })
+  const config = loadConfig({ LOG_LEVEL: 'silent', OVERLOAD_SHED_LOOP_DELAY_MS: '0', AUTH_KEYS_FILE: file.path })
   const server = Fastify(fastifyOptions(config))
   await server.register(openApp, { config, models: [] })
   server.get('/v1/undeclared', async () => ({ ok: true }))
@@ -205,7 +206,7 @@ t.test('a /v1 route that declares no scope is for admin keys only', async (t) =>
 t.test('a keys file that cannot be used stops the start with a configuration error', async (t) => {
   const file = keysFile(t, [])
   file.write('{"keys": 1}')
-  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_KEYS_FILE: file.path })
+  const config = loadConfig({ LOG_LEVEL: 'silent', OVERLOAD_SHED_LOOP_DELAY_MS: '0', AUTH_KEYS_FILE: file.path })
   const server = Fastify(fastifyOptions(config))
   t.teardown(() => server.close())
   await t.rejects(async () => server.register(app, { config, models: [] }), { name: 'ConfigError', problems: [/^AUTH_KEYS_FILE: .*keys\.json: keys: /] })
