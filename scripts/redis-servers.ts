@@ -194,6 +194,7 @@ async function connect(node: ThrowawayRedis): Promise<Redis> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/* c8 ignore start -- the command line runs in a child process (test/scripts/redis-servers.test.ts), whose coverage tap does not merge */
 /** `npm run redis:cluster`: a 6-node cluster for manual use, until Ctrl-C. */
 async function main(): Promise<void> {
   const cluster = await startRedisCluster()
@@ -212,3 +213,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1)
   })
 }
+/* c8 ignore stop */
