@@ -12,6 +12,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 
+/* c8 ignore start -- test and dev harness, not the service: its cluster paths run under `npm run test:cluster` (without
+   coverage) and its command line in a child process whose coverage tap does not merge */
 const run = promisify(execFile)
 
 export async function freePort(): Promise<number> {
@@ -194,7 +196,6 @@ async function connect(node: ThrowawayRedis): Promise<Redis> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/* c8 ignore start -- the command line runs in a child process (test/scripts/redis-servers.test.ts), whose coverage tap does not merge */
 /** `npm run redis:cluster`: a 6-node cluster for manual use, until Ctrl-C. */
 async function main(): Promise<void> {
   const cluster = await startRedisCluster()
