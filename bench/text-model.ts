@@ -4,11 +4,16 @@
  * batch on one intra-op thread, as `/v1/score` uses the model. Also reports the featuriser alone and
  * `session.run` alone, so a regression can be placed.
  *
- *   nice node --import tsx bench/text-model.ts [--seconds=2] [--rounds=3] [--batch=50]
+ *   nice node --import tsx bench/text-model.ts [--seconds=2] [--rounds=3] [--batch=50] [--reference=<git revision>]
+ *
+ * The cold path is also measured, in alternating rounds, on a reference model read from git
+ * (`models/text/feedguard-text.onnx` at `--reference`, by default the shipped v1 model), and the ratio
+ * printed, so a new model is judged against the old one under the same load.
  *
  * The machine is shared, so the process lowers its own priority, measures several rounds and keeps the
  * best (least disturbed) one; the CPU time the process actually got is printed beside each figure.
  */
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -26,6 +31,9 @@ const argument = (name: string, fallback: number) => {
 const SECONDS = argument('seconds', 2)
 const ROUNDS = argument('rounds', 3)
 const BATCH = argument('batch', 50)
+/** The shipped v1 text model (re-exported with its optional contributions output, scores unchanged). */
+const V1_MODEL_COMMIT = '0d34b58693ac08ced840604ad7fce3f129dfd883'
+const reference = process.argv.find((a) => a.startsWith('--reference='))?.slice('--reference='.length) ?? V1_MODEL_COMMIT
 const modelPath = fileURLToPath(new URL(`../models/${TEXT_MODEL_FILE}`, import.meta.url))
 
 const WORDS = (
@@ -89,6 +97,9 @@ console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores; 
 console.log(`model: ${modelPath}; batch ${BATCH}; ${ROUNDS} rounds of ${SECONDS}s, best kept`)
 
 const classifier = await TextClassifier.create({ model: modelPath, intraOpNumThreads: 1 })
+const referenceBytes = execFileSync('git', ['show', `${reference}:models/${TEXT_MODEL_FILE}`], { cwd: fileURLToPath(new URL('..', import.meta.url)), maxBuffer: 1 << 28 })
+const referenceClassifier = await TextClassifier.create({ model: referenceBytes, intraOpNumThreads: 1 })
+console.log(`reference: ${referenceClassifier.id} (git ${reference.slice(0, 12)}); this model: ${classifier.id}`)
 // enough distinct captions that no round repeats one: every item is cold for the model
 const texts = captions(200_000)
 const averageLength = texts.slice(0, 1000).reduce((a, t) => a + t.length, 0) / 1000
@@ -107,15 +118,33 @@ const scenarios: Array<[string, (batch: readonly string[]) => unknown, readonly 
 ]
 // warm-up: JIT and onnxruntime's first-run allocations
 await classifier.classify(toItems(texts.slice(0, BATCH)))
+await referenceClassifier.classify(toItems(texts.slice(0, BATCH)))
+
+const format = (name: string, b: Measurement) =>
+  `${name.padEnd(44)} ${Math.round(b.itemsPerSecond).toLocaleString('en-US').padStart(9)} items/s  ${b.msPerBatch.toFixed(3)} ms/batch  cpu ${b.cores.toFixed(2)} cores`
+{
+  // alternating rounds, so both models see the same spells of load
+  const pair: Array<Measurement | undefined> = [undefined, undefined]
+  const ratios: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const current = await measure((batch) => classifier.classify(toItems(batch)), texts)
+    const old = await measure((batch) => referenceClassifier.classify(toItems(batch)), texts)
+    ratios.push(current.itemsPerSecond / old.itemsPerSecond)
+    if (!pair[0] || current.itemsPerSecond > pair[0].itemsPerSecond) pair[0] = current
+    if (!pair[1] || old.itemsPerSecond > pair[1].itemsPerSecond) pair[1] = old
+  }
+  console.log(format('classify, this model', pair[0] as Measurement))
+  console.log(format('classify, reference model', pair[1] as Measurement))
+  const best = (pair[0] as Measurement).itemsPerSecond / (pair[1] as Measurement).itemsPerSecond
+  console.log(`this model / reference: ${best.toFixed(3)} (best rounds); per round ${ratios.map((r) => r.toFixed(3)).join(', ')}`)
+}
 for (const [name, run, data] of scenarios) {
   let best: Measurement | undefined
   for (let round = 0; round < ROUNDS; round++) {
     const m = await measure(run, data)
     if (!best || m.itemsPerSecond > best.itemsPerSecond) best = m
   }
-  const b = best as Measurement
-  console.log(
-    `${name.padEnd(44)} ${Math.round(b.itemsPerSecond).toLocaleString('en-US').padStart(9)} items/s  ${b.msPerBatch.toFixed(3)} ms/batch  cpu ${b.cores.toFixed(2)} cores`
-  )
+  console.log(format(name, best as Measurement))
 }
 await classifier.release()
+await referenceClassifier.release()

@@ -3,13 +3,17 @@
  * manifest entry, metrics.json, thresholds.json and MODEL_CARD.md.
  *
  *   npm run train:text -- [--data ../shared/datasets] [--models models] [--seed 1] [--epochs 5] [--version 1.0.0]
+ *                          [--loso] [--loso-epochs 2] [--loso-sources edos,convabuse]
+ *
+ * `--loso` also runs leave-one-source-out: for each abuse source, the model (with `--loso-epochs`, cheaper
+ * than a full training) and the baseline are trained without it and compared on it.
  *
  * The datasets are not part of the repository: `--data` names the directory holding them (default
  * `../shared/datasets`, beside the checkout). When files are missing it lists them and exits with 2.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { MissingDatasetsError } from './train-text/datasets.js'
+import { MissingDatasetsError, type DatasetName } from './train-text/datasets.js'
 import { DEFAULT_TRAIN_OPTIONS, trainTextModel } from './train-text/pipeline.js'
 
 const { values } = parseArgs({
@@ -18,7 +22,10 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'models' },
     seed: { type: 'string', default: String(DEFAULT_TRAIN_OPTIONS.seed) },
     epochs: { type: 'string', default: String(DEFAULT_TRAIN_OPTIONS.epochs) },
-    version: { type: 'string', default: DEFAULT_TRAIN_OPTIONS.version }
+    version: { type: 'string', default: DEFAULT_TRAIN_OPTIONS.version },
+    loso: { type: 'boolean', default: false },
+    'loso-epochs': { type: 'string', default: '2' },
+    'loso-sources': { type: 'string' }
   }
 })
 
@@ -35,6 +42,8 @@ const metrics = await trainTextModel({
   seed: integer('seed', values.seed),
   epochs: integer('epochs', values.epochs),
   version: values.version,
+  ...(values.loso ? { losoEpochs: integer('loso-epochs', values['loso-epochs']) } : {}),
+  ...(values['loso-sources'] ? { losoSources: values['loso-sources'].split(',') as DatasetName[] } : {}),
   log: (line) => console.log(line)
 }).catch((err: unknown) => {
   if (!(err instanceof MissingDatasetsError)) throw err
@@ -42,6 +51,9 @@ const metrics = await trainTextModel({
   process.exit(2)
 })
 
+for (const c of metrics.comparisons) {
+  console.log(`${c.dataset} ${c.split}: ${c.head} ROC-AUC model ${c.model.toFixed(4)} vs baseline ${c.baseline.toFixed(4)} ${c.model > c.baseline ? 'beats' : 'does NOT beat'} the baseline`)
+}
 for (const t of metrics.targets) {
   console.log(`${t.title}: ${t.head} ROC-AUC ${t.rocAuc.toFixed(4)} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`)
 }

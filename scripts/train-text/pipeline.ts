@@ -34,7 +34,8 @@ import { identityFalsePositives, type FlagRate } from './bias.js'
 import { roundToFloat16 } from './float16.js'
 import { averagePrecision, rocAuc } from './metrics.js'
 import { renderModelCard } from './model-card.js'
-import { naiveBayesScale, predict, predictLogits, trainModel, type TrainingExample } from './model.js'
+import { BaselineData, compare, fitModel, leaveOneSourceOut, type Comparison, type ModelFitOptions } from './comparison.js'
+import { predict, predictLogits } from './model.js'
 import { exportOnnx } from './onnx-export.js'
 import { PROBES } from './probes.js'
 
@@ -52,6 +53,10 @@ export interface TrainTextOptions {
   nbHeads: readonly TextHead[]
   selection: DatasetSelection
   version: string
+  /** Runs leave-one-source-out with this many epochs per fold; undefined = not run. */
+  losoEpochs?: number
+  /** The sources leave-one-source-out leaves out (default: every abuse source). */
+  losoSources?: readonly DatasetName[]
   log: (line: string) => void
 }
 
@@ -67,7 +72,21 @@ export const DEFAULT_TRAIN_OPTIONS = {
   // naive-Bayes scaling lowered validation AUC on the spam and threat heads
   nbHeads: ['toxicity', 'insult', 'hate', 'profanity'] as readonly TextHead[],
   selection: {
-    datasets: ['jigsaw', 'olid', 'germeval', 'mlma', 'sms_spam', 'youtube_spam'],
+    datasets: [
+      'jigsaw',
+      'olid',
+      'germeval',
+      'mlma',
+      'sms_spam',
+      'youtube_spam',
+      'edos',
+      'toxic_spans',
+      'convabuse',
+      'implicit_hate',
+      'stormfront',
+      'toxigen',
+      'germeval2026'
+    ],
     mlmaLanguages: ['fr', 'ar']
   } satisfies DatasetSelection,
   version: TEXT_MODEL_VERSION
@@ -129,6 +148,7 @@ export interface TextMetrics {
   training: {
     seed: number
     epochs: number
+    losoEpochs?: number
     learningRate: number
     nbSmoothing: number
     nbHeads: readonly TextHead[]
@@ -140,6 +160,8 @@ export interface TextMetrics {
   data: ReturnType<typeof datasetSummary>
   labelMapping: readonly LabelMappingRow[]
   targets: Array<{ title: string; dataset: DatasetName; head: TextHead; target: number; basis: string; rocAuc: number; met: boolean }>
+  /** Model vs the reference baseline: every test split, and every left-out source when leave-one-source-out ran. */
+  comparisons: Comparison[]
   evaluations: Evaluation[]
   calibration: Record<
     TextHead,
@@ -171,10 +193,6 @@ export interface ThresholdsFile {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits))
 
-function labelsOf(example: Example): Int8Array {
-  return Int8Array.from(TEXT_HEADS, (head) => example.labels[head] ?? -1)
-}
-
 /** Scores and labels of one head over the examples that label it. */
 function column(rows: readonly Example[], scores: readonly ArrayLike<number>[], head: TextHead) {
   const k = TEXT_HEADS.indexOf(head)
@@ -199,37 +217,24 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
   log(`loaded and featurised ${examples.length} texts (${elapsed()})`)
 
   const sources = options.selection.datasets
-  const training: TrainingExample[] = []
-  examples.forEach((e, i) => {
-    const weight = options.datasetWeights[e.dataset] ?? 1
-    if (e.split !== 'train' || weight === 0) return
-    training.push({
-      features: features[i] as TextFeatures,
-      labels: labelsOf(e),
-      weight,
-      source: sources.indexOf(e.dataset)
-    })
-  })
-  const heads = TEXT_HEADS.length
-  const { buckets } = FEATURIZER_CONFIG
-  const featureScale = naiveBayesScale(training, {
-    buckets,
-    heads,
-    sources: sources.length,
-    scaledHeads: options.nbHeads.map((h) => TEXT_HEADS.indexOf(h)),
-    smoothing: options.nbSmoothing
-  })
-  const weights = trainModel(training, {
-    buckets,
-    heads,
-    sources: sources.length,
+  const fitOptions: ModelFitOptions = {
+    sources,
+    datasetWeights: options.datasetWeights,
+    nbHeads: options.nbHeads,
+    nbSmoothing: options.nbSmoothing,
+    buckets: FEATURIZER_CONFIG.buckets,
     seed: options.seed,
     epochs: options.epochs,
-    learningRate: options.learningRate,
-    featureScale
-  })
+    learningRate: options.learningRate
+  }
+  const weights = fitModel(examples, features, fitOptions)
   roundToFloat16(weights.embedding)
-  log(`trained on ${training.length} texts (${elapsed()})`)
+  const trainedOn = examples.filter((e) => e.split === 'train' && options.datasetWeights[e.dataset] !== 0).length
+  log(`trained on ${trainedOn} texts (${elapsed()})`)
+  const baselineData = new BaselineData(examples)
+  // a selection without abuse data (spam only) has nothing to compare
+  const baseline = baselineData.counts.rows.length > 0 ? baselineData.fit(options.datasetWeights) : undefined
+  if (baseline) log(`fitted the baseline on the same training texts: ${baselineData.counts.size} n-grams, ${baseline.iterations} lbfgs iterations (${elapsed()})`)
 
   const pick = (split: Example['split'], keep: (e: Example) => boolean = () => true) => {
     const rows: Example[] = []
@@ -328,6 +333,26 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
       }
     }
   }
+  const comparisons: Comparison[] = []
+  for (const dataset of baseline ? sources : []) {
+    const indices = examples.flatMap((e, i) => (e.dataset === dataset && e.split === 'test' ? [i] : []))
+    const row = compare(
+      examples,
+      indices,
+      predict(
+        weights,
+        indices.map((i) => features[i] as TextFeatures)
+      ),
+      (baseline as NonNullable<typeof baseline>).score,
+      'test'
+    )
+    if (!row) continue
+    comparisons.push(row)
+    log(`${dataset} test: ${row.head} ROC-AUC model ${row.model.toFixed(4)}, baseline ${row.baseline.toFixed(4)}`)
+  }
+  if (options.losoEpochs !== undefined && baseline) {
+    comparisons.push(...leaveOneSourceOut(examples, features, baselineData, { ...fitOptions, epochs: options.losoEpochs }, log, options.losoSources))
+  }
   const targets = evaluations.flatMap((e) => {
     const target = TARGETS.find((t) => t.dataset === e.dataset && t.head === e.head && e.split === 'test')
     return target ? [{ ...target, rocAuc: e.rocAuc, met: e.rocAuc > target.target }] : []
@@ -400,6 +425,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
     training: {
       seed: options.seed,
       epochs: options.epochs,
+      ...(options.losoEpochs === undefined ? {} : { losoEpochs: options.losoEpochs }),
       learningRate: options.learningRate,
       nbSmoothing: options.nbSmoothing,
       nbHeads: options.nbHeads,
@@ -411,6 +437,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
     data: datasetSummary(examples),
     labelMapping: LABEL_MAPPING,
     targets,
+    comparisons,
     evaluations,
     calibration,
     testCalibration,

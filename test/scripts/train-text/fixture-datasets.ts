@@ -93,7 +93,7 @@ export function writeFixtureDatasets(dir: string, rows = 24): void {
     const sexist = vector === 'none' ? (i % 8 === 0 ? 'unknown' : 'not sexist') : 'sexist'
     const category = vector === 'none' ? 'none' : `${vector[0]}. category`
     const text = sexist === 'sexist' ? `women are ${pick(RUDE, i)}s, "${i}"\nsecond` : `a ${pick(NICE, i)} for her ${i}`
-    return `sexism2022_english-${i},${csvField(text)},${sexist},${category},${vector},${pick(['train', 'dev', 'test', 'train'], i)}`
+    return `sexism2022_english-${i},${csvField(text)},${sexist},${category},${vector},${pick(['train', 'dev', 'test', 'train', 'train'], i)}`
   })
   write('edos/edos_labelled_aggregated.csv', `rewire_id,text,label_sexist,label_category,label_vector,split\n${edos.join('\n')}\n`)
 

@@ -13,6 +13,9 @@ import { DEFAULT_TRAIN_OPTIONS, checkParity, trainTextModel, type TextMetrics } 
 import { verifiedModels } from '../../helpers/text-model.js'
 import { writeFixtureDatasets } from './fixture-datasets.js'
 
+// Seven trainings on fourteen fixture datasets, each with its baseline fit, take minutes on a loaded machine.
+t.setTimeout(900_000)
+
 const root = mkdtempSync(join(tmpdir(), 'fg-train-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))
 const dataDir = join(root, 'data')
@@ -50,8 +53,15 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
   t.same(Object.keys(thresholds.categories), [...TEXT_HEADS])
   for (const head of TEXT_HEADS) t.same(Object.keys(thresholds.categories[head]), ['strict', 'standard', 'relaxed'])
 
+  t.ok(metrics.comparisons.some((c) => c.dataset === 'edos' && c.split === 'test' && c.head === 'toxicity'))
+  t.ok(metrics.comparisons.some((c) => c.dataset === 'germeval2026' && c.head === 'threat'))
+  t.notOk(metrics.comparisons.some((c) => c.split === 'left out'), 'leave-one-source-out runs only when asked')
+  for (const c of metrics.comparisons) t.ok(c.model >= 0 && c.model <= 1 && c.baseline >= 0 && c.baseline <= 1)
+  t.ok(lines.some((l) => /^fitted the baseline on the same training texts: \d+ n-grams/.test(l)))
+
   const card = readFileSync(join(modelsDir, 'text/MODEL_CARD.md'), 'utf8')
-  for (const section of ['## Results against the targets', '## Calibration', '## Policy thresholds', '## Training data', '## Label mapping', '## Limitations and biases']) {
+  t.match(card, 'leave-one-source-out was not run')
+  for (const section of ['## Model vs baseline', '## Results against the targets', '## Calibration', '## Policy thresholds', '## Training data', '## Label mapping', '## Limitations and biases']) {
     t.match(card, section)
   }
   t.match(card, metrics.model.sha256)
@@ -76,6 +86,7 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     changed.thresholds.categories.spam = { strict: { blurAt: 0.3, hideAt: 0.8 }, standard: { hideAt: 0.85 }, relaxed: {} }
     changed.model.featuriserConfig = { ...changed.model.featuriserConfig, wordNgrams: 1 }
     changed.training.datasetWeights = {}
+    changed.comparisons.push({ dataset: 'stormfront', split: 'left out', head: 'toxicity', count: 10, positives: 3, model: 0.61, baseline: 0.72 })
     changed.probes[0]!.actions = {
       strict: { action: 'hide', heads: ['toxicity', 'insult'] },
       standard: { action: 'blur', heads: ['toxicity'] },
@@ -100,6 +111,7 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     t.match(card, 'Dataset loss weights: all 1')
     t.match(card, '| hide (toxicity, insult) | blur (toxicity) | allow |')
     t.match(card, '| 0 | – | – | 0.000 | 0.000 |')
+    t.match(card, '| stormfront | left out | toxicity | 10 | 3 | 0.6100 | 0.7200 | **no** |')
   })
 
   t.test('checkParity refuses a model that does not match the reference', async (t) => {
@@ -126,12 +138,34 @@ t.test('the same data and seed give the same file; other manifest entries are ke
   t.not(c.model.sha256, a.model.sha256, 'another seed, another model')
 })
 
+t.test('leave-one-source-out trains without each abuse source and compares on it', async (t) => {
+  const logged: string[] = []
+  const metrics = await trainTextModel({
+    ...options(join(root, 'models-f')),
+    selection: { datasets: ['jigsaw', 'stormfront', 'toxigen', 'sms_spam'], mlmaLanguages: [] },
+    losoEpochs: 1,
+    losoSources: ['toxigen', 'sms_spam', 'stormfront', 'jigsaw', 'edos'],
+    log: (line) => logged.push(line)
+  })
+  const left = metrics.comparisons.filter((c) => c.split === 'left out')
+  t.same(
+    left.map((c) => c.dataset),
+    ['toxigen', 'stormfront', 'jigsaw'],
+    'the abuse sources asked for, in that order; not spam, not a source out of the selection'
+  )
+  t.ok(left.every((c) => c.count > 0 && c.positives > 0))
+  t.ok(logged.some((l) => l.startsWith('left out stormfront: toxicity ROC-AUC model')))
+  t.equal(metrics.training.losoEpochs, 1)
+  t.match(readFileSync(join(root, 'models-f/text/MODEL_CARD.md'), 'utf8'), '"left out" rows train both without that source (the model with 1 epochs instead of 2)')
+})
+
 t.test('a selection without English abuse data has no identity-bias table', async (t) => {
   const metrics = await trainTextModel({
     ...options(join(root, 'models-e')),
     selection: { datasets: ['sms_spam', 'youtube_spam'], mlmaLanguages: [] }
   })
   t.same(metrics.identityBias, [])
+  t.same(metrics.comparisons, [], 'no abuse data: no baseline')
   t.same(metrics.targets.map((x) => x.dataset), ['youtube_spam'])
   t.notMatch(readFileSync(join(root, 'models-e/text/MODEL_CARD.md'), 'utf8'), 'Identity-term false positives')
 })
