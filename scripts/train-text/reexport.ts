@@ -46,10 +46,7 @@ export async function reexportTextModel(modelsDir: string, texts: readonly strin
 async function scoreWith(model: Uint8Array, texts: readonly string[]): Promise<Float32Array> {
   const classifier = await TextClassifier.create({ model })
   try {
-    const rows = await classifier.score(texts)
-    const all = new Float32Array(rows.length * (rows[0]?.length ?? 0))
-    rows.forEach((row, i) => all.set(row, i * row.length))
-    return all
+    return Float32Array.from((await classifier.score(texts)).flatMap((row) => [...row]))
   } finally {
     await classifier.release()
   }
