@@ -86,6 +86,19 @@ t.test('a master without a replica acknowledges on its own; one whose replica di
   const started = Date.now()
   t.equal((await putRules(app, 'bob', 'finale')).statusCode, 200)
   t.ok(Date.now() - started < 300, 'without waiting')
+
+  // The master gone too: its replicas cannot be asked, and nothing is written.
+  await master.stop()
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  for (const [method, url, payload] of [
+    ['PUT', '/v1/users/bob/rules', { keywords: [] }],
+    ['POST', '/v1/items/clip/verdict', { violating: true }],
+    ['POST', '/v1/banks', { name: 'csam' }]
+  ] as const) {
+    const answer = await app.inject({ method, url, payload })
+    t.equal(answer.statusCode, 503, `${method} ${url}`)
+    t.match(answer.json(), { code: 'FG_STORE_UNAVAILABLE', message: /unavailable/ })
+  }
 })
 
 t.test('REDIS_REPLICA_WAIT_MS=0: writes never wait', async (t) => {
