@@ -1,17 +1,32 @@
 /**
- * `npm run bench`: drives POST /v1/score with autocannon and prints req/s, items/s and latency for
- * feedguard and, in the same run, for the floor (a bare Fastify route that only parses the request).
- * Servers run in child processes so the load generator does not share their event loop.
+ * `npm run bench`: drives POST /v1/score with autocannon and prints, from one run, at batch 50:
+ * - the floor (a bare Fastify route that only parses the same request and answers the same bytes);
+ * - feedguard warm (every item seen before) and cold (every request's items new: new ids and captions no
+ *   cache has seen, text model on), on the embedded store and on a real Redis (the production path: rules,
+ *   score-cache and item-status reads of every request in one round trip) — a throwaway redis-server on a
+ *   free port, or BENCH_REDIS_URL;
+ * - p99 at a fixed offered load (BENCH_FIXED_RATE of the floor's measured maximum, 70% unless set) for the
+ *   floor and both feedguards: is it within twice the floor's;
+ * - in-process peers on one thread: the text model alone, and the `obscenity` package's RegExpMatcher (50
+ *   whole-word terms, its English transformers) on the captions of the cold requests.
+ * Servers run in child processes so the load generator does not share their event loop. Every figure is
+ * the median of BENCH_ROUNDS rounds, rounds alternating between targets so that drift affects them alike;
+ * the spread (min–max) is printed beside it. The decisions of the embedded and Redis servers are checked to
+ * be the same bytes, and a digest of them is printed, so runs before and after a change can be compared.
  */
+import { createHash } from 'node:crypto'
 import os from 'node:os'
 import autocannon from 'autocannon'
-import { items, storeRules, user } from './fixtures.js'
-import { answerWith, startServer, stop } from './servers.js'
+import { KEYWORDS, items, storeRules, user } from './fixtures.js'
+import { answerWith, startServer, stop, type BenchServer } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const BATCH = Number(process.env.BENCH_BATCH ?? 50)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 0.7)
+/** Distinct cold request bodies, cycled: more captions than the analysis cache holds, so cold stays cold. */
+const COLD_BODIES = 600
 
 interface Figures {
   reqPerSec: number
@@ -22,12 +37,23 @@ interface Figures {
   non2xx: number
 }
 
-/**
- * `body` is sent as is (every item seen before: the cached path), or, when `fresh` is set, every request
- * gets item ids never seen before, so nothing is cached (the cold path).
- */
-async function load(url: string, body: string, batch: number, fresh = false): Promise<Figures> {
-  let request = 0
+interface Summary extends Figures {
+  /** the lowest and highest req/s of the rounds */
+  spread: [number, number]
+  p99Spread: [number, number]
+}
+
+interface LoadOptions {
+  /** bodies sent in turn, each request with item ids never used before (nothing cached by id) */
+  fresh?: readonly string[]
+  /** offered load, requests per second over all connections */
+  overallRate?: number
+}
+
+let freshRequest = 0
+
+async function load(url: string, body: string, options: LoadOptions = {}): Promise<Figures> {
+  const { fresh, overallRate } = options
   const result = await autocannon({
     url: `${url}/v1/score`,
     method: 'POST',
@@ -35,13 +61,23 @@ async function load(url: string, body: string, batch: number, fresh = false): Pr
     body,
     connections: CONNECTIONS,
     duration: DURATION_S,
+    ...(overallRate ? { overallRate } : {}),
     ...(fresh
-      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body.replaceAll('"id":"item-', `"id":"r${request++}-`) }) }] }
+      ? {
+          requests: [
+            {
+              setupRequest: (req: autocannon.Request) => {
+                const request = freshRequest++
+                return { ...req, body: fresh[request % fresh.length]!.replaceAll('"id":"item-', `"id":"r${request}-`) }
+              }
+            }
+          ]
+        }
       : {})
   })
   return {
     reqPerSec: result.requests.average,
-    itemsPerSec: result.requests.average * batch,
+    itemsPerSec: result.requests.average * BATCH,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -70,70 +106,173 @@ async function textModelAlone(): Promise<number | undefined> {
   return perSecond
 }
 
+/**
+ * The peer: obscenity's RegExpMatcher, the fixture user's 50 keywords as whole-word terms, its recommended
+ * English transformers; all matches of each item's caption and on-screen text, one thread, items/s. Its
+ * duplicate-collapsing transformer reads `ff` as `f`: the terms are collapsed alike, so that they can match.
+ */
+async function obscenityPeer(captions: ReadonlyArray<readonly string[]>): Promise<number> {
+  const { DataSet, RegExpMatcher, englishRecommendedTransformers, parseRawPattern } = await import('obscenity')
+  const collapse = (term: string) => term.toLowerCase().replace(/([^beolsg])\1+/g, '$1')
+  const dataset = new DataSet<{ originalWord: string }>()
+  for (const term of KEYWORDS) dataset.addPhrase((phrase) => phrase.setMetadata({ originalWord: term }).addPattern(parseRawPattern(`|${collapse(term)}|`)))
+  const matcher = new RegExpMatcher({ ...dataset.build(), ...englishRecommendedTransformers })
+  let matched = 0
+  const run = (count: number) => {
+    for (let i = 0; i < count; i++) for (const text of captions[i % captions.length]!) matched += matcher.getAllMatches(text).length
+  }
+  run(captions.length)
+  let scored = 0
+  const started = performance.now()
+  while (performance.now() - started < 3000) {
+    run(1000)
+    scored += 1000
+  }
+  if (matched === 0) throw new Error('the obscenity peer matched nothing: its terms are wrong')
+  return scored / ((performance.now() - started) / 1000)
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-const summarise = (runs: Figures[]): Figures => ({
+const summarise = (runs: Figures[]): Summary => ({
   reqPerSec: median(runs.map((r) => r.reqPerSec)),
   itemsPerSec: median(runs.map((r) => r.itemsPerSec)),
   p50: median(runs.map((r) => r.p50)),
   p99: median(runs.map((r) => r.p99)),
   errors: runs.reduce((sum, r) => sum + r.errors, 0),
-  non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0)
+  non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+  spread: [Math.min(...runs.map((r) => r.reqPerSec)), Math.max(...runs.map((r) => r.reqPerSec))],
+  p99Spread: [Math.min(...runs.map((r) => r.p99)), Math.max(...runs.map((r) => r.p99))]
 })
 
-const row = (name: string, f: Figures) =>
-  `${name.padEnd(28)} ${f.reqPerSec.toFixed(0).padStart(8)} ${f.itemsPerSec.toFixed(0).padStart(10)} ${f.p50.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)} ${String(f.errors + f.non2xx).padStart(7)}`
+const row = (name: string, f: Summary) =>
+  `${name.padEnd(34)} ${f.reqPerSec.toFixed(0).padStart(7)} ${f.itemsPerSec.toFixed(0).padStart(8)} ${f.p50.toFixed(1).padStart(7)} ${f.p99.toFixed(1).padStart(7)} ${String(f.errors + f.non2xx).padStart(6)}   ${f.spread.map((v) => v.toFixed(0)).join('–')} req/s, p99 ${f.p99Spread.map((v) => v.toFixed(1)).join('–')}`
+
+async function decisionsOf(server: BenchServer, body: string): Promise<string> {
+  const res = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  if (!res.ok) throw new Error(`score failed: ${res.status} ${await res.text()}`)
+  // rule ids are drawn at random when rules are stored: the rest must be the same bytes from run to run
+  return JSON.stringify(((await res.json()) as { decisions: unknown[] }).decisions).replace(/"ruleId":"[^"]*",/g, '')
+}
+
+async function redisForBench(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, stop: async () => {} }
+  const { startRedis } = await import('../scripts/redis-servers.js')
+  return startRedis()
+}
 
 async function main() {
   const bench = user()
-  const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH) })
+  const warmItems = items(BATCH)
+  const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: warmItems })
+  const coldBatches = Array.from({ length: COLD_BODIES }, (_, k) => items(BATCH, 1000 + k))
+  const coldBodies = coldBatches.map((batch) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: batch }))
 
-  const floor = await startServer('./floor-server.ts')
-  const emptyFloor = await startServer('./floor-server.ts', { FLOOR_RESPONSE: 'empty' })
-  const feedguard = await startServer('./app-server.ts')
+  const redis = await redisForBench()
+  const servers: BenchServer[] = []
+  const start = async (script: string, env: Record<string, string> = {}) => {
+    const server = await startServer(script, env)
+    servers.push(server)
+    return server
+  }
   try {
-    await storeRules(feedguard.url, bench)
-    const check = (await (await fetch(`${feedguard.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as {
-      decisions: Array<{ action: string }>
+    const floor = await start('./floor-server.ts')
+    const emptyFloor = await start('./floor-server.ts', { FLOOR_RESPONSE: 'empty' })
+    // overload protection off: this measures capacity, and on a shared machine the loop lags past the shed threshold
+    const appEnv = { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' }
+    const embedded = await start('./app-server.ts', appEnv)
+    const withRedis = await start('./app-server.ts', { ...appEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `fgbench:${process.pid}:` })
+    const apps = [embedded, withRedis]
+    for (const app of apps) await storeRules(app.url, bench)
+
+    // the same decisions from both stores, warm and cold, byte for byte
+    const decisions = await decisionsOf(embedded, body)
+    const digest = createHash('sha256').update(decisions)
+    if ((await decisionsOf(withRedis, body)) !== decisions) throw new Error('the Redis server decided the warm batch differently')
+    for (const cold of coldBodies.slice(0, 20)) {
+      const answer = await decisionsOf(embedded, cold)
+      if ((await decisionsOf(withRedis, cold)) !== answer) throw new Error('the Redis server decided a cold batch differently')
+      digest.update(answer)
     }
-    const filtered = check.decisions.filter((d) => d.action !== 'allow').length
+    const parsed = JSON.parse(await decisionsOf(embedded, body)) as Array<{ action: string }>
+    const filtered = parsed.filter((d) => d.action !== 'allow').length
     // The floor answers the same decisions (ids echoed), so both send the same bytes back.
-    await answerWith(floor, check.decisions)
+    await answerWith(floor, parsed)
 
-    // Warm both servers (JIT, caches), then alternate rounds so drift affects both alike.
-    await load(floor.url, body, BATCH)
-    await load(emptyFloor.url, body, BATCH)
-    await load(feedguard.url, body, BATCH)
-    const floorRuns: Figures[] = []
-    const emptyFloorRuns: Figures[] = []
-    const appRuns: Figures[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      floorRuns.push(await load(floor.url, body, BATCH))
-      emptyFloorRuns.push(await load(emptyFloor.url, body, BATCH))
-      appRuns.push(await load(feedguard.url, body, BATCH))
-    }
-    const floorFigures = summarise(floorRuns)
-    const emptyFloorFigures = summarise(emptyFloorRuns)
-    const appFigures = summarise(appRuns)
-    const models = (await (await fetch(`${feedguard.url}/readyz`)).json()) as { checks: { models: { detail?: string } } }
+    const models = (await (await fetch(`${embedded.url}/readyz`)).json()) as { checks: { models: { detail?: string } } }
     const hasModels = !/none configured/.test(models.checks.models.detail ?? '')
-    const coldFigures = hasModels ? summarise([await load(feedguard.url, body, BATCH, true)]) : undefined
-    const modelAlone = hasModels ? await textModelAlone() : undefined
 
-    console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}`)
-    console.log(`scenarios: batch ${BATCH} items, user with ${bench.rules.keywords.length} keyword rules and ${bench.rules.authors.length} muted creators, embedded store, cached rules; ${filtered}/${BATCH} items filtered; "cold": every request's items unseen (no cached scores)`)
-    console.log(`load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per target (median shown)\n`)
-    console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'items/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`)
-    console.log(row('floor (parse + respond)', floorFigures))
-    console.log(row('floor, empty decisions', emptyFloorFigures))
-    console.log(row('feedguard /v1/score', appFigures))
-    if (coldFigures) console.log(row('feedguard /v1/score, cold', coldFigures))
-    if (modelAlone) console.log(`${'text model alone, cold'.padEnd(28)} ${''.padStart(8)} ${modelAlone.toFixed(0).padStart(10)}   (featurise + one session.run per ${BATCH}, one thread)`)
-    console.log(`\nratio to the floor (req/s): ${(appFigures.reqPerSec / floorFigures.reqPerSec).toFixed(2)} (target ≥ 0.5)`)
-    console.log(`ratio to the empty-decisions floor: ${(appFigures.reqPerSec / emptyFloorFigures.reqPerSec).toFixed(2)}`)
+    // Warm every server (JIT, caches), then alternate rounds so drift affects all alike.
+    for (const server of [floor, emptyFloor, ...apps]) await load(server.url, body)
+    const runs = { floor: [] as Figures[], emptyFloor: [] as Figures[], embedded: [] as Figures[], redis: [] as Figures[] }
+    const cold = { embedded: [] as Figures[], redis: [] as Figures[] }
+    const fixed = { floor: [] as Figures[], embedded: [] as Figures[], redis: [] as Figures[] }
+    let offered = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.floor.push(await load(floor.url, body))
+      runs.emptyFloor.push(await load(emptyFloor.url, body))
+      runs.embedded.push(await load(embedded.url, body))
+      runs.redis.push(await load(withRedis.url, body))
+      if (hasModels) {
+        cold.embedded.push(await load(embedded.url, body, { fresh: coldBodies }))
+        cold.redis.push(await load(withRedis.url, body, { fresh: coldBodies }))
+      }
+      // the offered load: a share of the floor's maximum, as first measured
+      offered ||= Math.max(1, Math.round(runs.floor[0]!.reqPerSec * FIXED_RATE))
+      fixed.floor.push(await load(floor.url, body, { overallRate: offered }))
+      fixed.embedded.push(await load(embedded.url, body, { overallRate: offered }))
+      fixed.redis.push(await load(withRedis.url, body, { overallRate: offered }))
+    }
+    const modelAlone = hasModels ? await textModelAlone() : undefined
+    const peer = await obscenityPeer(coldBatches.flatMap((batch) => batch.map((item) => [item.text, item.overlayText].filter((text): text is string => typeof text === 'string'))))
+
+    const figures = {
+      floor: summarise(runs.floor),
+      emptyFloor: summarise(runs.emptyFloor),
+      embedded: summarise(runs.embedded),
+      redis: summarise(runs.redis),
+      coldEmbedded: hasModels ? summarise(cold.embedded) : undefined,
+      coldRedis: hasModels ? summarise(cold.redis) : undefined,
+      fixedFloor: summarise(fixed.floor),
+      fixedEmbedded: summarise(fixed.embedded),
+      fixedRedis: summarise(fixed.redis)
+    }
+
+    console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+    console.log(
+      `scenarios: batch ${BATCH} items, user with ${bench.rules.keywords.length} keyword rules and ${bench.rules.authors.length} muted creators, cached rules, overload protection off; ${filtered}/${BATCH} items filtered; "cold": every request's items new (ids and captions no cache holds, ${COLD_BODIES} distinct batches cycled), text model ${hasModels ? 'on' : 'absent'}; "redis": REDIS_URL ${redis.url}`
+    )
+    console.log(`load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per target (median, then min–max over rounds)`)
+    console.log(`decisions digest (warm batch + 20 cold batches, embedded = redis, rule ids left out): ${digest.digest('hex').slice(0, 16)}\n`)
+    console.log(`${'target'.padEnd(34)} ${'req/s'.padStart(7)} ${'items/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(6)}   spread`)
+    console.log(row('floor (parse + respond)', figures.floor))
+    console.log(row('floor, empty decisions', figures.emptyFloor))
+    console.log(row('warm, embedded store', figures.embedded))
+    console.log(row('warm, redis', figures.redis))
+    if (figures.coldEmbedded) console.log(row('cold, embedded store', figures.coldEmbedded))
+    if (figures.coldRedis) console.log(row('cold, redis', figures.coldRedis))
+    console.log(row(`floor at ${offered} req/s offered`, figures.fixedFloor))
+    console.log(row(`warm, embedded at ${offered} req/s`, figures.fixedEmbedded))
+    console.log(row(`warm, redis at ${offered} req/s`, figures.fixedRedis))
+    if (modelAlone) console.log(`${'text model alone, cold'.padEnd(34)} ${''.padStart(7)} ${modelAlone.toFixed(0).padStart(8)}   (in process: featurise + one session.run per ${BATCH}, one thread)`)
+    console.log(`${'obscenity RegExpMatcher peer'.padEnd(34)} ${''.padStart(7)} ${peer.toFixed(0).padStart(8)}   (in process: 50 whole-word terms, English transformers, caption + on-screen text, one thread)`)
+
+    const ratio = (a: number, b: number) => (a / b).toFixed(2)
+    console.log(`\nwarm / floor (req/s): embedded ${ratio(figures.embedded.reqPerSec, figures.floor.reqPerSec)}, redis ${ratio(figures.redis.reqPerSec, figures.floor.reqPerSec)} (target ≥ 0.7)`)
+    console.log(`warm / empty-decisions floor: embedded ${ratio(figures.embedded.reqPerSec, figures.emptyFloor.reqPerSec)}, redis ${ratio(figures.redis.reqPerSec, figures.emptyFloor.reqPerSec)}`)
+    if (figures.coldEmbedded && figures.coldRedis) {
+      console.log(`cold items/s / obscenity peer: embedded ${ratio(figures.coldEmbedded.itemsPerSec, peer)}, redis ${ratio(figures.coldRedis.itemsPerSec, peer)} (target ≥ 1)`)
+    }
+    console.log(
+      `p99 at ${offered} req/s offered (${(FIXED_RATE * 100).toFixed(0)}% of the floor's max) / floor's p99: embedded ${ratio(figures.fixedEmbedded.p99, figures.fixedFloor.p99)}, redis ${ratio(figures.fixedRedis.p99, figures.fixedFloor.p99)} (target ≤ 2)`
+    )
     console.log('floor: parses the request and answers the decisions feedguard gave for it (same bytes, ids echoed); empty-decisions floor: one allow with no reasons or scores per item')
-    if (appFigures.errors + appFigures.non2xx > 0) process.exitCode = 1
+    const failed = [figures.embedded, figures.redis, figures.coldEmbedded, figures.coldRedis, figures.fixedEmbedded, figures.fixedRedis].some(
+      (f) => f !== undefined && f.errors + f.non2xx > 0
+    )
+    if (failed) process.exitCode = 1
   } finally {
-    await Promise.all([stop(floor.child), stop(emptyFloor.child), stop(feedguard.child)])
+    await Promise.all(servers.map((server) => stop(server.child)))
+    await redis.stop()
   }
 }
 
