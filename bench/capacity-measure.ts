@@ -30,7 +30,7 @@ const PREFIX = 'fg:'
 type Stats = Map<string, number>
 
 /** Commands that are the measurement's or the client's housekeeping, not the service's work. */
-const HOUSEKEEPING = new Set(['info', 'cluster', 'ping', 'command', 'client', 'config', 'memory', 'scan', 'dbsize', 'hello', 'select', 'readonly', 'llen', 'quit', 'unsubscribe', 'sunsubscribe', 'punsubscribe'])
+const HOUSEKEEPING = new Set(['info', 'cluster', 'ping', 'command', 'client', 'config', 'memory', 'scan', 'dbsize', 'hello', 'select', 'readonly', 'replconf', 'llen', 'quit', 'unsubscribe', 'sunsubscribe', 'punsubscribe'])
 
 async function commandStats(nodes: Redis[]): Promise<Stats> {
   const total: Stats = new Map()
@@ -98,6 +98,7 @@ async function replica(env: Record<string, string>): Promise<FastifyInstance> {
     LOG_LEVEL: 'silent',
     // a loaded machine must not turn this into a measurement of degraded answers
     SCORE_REDIS_BUDGET_MS: '2000',
+    REDIS_COMMAND_TIMEOUT_MS: '10000',
     OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
     OVERLOAD_SHED_LOOP_DELAY_MS: '0',
     // background checks and flushes only when asked, so the deltas hold the requests' commands only
@@ -191,6 +192,12 @@ async function measureMemory(url: string): Promise<Measured['memory']> {
     const events = Array.from({ length: 20 }, (_, i) => ({ id: `cap-ev-${i}`, userId: 'cap-typical', kind: 'not_interested', itemId: `cap-seen-${i}`, authorId: `creator-${pad(i, 12)}`, hashtags: ['cats', 'fyp'] }))
     await call(a, 'POST', '/v1/feedback', { events })
     rows.push(['the typical user after 20 not-interested events (learned rules, signals, event ids)', await memoryUsage(node, rulesKey('cap-typical')), 'MEMORY USAGE'])
+    // A user at the feedback limits: 1,000 not-interested events (remembered ids, signals and learned rules are capped).
+    for (let start = 0; start < 1000; start += 100) {
+      const many = Array.from({ length: 100 }, (_, i) => ({ id: `cap-fb-${start + i}`, userId: 'cap-feedback', kind: 'not_interested', itemId: `cap-fb-item-${start + i}`, authorId: `creator-${pad(start + i, 12)}`, hashtags: [`tag${(start + i) % 300}`] }))
+      await call(a, 'POST', '/v1/feedback', { events: many })
+    }
+    rows.push(['a user after 1,000 not-interested events (at the FEEDBACK_MAX_* caps)', await memoryUsage(node, rulesKey('cap-feedback')), 'MEMORY USAGE'])
 
     const before = await usedMemory([node])
     for (let i = 0; i < 200; i++) await call(a, 'PUT', `/v1/users/cap-many-${i}/rules`, typicalRules())
@@ -239,7 +246,7 @@ async function measureMemory(url: string): Promise<Measured['memory']> {
     const hourly = (await keys(node, `${PREFIX}{agg:*}:h:*`)).filter((key) => !key.includes(':mu:'))
     let hourlyBytes = 0
     for (const key of hourly) hourlyBytes += await memoryUsage(node, key)
-    rows.push(['the hour\'s rankings and counts (26 events, 210 keywords muted)', hourlyBytes, `MEMORY USAGE, ${hourly.length} keys`])
+    rows.push([`the hour's rankings and counts (${eventKeys.keys} events, ${muted.length} keywords muted)`, hourlyBytes, `MEMORY USAGE, ${hourly.length} keys`])
     // The review queue with 200 items under review (each reported to the threshold), then a verdict.
     for (let i = 0; i < 200; i++) await call(a, 'POST', '/v1/feedback', { events: Array.from({ length: 5 }, (_, n) => report(`cap-reporter-${n}`, `cap-q-${i}`, n)) })
     const queued = await node.zcard(`${PREFIX}{review}:items`)
