@@ -8,9 +8,10 @@
  */
 import ort from 'onnxruntime-node'
 import type { LoadedModel } from '../classifiers/manifest.js'
-import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
+import type { CategoryEvidence, CategorySpans, Classifier, ClassifierItem, SpanRequest } from '../classifiers/types.js'
 import { FEATURIZER_VERSION, featurize, packFeatures, type FeatureBatch } from './featurize.js'
-import { TEXT_HEADS } from './heads.js'
+import { TEXT_HEADS, type TextHead } from './heads.js'
+import { locateFeatures, pickSpans, wordInfluence } from './spans.js'
 import { CONTRIBUTIONS_OUTPUT, INDICES_INPUT, SCORES_OUTPUT, TEXT_MODEL_NAME, TEXT_MODEL_VERSION, WEIGHTS_INPUT } from './model-spec.js'
 
 export interface TextClassifierOptions {
@@ -112,6 +113,28 @@ export class TextClassifier implements Classifier {
   async runContributions(batch: FeatureBatch): Promise<Float32Array> {
     const results = await this.session.run(feeds(batch), [CONTRIBUTIONS_OUTPUT])
     return (results[CONTRIBUTIONS_OUTPUT] as ort.Tensor).data as Float32Array
+  }
+
+  /**
+   * The words behind the scores asked about (src/text/spans.ts): one more `session.run`, for explanations only.
+   * A model without the `contributions` output explains nothing.
+   */
+  async explainSpans(requests: readonly SpanRequest[]): Promise<CategorySpans[]> {
+    if (!this.explains || requests.length === 0) return requests.map(() => ({}))
+    const located = requests.map((request) => locateFeatures(request.text))
+    const batch = packFeatures(located)
+    const contributions = await this.runContributions(batch)
+    const heads = TEXT_HEADS.length
+    const rowSize = batch.width * heads
+    return requests.map((request, row) => {
+      const terms = contributions.subarray(row * rowSize, (row + 1) * rowSize)
+      const spans: CategorySpans = {}
+      for (const category of request.categories) {
+        const head = TEXT_HEADS.indexOf(category as TextHead)
+        if (head >= 0) spans[category] = pickSpans(located[row]!.words, wordInfluence(located[row]!, terms, heads, head))
+      }
+      return spans
+    })
   }
 
   release(): Promise<void> {
