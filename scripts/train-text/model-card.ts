@@ -124,6 +124,7 @@ function reliabilityTable(bins: ReliabilityBin[]): string {
 
 /** The model card, generated from one training run's metrics. */
 export function renderModelCard(m: TextMetrics): string {
+  const { comparisons } = m as Partial<TextMetrics>
   const mb = (m.model.sizeBytes / 1024 / 1024).toFixed(1)
   const cfg = m.model.featuriserConfig
   const out: string[] = []
@@ -161,19 +162,23 @@ export function renderModelCard(m: TextMetrics): string {
     '',
     '## Model vs baseline',
     '',
-    'The reference baseline, fitted in the same run on the same training texts: TF-IDF over character 2–5-grams within',
-    'word boundaries (scikit-learn `char_wb`, sublinear tf, L2-normalised rows), logistic regression with C = 4 and',
-    'balanced class weights, one binary "abusive" score (scripts/train-text/baseline.ts). Its label, and the model head',
-    'compared, is toxicity, except GermEval 2026 (violence only), compared on threat. ROC-AUC on each test split;',
-    m.training.losoEpochs === undefined
-      ? 'leave-one-source-out was not run for this card (`npm run train:text -- --loso`).'
-      : `"left out" rows train both without that source (the model with ${m.training.losoEpochs} epochs instead of ${m.training.epochs}) and test on all of it.`,
-    '',
-    table(
-      ['dataset', 'split', 'head', 'texts', 'positives', 'model ROC-AUC', 'baseline ROC-AUC', 'model better'],
-      m.comparisons.map((c) => [c.dataset, c.split, c.head, String(c.count), String(c.positives), f4(c.model), f4(c.baseline), c.model > c.baseline ? 'yes' : '**no**'])
-    ),
-    '',
+    ...(comparisons === undefined
+      ? ['Not measured for this model: it was trained before the baseline was part of the run.', '']
+      : [
+          'The reference baseline, fitted in the same run on the same training texts: TF-IDF over character 2–5-grams within',
+          'word boundaries (scikit-learn `char_wb`, sublinear tf, L2-normalised rows), logistic regression with C = 4 and',
+          'balanced class weights, one binary "abusive" score (scripts/train-text/baseline.ts). Its label, and the model head',
+          'compared, is toxicity, except GermEval 2026 (violence only), compared on threat. ROC-AUC on each test split;',
+          m.training.losoEpochs === undefined
+            ? 'leave-one-source-out was not run for this card (`npm run train:text -- --loso`).'
+            : `"left out" rows train both without that source (the model with ${m.training.losoEpochs} epochs instead of ${m.training.epochs}) and test on all of it.`,
+          '',
+          table(
+            ['dataset', 'split', 'head', 'texts', 'positives', 'model ROC-AUC', 'baseline ROC-AUC', 'model better'],
+            comparisons.map((c) => [c.dataset, c.split, c.head, String(c.count), String(c.positives), f4(c.model), f4(c.baseline), c.model > c.baseline ? 'yes' : '**no**'])
+          ),
+          ''
+        ]),
     '## Metrics per head and split',
     '',
     'Every head on every split that labels it with both classes. Validation splits are the 15 % of each training file',

@@ -160,7 +160,10 @@ export interface TextMetrics {
   data: ReturnType<typeof datasetSummary>
   labelMapping: readonly LabelMappingRow[]
   targets: Array<{ title: string; dataset: DatasetName; head: TextHead; target: number; basis: string; rocAuc: number; met: boolean }>
-  /** Model vs the reference baseline: every test split, and every left-out source when leave-one-source-out ran. */
+  /**
+   * Model vs the reference baseline: every test split, and every left-out source when leave-one-source-out
+   * ran. (metrics.json files written before the baseline was part of the run lack it; the card says so.)
+   */
   comparisons: Comparison[]
   evaluations: Evaluation[]
   calibration: Record<

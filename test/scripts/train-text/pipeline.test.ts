@@ -86,7 +86,10 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     changed.thresholds.categories.spam = { strict: { blurAt: 0.3, hideAt: 0.8 }, standard: { hideAt: 0.85 }, relaxed: {} }
     changed.model.featuriserConfig = { ...changed.model.featuriserConfig, wordNgrams: 1 }
     changed.training.datasetWeights = {}
-    changed.comparisons.push({ dataset: 'stormfront', split: 'left out', head: 'toxicity', count: 10, positives: 3, model: 0.61, baseline: 0.72 })
+    changed.comparisons.push(
+      { dataset: 'stormfront', split: 'left out', head: 'toxicity', count: 10, positives: 3, model: 0.61, baseline: 0.72 },
+      { dataset: 'toxigen', split: 'left out', head: 'toxicity', count: 10, positives: 3, model: 0.81, baseline: 0.72 }
+    )
     changed.probes[0]!.actions = {
       strict: { action: 'hide', heads: ['toxicity', 'insult'] },
       standard: { action: 'blur', heads: ['toxicity'] },
@@ -112,6 +115,10 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     t.match(card, '| hide (toxicity, insult) | blur (toxicity) | allow |')
     t.match(card, '| 0 | – | – | 0.000 | 0.000 |')
     t.match(card, '| stormfront | left out | toxicity | 10 | 3 | 0.6100 | 0.7200 | **no** |')
+    t.match(card, '| toxigen | left out | toxicity | 10 | 3 | 0.8100 | 0.7200 | yes |')
+    const older: Partial<TextMetrics> = structuredClone(metrics)
+    delete older.comparisons
+    t.match(renderModelCard(older as TextMetrics), 'Not measured for this model: it was trained before the baseline was part of the run.')
   })
 
   t.test('checkParity refuses a model that does not match the reference', async (t) => {
