@@ -276,4 +276,6 @@ async function main() {
   }
 }
 
-await main()
+// `npm run bench -- --cluster`: the same request against processes sharing one Redis node and a Redis Cluster (bench/cluster.ts).
+if (process.argv.includes('--cluster')) await import('./cluster.js')
+else await main()

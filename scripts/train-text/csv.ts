@@ -4,8 +4,20 @@
  * split line by line: a quote-aware reader would swallow rows at every stray `"` in a tweet.
  */
 
+export interface CsvOptions {
+  /** Field separator (default `,`). */
+  delimiter?: string
+  /**
+   * A lone `\r` ends a record (default) or is kept as text: some files (GermEval 2026) hold bare carriage
+   * returns inside unquoted fields and end records with `\n` only.
+   */
+  bareCarriageReturn?: 'ends-record' | 'text'
+}
+
 /** Parses quoted CSV into rows of fields; `\r\n` and `\n` both end a record. */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(text: string, options: CsvOptions = {}): string[][] {
+  const delimiter = options.delimiter ?? ','
+  const bareCrIsText = options.bareCarriageReturn === 'text'
   const rows: string[][] = []
   let row: string[] = []
   let field = ''
@@ -30,10 +42,10 @@ export function parseCsv(text: string): string[][] {
     }
     if (c === '"') {
       quoted = true
-    } else if (c === ',') {
+    } else if (c === delimiter) {
       row.push(field)
       field = ''
-    } else if (c === '\n' || c === '\r') {
+    } else if (c === '\n' || (c === '\r' && !(bareCrIsText && text[i + 1] !== '\n'))) {
       row.push(field)
       rows.push(row)
       row = []

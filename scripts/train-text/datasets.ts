@@ -14,7 +14,22 @@ import { cell, columns, parseCsv, parseTsv } from './csv.js'
  */
 
 export type Split = 'train' | 'validation' | 'test'
-export const DATASETS = ['jigsaw', 'olid', 'germeval', 'mlma', 'davidson', 'sms_spam', 'youtube_spam'] as const
+export const DATASETS = [
+  'jigsaw',
+  'olid',
+  'germeval',
+  'mlma',
+  'davidson',
+  'sms_spam',
+  'youtube_spam',
+  'edos',
+  'toxic_spans',
+  'convabuse',
+  'implicit_hate',
+  'stormfront',
+  'toxigen',
+  'germeval2026'
+] as const
 export type DatasetName = (typeof DATASETS)[number]
 
 /** A head's label: 1 = positive, 0 = negative; a head absent from the record is masked. */
@@ -33,6 +48,8 @@ export interface Example {
 export const YOUTUBE_TEST_VIDEO = 'Youtube04-Eminem'
 /** Share of each training file kept aside for validation (calibration, thresholds, model selection). */
 export const VALIDATION_SHARE = 0.15
+/** Share of a dataset without a published test split held out as its test split (by the same stable hash). */
+export const TEST_SHARE = 0.15
 
 /** One row of the label-mapping table: a dataset's label (or column) and the head labels it yields. */
 export interface LabelMappingRow {
@@ -85,25 +102,6 @@ export const JIGSAW_COLUMNS: ReadonlyArray<readonly ['is_bad' | 'insult' | 'thre
   ['obscene', 'profanity']
 ]
 
-/** The mapping from every dataset's labels to heads, for the model card. */
-export const LABEL_MAPPING: readonly LabelMappingRow[] = [
-  ...JIGSAW_COLUMNS.map(([column, head]) => ({ dataset: 'jigsaw' as const, source: `${column} (0/1)`, heads: { [head]: 1 } })),
-  ...Object.entries(OLID_LABELS).map(([source, heads]) => ({ dataset: 'olid' as const, source, heads })),
-  ...Object.entries(GERMEVAL_LABELS).map(([source, heads]) => ({ dataset: 'germeval' as const, source, heads })),
-  { dataset: 'mlma', source: 'normal (alone)', heads: mlmaLabels('normal') },
-  { dataset: 'mlma', source: 'hostile set with hateful, no normal', heads: mlmaLabels('hateful') },
-  { dataset: 'mlma', source: 'hostile set without hateful, no normal', heads: mlmaLabels('offensive') },
-  { dataset: 'mlma', source: 'normal mixed with others; fearful alone', heads: {} },
-  ...Object.entries(DAVIDSON_LABELS).map(([source, heads]) => ({
-    dataset: 'davidson' as const,
-    source: ['hate_speech', 'offensive_language', 'neither'][Number(source)] as string,
-    heads
-  })),
-  { dataset: 'sms_spam', source: 'spam', heads: { spam: 1 } },
-  { dataset: 'sms_spam', source: 'ham', heads: { spam: 0 } },
-  { dataset: 'youtube_spam', source: 'CLASS 1', heads: { spam: 1 } },
-  { dataset: 'youtube_spam', source: 'CLASS 0', heads: { spam: 0 } }
-]
 
 /** FNV-1a over UTF-16 code units: a stable, seed-free hash used to assign splits. */
 export function stableHash(text: string): number {
@@ -122,6 +120,25 @@ export function textKey(text: string): string {
 
 function trainOrValidation(text: string): Split {
   return stableHash(textKey(text)) / 0x100000000 < VALIDATION_SHARE ? 'validation' : 'train'
+}
+
+/** Murmur3's finaliser: FNV-1a's top bits barely change between texts that differ in their last characters. */
+function mixHash(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+/**
+ * Train, validation or test by the stable hash (mixed), for datasets that publish no test split: the
+ * bottom VALIDATION_SHARE of the hash range is validation, the top TEST_SHARE is test.
+ */
+export function hashSplit(text: string): Split {
+  const u = mixHash(stableHash(textKey(text))) / 0x100000000
+  return u < VALIDATION_SHARE ? 'validation' : u >= 1 - TEST_SHARE ? 'test' : 'train'
 }
 
 function read(dir: string, ...path: string[]): string {
@@ -249,6 +266,313 @@ function loadYoutube(dir: string): Example[] {
   return out
 }
 
+/**
+ * EDOS (sexism on Gab and Reddit). Sexism is an attack on a group, so hate; and abuse, so toxicity. Its
+ * "not sexist" posts were sampled by keywords about women: hard negatives for hate, and for toxicity as
+ * most are not abusive (some abuse not aimed at women is among them, an accepted noise). Threat comes
+ * from the threats category; insult from the attack and gendered-slur vectors; "not sexist" says nothing
+ * about threats or insults aimed elsewhere, so those stay masked.
+ */
+export function edosLabels(sexist: string, category: string, vector: string): HeadLabels | undefined {
+  if (sexist === 'not sexist') return { toxicity: 0, hate: 0 }
+  if (sexist !== 'sexist') return undefined
+  const insult = /^(2\.[123]|3\.1) /.test(vector) ? 1 : 0
+  return { toxicity: 1, hate: 1, threat: category.startsWith('1.') ? 1 : 0, insult }
+}
+
+const EDOS_SPLITS: Record<string, Split> = { train: 'train', dev: 'validation', test: 'test' }
+
+function loadEdos(dir: string): Example[] {
+  const out: Example[] = []
+  const [header, ...rows] = parseCsv(read(dir, 'edos', 'edos_labelled_aggregated.csv'))
+  const at = columns(header, ['text', 'label_sexist', 'label_category', 'label_vector', 'split'], 'edos_labelled_aggregated.csv')
+  for (const row of rows) {
+    const labels = edosLabels(cell(row, at.label_sexist), cell(row, at.label_category), cell(row, at.label_vector))
+    const split = EDOS_SPLITS[cell(row, at.split)]
+    if (!labels || !split) continue
+    out.push({ dataset: 'edos', group: 'all', split, text: cell(row, at.text), labels })
+  }
+  return out
+}
+
+/** Toxic Spans' span types as spans.csv spells them, and the heads they label ("Other Toxicity" labels only toxicity). */
+export const TOXIC_SPAN_TYPES: Readonly<Record<string, TextHead>> = {
+  Insult: 'insult',
+  'Identity based Attack': 'hate',
+  'Profane/Obscene': 'profanity',
+  Threat: 'threat'
+}
+
+/**
+ * Toxic Spans labels by majority vote of a comment's annotators: more than half marking it "not toxic" =
+ * negative on every abuse head; fewer = toxic, and then a head is 1 when more than half of the annotators
+ * marked a span of its type, 0 when none did, masked in between. A tie on toxicity drops the comment.
+ */
+export function toxicSpansLabels(annotators: number, notToxic: number, typeVotes: Readonly<Record<string, number>>): HeadLabels | undefined {
+  if (annotators === 0 || notToxic * 2 === annotators) return undefined
+  if (notToxic * 2 > annotators) return ABUSE_NEGATIVE
+  const labels: HeadLabels = { toxicity: 1 }
+  for (const [type, head] of Object.entries(TOXIC_SPAN_TYPES)) {
+    const votes = typeVotes[type] ?? 0
+    if (votes * 2 > annotators) labels[head] = 1
+    else if (votes === 0) labels[head] = 0
+  }
+  return labels
+}
+
+function loadToxicSpans(dir: string): Example[] {
+  const [annHeader, ...annRows] = parseCsv(read(dir, 'toxic_spans', 'annotations.csv'))
+  const a = columns(annHeader, ['annotation', 'comment_id', 'not toxic'], 'annotations.csv')
+  const byComment = new Map<string, { annotators: number; notToxic: number; types: Record<string, number> }>()
+  const commentOf = new Map<string, string>()
+  for (const row of annRows) {
+    const id = cell(row, a.comment_id)
+    const entry = byComment.get(id) ?? { annotators: 0, notToxic: 0, types: {} }
+    entry.annotators++
+    if (cell(row, a['not toxic']) === 'True') entry.notToxic++
+    byComment.set(id, entry)
+    commentOf.set(cell(row, a.annotation), id)
+  }
+  // an annotator marking several spans of one type votes for that type once
+  const seen = new Set<string>()
+  const [spanHeader, ...spanRows] = parseCsv(read(dir, 'toxic_spans', 'spans.csv'))
+  const sp = columns(spanHeader, ['annotation', 'type'], 'spans.csv')
+  for (const row of spanRows) {
+    const annotation = cell(row, sp.annotation)
+    const type = cell(row, sp.type)
+    const id = commentOf.get(annotation)
+    const key = `${annotation}/${type}`
+    if (id === undefined || seen.has(key)) continue
+    seen.add(key)
+    const types = (byComment.get(id) as { types: Record<string, number> }).types
+    types[type] = (types[type] ?? 0) + 1
+  }
+  const out: Example[] = []
+  const [header, ...rows] = parseCsv(read(dir, 'toxic_spans', 'comments.csv'))
+  const at = columns(header, ['comment_id', 'comment_text'], 'comments.csv')
+  for (const row of rows) {
+    const votes = byComment.get(cell(row, at.comment_id))
+    const labels = votes && toxicSpansLabels(votes.annotators, votes.notToxic, votes.types)
+    if (!labels) continue
+    const text = cell(row, at.comment_text)
+    out.push({ dataset: 'toxic_spans', group: 'all', split: hashSplit(text), text, labels })
+  }
+  return out
+}
+
+/** ConvAbuse's abuse types that attack a group (hate); sexual harassment and "intellectual" do not. */
+export const CONVABUSE_HATE_TYPES = ['ableist', 'homophobic', 'racist', 'sexist', 'transphobic'] as const
+
+/**
+ * ConvAbuse labels from its annotators' votes: abusive when more than half rate the turn -1 to -3
+ * (not abusive when more than half rate it 1; otherwise, ambiguous, dropped). An abusive turn is an
+ * insult when most annotators name an individual or the agent as its target, hate when most give it a
+ * group-attacking type. Threat and profanity are not annotated and stay masked.
+ */
+export function convAbuseLabels(votes: {
+  annotators: number
+  abusive: number
+  notAbusive: number
+  personTarget: number
+  hateType: number
+}): HeadLabels | undefined {
+  const { annotators, abusive, notAbusive, personTarget, hateType } = votes
+  if (notAbusive * 2 > annotators) return { toxicity: 0, insult: 0, hate: 0 }
+  if (abusive * 2 <= annotators) return undefined
+  return { toxicity: 1, insult: personTarget * 2 > annotators ? 1 : 0, hate: hateType * 2 > annotators ? 1 : 0 }
+}
+
+const CONVABUSE_FILES: ReadonlyArray<readonly [string, Split]> = [
+  ['ConvAbuseEMNLPtrain.csv', 'train'],
+  ['ConvAbuseEMNLPvalid.csv', 'validation'],
+  ['ConvAbuseEMNLPtest.csv', 'test']
+]
+
+/** A ConvAbuse vote cell: empty, `1`, `0`, or several annotations of one annotator (`1, 0`). */
+function votesIn(value: string): number {
+  return value.split(',').filter((v) => v.trim() === '1').length > 0 ? 1 : 0
+}
+
+function loadConvAbuse(dir: string): Example[] {
+  const out: Example[] = []
+  for (const [file, split] of CONVABUSE_FILES) {
+    const [header = [], ...rows] = parseCsv(read(dir, 'convabuse', file))
+    const at = columns(header, ['user'], file)
+    const annotators = [...new Set(header.flatMap((name) => /^(Annotator\d+)_is_abuse\.1$/.exec(name)?.slice(1) ?? []))]
+    const column = (annotator: string, field: string) => header.indexOf(`${annotator}_${field}`)
+    for (const row of rows) {
+      const votes = { annotators: 0, abusive: 0, notAbusive: 0, personTarget: 0, hateType: 0 }
+      for (const annotator of annotators) {
+        const vote = (field: string) => votesIn(cell(row, column(annotator, field)))
+        const severity = ['is_abuse.1', 'is_abuse.0', 'is_abuse.-1', 'is_abuse.-2', 'is_abuse.-3'].map(vote)
+        if (!severity.some((v) => v === 1)) continue
+        votes.annotators++
+        votes.notAbusive += severity[0] as number
+        votes.abusive += severity.slice(2).some((v) => v === 1) ? 1 : 0
+        votes.personTarget += vote('target.individual') || vote('target.system')
+        votes.hateType += CONVABUSE_HATE_TYPES.some((type) => vote(type) === 1) ? 1 : 0
+      }
+      const labels = convAbuseLabels(votes)
+      const text = cell(row, at.user)
+      if (!labels || text.trim() === '') continue
+      out.push({ dataset: 'convabuse', group: split, split, text, labels })
+    }
+  }
+  return out
+}
+
+/** A tab-separated field written with CSV quoting (implicit_hate): outer quotes removed, doubled quotes undone. */
+export function unquoteField(field: string): string {
+  return field.length >= 2 && field.startsWith('"') && field.endsWith('"') ? field.slice(1, -1).replace(/""/g, '"') : field
+}
+
+/** Implicit types of the implicit hate corpus that threaten or call for violence. */
+export const IMPLICIT_THREAT_CLASSES = ['threatening', 'incitement'] as const
+
+/**
+ * Implicit hate corpus: explicit and implicit hate are hate and abuse; not_hate is a negative (tweets
+ * from the same hate-adjacent accounts: hard negatives). Threat: implicit posts typed threatening or
+ * incitement are threats, other typed implicit posts and not_hate are not; explicit hate and untyped
+ * implicit posts leave it masked.
+ */
+export function implicitHateLabels(cls: string, implicitClass: string | undefined): HeadLabels | undefined {
+  if (cls === 'not_hate') return { toxicity: 0, hate: 0, threat: 0 }
+  if (cls === 'explicit_hate') return { toxicity: 1, hate: 1 }
+  if (cls !== 'implicit_hate') return undefined
+  if (implicitClass === undefined) return { toxicity: 1, hate: 1 }
+  return { toxicity: 1, hate: 1, threat: (IMPLICIT_THREAT_CLASSES as readonly string[]).includes(implicitClass) ? 1 : 0 }
+}
+
+function loadImplicitHate(dir: string): Example[] {
+  const [typedHeader, ...typedRows] = parseTsv(read(dir, 'implicit_hate', 'implicit_hate_v1_stg2_posts.tsv'))
+  const t = columns(typedHeader, ['post', 'implicit_class'], 'implicit_hate_v1_stg2_posts.tsv')
+  const typed = new Map(typedRows.map((row) => [unquoteField(cell(row, t.post)), cell(row, t.implicit_class)]))
+  const [header, ...rows] = parseTsv(read(dir, 'implicit_hate', 'implicit_hate_v1_stg1_posts.tsv'))
+  const at = columns(header, ['post', 'class'], 'implicit_hate_v1_stg1_posts.tsv')
+  const out: Example[] = []
+  for (const row of rows) {
+    const text = unquoteField(cell(row, at.post))
+    const labels = implicitHateLabels(cell(row, at.class), typed.get(text))
+    if (!labels) continue
+    out.push({ dataset: 'implicit_hate', group: 'all', split: hashSplit(text), text, labels })
+  }
+  return out
+}
+
+/**
+ * Stormfront sentences: hate is hate and abuse; noHate (on-topic sentences from the same forum) is a hard
+ * negative for both. "relation" (hateful only with its neighbours) and idk/skip are dropped.
+ */
+export const STORMFRONT_LABELS: Readonly<Record<string, HeadLabels>> = {
+  hate: { toxicity: 1, hate: 1 },
+  noHate: { toxicity: 0, hate: 0 }
+}
+
+function loadStormfront(dir: string): Example[] {
+  const [header, ...rows] = parseTsv(read(dir, 'stormfront', 'stormfront.tsv'))
+  const at = columns(header, ['label', 'text'], 'stormfront.tsv')
+  const out: Example[] = []
+  for (const row of rows) {
+    const labels = STORMFRONT_LABELS[cell(row, at.label)]
+    if (!labels) continue
+    const text = cell(row, at.text)
+    out.push({ dataset: 'stormfront', group: 'all', split: hashSplit(text), text, labels })
+  }
+  return out
+}
+
+/**
+ * ToxiGen seeds: hateful statements about a group are hate and abuse; neutral statements about the same
+ * groups are negatives on every abuse head (identity mentions that attack no one).
+ */
+export const TOXIGEN_LABELS: Readonly<Record<string, HeadLabels>> = {
+  hate: { toxicity: 1, hate: 1 },
+  neutral: ABUSE_NEGATIVE
+}
+
+function loadToxigen(dir: string): Example[] {
+  const [header, ...rows] = parseTsv(read(dir, 'toxigen_seeds', 'toxigen_seeds.tsv'))
+  const at = columns(header, ['label', 'group', 'text'], 'toxigen_seeds.tsv')
+  const out: Example[] = []
+  for (const row of rows) {
+    const labels = TOXIGEN_LABELS[cell(row, at.label)]
+    if (!labels) continue
+    const text = cell(row, at.text)
+    out.push({ dataset: 'toxigen', group: cell(row, at.group), split: hashSplit(text), text, labels })
+  }
+  return out
+}
+
+/**
+ * GermEval 2026 violence: a call to violence or the will to commit it oneself is a threat; endorsing or
+ * glorifying violence and "other" violent statements are abuse but not threats aimed at anyone (threat
+ * masked); "nothing" means no violent statement, so threat 0, while other abuse may be there (toxicity
+ * masked). The file spells propensity "prospensity".
+ */
+export const GERMEVAL2026_LABELS: Readonly<Record<string, HeadLabels>> = {
+  nothing: { threat: 0 },
+  call2violence: { toxicity: 1, threat: 1 },
+  prospensity: { toxicity: 1, threat: 1 },
+  propensity: { toxicity: 1, threat: 1 },
+  support: { toxicity: 1 },
+  glorification: { toxicity: 1 },
+  other: { toxicity: 1 }
+}
+
+function loadGermeval2026(dir: string): Example[] {
+  const file = 'vio_train_26.csv'
+  const [header, ...rows] = parseCsv(read(dir, 'germeval2026_violence', file), { delimiter: ';', bareCarriageReturn: 'text' })
+  const at = columns(header, ['description', 'vio'], file)
+  const out: Example[] = []
+  for (const row of rows) {
+    const labels = GERMEVAL2026_LABELS[cell(row, at.vio)]
+    if (!labels) continue
+    const text = cell(row, at.description)
+    out.push({ dataset: 'germeval2026', group: 'all', split: hashSplit(text), text, labels })
+  }
+  return out
+}
+
+/** The mapping from every dataset's labels to heads, for the model card. */
+export const LABEL_MAPPING: readonly LabelMappingRow[] = [
+  ...JIGSAW_COLUMNS.map(([column, head]) => ({ dataset: 'jigsaw' as const, source: `${column} (0/1)`, heads: { [head]: 1 } })),
+  ...Object.entries(OLID_LABELS).map(([source, heads]) => ({ dataset: 'olid' as const, source, heads })),
+  ...Object.entries(GERMEVAL_LABELS).map(([source, heads]) => ({ dataset: 'germeval' as const, source, heads })),
+  { dataset: 'mlma', source: 'normal (alone)', heads: mlmaLabels('normal') },
+  { dataset: 'mlma', source: 'hostile set with hateful, no normal', heads: mlmaLabels('hateful') },
+  { dataset: 'mlma', source: 'hostile set without hateful, no normal', heads: mlmaLabels('offensive') },
+  { dataset: 'mlma', source: 'normal mixed with others; fearful alone', heads: {} },
+  ...Object.entries(DAVIDSON_LABELS).map(([source, heads]) => ({
+    dataset: 'davidson' as const,
+    source: ['hate_speech', 'offensive_language', 'neither'][Number(source)] as string,
+    heads
+  })),
+  { dataset: 'sms_spam', source: 'spam', heads: { spam: 1 } },
+  { dataset: 'sms_spam', source: 'ham', heads: { spam: 0 } },
+  { dataset: 'youtube_spam', source: 'CLASS 1', heads: { spam: 1 } },
+  { dataset: 'youtube_spam', source: 'CLASS 0', heads: { spam: 0 } },
+  { dataset: 'edos', source: 'not sexist', heads: { toxicity: 0, hate: 0 } },
+  { dataset: 'edos', source: 'sexist, threats category (1.x)', heads: { toxicity: 1, hate: 1, threat: 1, insult: 0 } },
+  { dataset: 'edos', source: 'sexist, attacks (2.1–2.3) or gendered slurs (3.1)', heads: { toxicity: 1, hate: 1, threat: 0, insult: 1 } },
+  { dataset: 'edos', source: 'sexist, other vectors', heads: { toxicity: 1, hate: 1, threat: 0, insult: 0 } },
+  { dataset: 'toxic_spans', source: 'majority "not toxic"', heads: ABUSE_NEGATIVE },
+  { dataset: 'toxic_spans', source: 'toxic; per span type, > half the annotators', heads: { toxicity: 1, insult: 1, hate: 1, profanity: 1, threat: 1 } },
+  { dataset: 'toxic_spans', source: 'toxic; span type marked by nobody', heads: { toxicity: 1, insult: 0, hate: 0, profanity: 0, threat: 0 } },
+  { dataset: 'convabuse', source: 'majority not abusive (1)', heads: { toxicity: 0, insult: 0, hate: 0 } },
+  { dataset: 'convabuse', source: 'majority abusive (-1…-3)', heads: { toxicity: 1 } },
+  { dataset: 'convabuse', source: 'abusive, majority target individual/system', heads: { insult: 1 } },
+  { dataset: 'convabuse', source: `abusive, majority type ${CONVABUSE_HATE_TYPES.join('/')}`, heads: { hate: 1 } },
+  { dataset: 'implicit_hate', source: 'not_hate', heads: { toxicity: 0, hate: 0, threat: 0 } },
+  { dataset: 'implicit_hate', source: 'explicit_hate', heads: { toxicity: 1, hate: 1 } },
+  { dataset: 'implicit_hate', source: `implicit_hate typed ${IMPLICIT_THREAT_CLASSES.join('/')}`, heads: { toxicity: 1, hate: 1, threat: 1 } },
+  { dataset: 'implicit_hate', source: 'implicit_hate, other types', heads: { toxicity: 1, hate: 1, threat: 0 } },
+  ...Object.entries(STORMFRONT_LABELS).map(([source, heads]) => ({ dataset: 'stormfront' as const, source, heads })),
+  ...Object.entries(TOXIGEN_LABELS).map(([source, heads]) => ({ dataset: 'toxigen' as const, source, heads })),
+  ...Object.entries(GERMEVAL2026_LABELS)
+    .filter(([source]) => source !== 'prospensity')
+    .map(([source, heads]) => ({ dataset: 'germeval2026' as const, source, heads }))
+]
+
 export interface DatasetSelection {
   datasets: readonly DatasetName[]
   /** Which of MLMA's language files to read when `mlma` is selected. */
@@ -262,7 +586,14 @@ const LOADERS: Record<DatasetName, (dir: string, selection: DatasetSelection) =>
   mlma: (dir, selection) => loadMlma(dir, selection.mlmaLanguages),
   davidson: loadDavidson,
   sms_spam: loadSms,
-  youtube_spam: loadYoutube
+  youtube_spam: loadYoutube,
+  edos: loadEdos,
+  toxic_spans: loadToxicSpans,
+  convabuse: loadConvAbuse,
+  implicit_hate: loadImplicitHate,
+  stormfront: loadStormfront,
+  toxigen: loadToxigen,
+  germeval2026: loadGermeval2026
 }
 
 /** The files (or, for datasets read by pattern, the folders) each dataset is read from, relative to the data directory. */
@@ -282,6 +613,20 @@ function datasetPaths(name: DatasetName, selection: DatasetSelection): string[] 
       return ['sms_spam/SMSSpamCollection']
     case 'youtube_spam':
       return ['youtube_spam/']
+    case 'edos':
+      return ['edos/edos_labelled_aggregated.csv']
+    case 'toxic_spans':
+      return ['toxic_spans/comments.csv', 'toxic_spans/annotations.csv', 'toxic_spans/spans.csv']
+    case 'convabuse':
+      return CONVABUSE_FILES.map(([file]) => `convabuse/${file}`)
+    case 'implicit_hate':
+      return ['implicit_hate/implicit_hate_v1_stg1_posts.tsv', 'implicit_hate/implicit_hate_v1_stg2_posts.tsv']
+    case 'stormfront':
+      return ['stormfront/stormfront.tsv']
+    case 'toxigen':
+      return ['toxigen_seeds/toxigen_seeds.tsv']
+    case 'germeval2026':
+      return ['germeval2026_violence/vio_train_26.csv']
   }
 }
 

@@ -54,6 +54,55 @@ export const DATA_SOURCES: Record<DatasetName, { title: string; language: string
     origin: 'UCI YouTube Spam Collection via github.com/arshikachauhan/youtube-spam-comment-detector (a532772)',
     licence: 'CC-BY-4.0',
     attribution: 'Alberto, Lochter, Almeida: TubeSpam: Comment Spam Filtering on YouTube, ICMLA 2015'
+  },
+  edos: {
+    title: 'EDOS: Explainable Detection of Online Sexism (SemEval-2023 Task 10)',
+    language: 'en',
+    origin: 'github.com/rewire-online/edos (b1f1fbc)',
+    licence: 'CC0-1.0',
+    attribution: 'Kirk, Yin, Vidgen, Röttger: SemEval-2023 Task 10: Explainable Detection of Online Sexism, SemEval 2023'
+  },
+  toxic_spans: {
+    title: 'Toxic Spans (SemEval-2021 Task 5), Civil Comments posts',
+    language: 'en',
+    origin: 'github.com/ipavlopoulos/toxic_spans (beaf170)',
+    licence: 'CC0-1.0',
+    attribution: 'Pavlopoulos, Laugier, Xenos, Sorensen, Androutsopoulos: From the Detection of Toxic Spans in Online Discussions to the Analysis of Toxic-to-Civil Transfer, ACL 2022'
+  },
+  convabuse: {
+    title: 'ConvAbuse: abuse towards conversational agents',
+    language: 'en',
+    origin: 'github.com/amandacurry/convabuse (c0a9469)',
+    licence: 'CC-BY-4.0',
+    attribution: 'Cercas Curry, Abercrombie, Rieser: ConvAbuse: Data, Analysis, and Benchmarks for Nuanced Abuse Detection in Conversational AI, EMNLP 2021'
+  },
+  implicit_hate: {
+    title: 'Latent Hatred: implicit hate speech corpus',
+    language: 'en',
+    origin: 'copy in github.com/liuchaoqun/hate-speech-datasets (98f3ee8); distributed by the authors on request',
+    licence: 'CC-BY-4.0',
+    attribution: 'ElSherief, Ziems, Muchlinski, Anupindi, Seybolt, De Choudhury, Yang: Latent Hatred: A Benchmark for Understanding Implicit Hate Speech, EMNLP 2021'
+  },
+  stormfront: {
+    title: 'Hate speech from a white-supremacist forum (Stormfront)',
+    language: 'en',
+    origin: 'github.com/Vicomtech/hate-speech-dataset (b802137)',
+    licence: 'CC-BY-SA-3.0-ES',
+    attribution: 'de Gibert, Perez, García-Pablos, Cuadros: Hate Speech Dataset from a White Supremacy Forum, ALW2 2018'
+  },
+  toxigen: {
+    title: 'ToxiGen seed statements',
+    language: 'en',
+    origin: 'github.com/microsoft/TOXIGEN (01517e8)',
+    licence: 'MIT; the authors ask that ToxiGen be used for research',
+    attribution: 'Hartvigsen, Gabriel, Palangi, Sap, Ray, Kamar: ToxiGen: A Large-Scale Machine-Generated Dataset for Adversarial and Implicit Hate Speech Detection, ACL 2022'
+  },
+  germeval2026: {
+    title: 'GermEval 2026 Harmful Content Detection, violence subtask (training split)',
+    language: 'de',
+    origin: 'github.com/Communication-Forensics-Lab/harmful-content-detection (807e1bf)',
+    licence: 'GPL-3.0 (the repository licence)',
+    attribution: 'GermEval 2026 shared task on Harmful Content Detection in Social Media, Communication Forensics Lab'
   }
 }
 

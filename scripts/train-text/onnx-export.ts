@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto'
-import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../src/text/model-spec.js'
+import { CONTRIBUTIONS_OUTPUT, INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../src/text/model-spec.js'
 import { decodeFloat16, encodeFloat16 } from './float16.js'
 import type { TextModelWeights } from './model.js'
 
@@ -42,6 +42,8 @@ function node(opType: string, input: string[], output: string[], attribute: onnx
  * Writes the model as a standard ONNX graph:
  * Gather(embedding float16, indices) → Cast float32 → × weights → ReduceSum over features → + bias →
  * × scale + shift (calibration) → Sigmoid.
+ * The per-feature terms before the sum are a second output, `contributions` ([batch, width, heads]): they are
+ * computed for the scores anyway, and onnxruntime hands them out only when asked (explanations).
  */
 export function exportOnnx(weights: TextModelWeights, meta: ExportMetadata): Uint8Array {
   const { buckets, heads } = weights
@@ -56,14 +58,17 @@ export function exportOnnx(weights: TextModelWeights, meta: ExportMetadata): Uin
   const graph = onnx.GraphProto.create({
     name: meta.name,
     input: [valueInfo(INDICES_INPUT, DataType.INT32, ['batch', 'width']), valueInfo(WEIGHTS_INPUT, DataType.FLOAT, ['batch', 'width'])],
-    output: [valueInfo(SCORES_OUTPUT, DataType.FLOAT, ['batch', heads])],
+    output: [
+      valueInfo(SCORES_OUTPUT, DataType.FLOAT, ['batch', heads]),
+      valueInfo(CONTRIBUTIONS_OUTPUT, DataType.FLOAT, ['batch', 'width', heads])
+    ],
     initializer,
     node: [
       node('Gather', ['embedding', INDICES_INPUT], ['rows_f16'], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]),
       node('Cast', ['rows_f16'], ['rows'], [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: DataType.FLOAT }]),
       node('Unsqueeze', [WEIGHTS_INPUT, 'last_axis'], ['feature_weights']),
-      node('Mul', ['rows', 'feature_weights'], ['weighted_rows']),
-      node('ReduceSum', ['weighted_rows', 'feature_axis'], ['sums'], [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]),
+      node('Mul', ['rows', 'feature_weights'], [CONTRIBUTIONS_OUTPUT]),
+      node('ReduceSum', [CONTRIBUTIONS_OUTPUT, 'feature_axis'], ['sums'], [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]),
       node('Add', ['sums', 'bias'], ['logits']),
       node('Mul', ['logits', 'calibration_scale'], ['scaled_logits']),
       node('Add', ['scaled_logits', 'calibration_shift'], ['calibrated_logits']),

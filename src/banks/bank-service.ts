@@ -1,6 +1,6 @@
 import { FeedguardError, validationError } from '../errors.js'
-import type { ImageDecodeError } from '../image/decode.js'
-import { hashImage } from '../image/image-hash.js'
+import type { DecodeOptions, ImageDecodeError } from '../image/decode.js'
+import { hashImage, type ImageHash } from '../image/image-hash.js'
 import { hashFromHex, hashToHex } from '../pdq/pdq.js'
 import { newEntryId, type BankEntry, type BankSummary, type EntryPage, type HashAction } from './bank.js'
 import type { BankIndex } from './bank-index.js'
@@ -21,6 +21,11 @@ export interface BankServiceOptions {
   maxInputPixels: number
   /** Images whose PDQ quality is below this are refused: their hash would match unrelated images. */
   minQuality: number
+  /**
+   * Decodes and hashes an entry's image; rejects with an ImageDecodeError. The service gives the image
+   * threads' (the event loop must not spend seconds on a large image); default: in this thread.
+   */
+  hashImage?: (bytes: Uint8Array, options: Pick<DecodeOptions, 'maxInputPixels' | 'anyFormat'>) => Promise<ImageHash>
   /** Fetches an image URL safely; absent: `image.url` is refused. */
   fetchImage?: (url: string) => Promise<Uint8Array>
   /** How long a write waits for this replica's index to apply it before answering. Default 1 s. */
@@ -108,7 +113,7 @@ export class BankService {
       throw validationError(`${path}.url: url images are not supported here yet`, [{ path: `${path}.url`, message: 'url images are not supported here yet' }])
     }
     // Any format the decoder reads: a bank is made from whatever the case files are, and their hashes match the items' images.
-    const { hash, quality } = await hashImage(bytes, { maxInputPixels: this.#options.maxInputPixels, anyFormat: true }).catch((err: unknown) => {
+    const { hash, quality } = await (this.#options.hashImage ?? hashImage)(bytes, { maxInputPixels: this.#options.maxInputPixels, anyFormat: true }).catch((err: unknown) => {
       const { code, reason } = err as ImageDecodeError
       throw code === 'FG_IMAGE_TOO_LARGE'
         ? imageError('FG_IMAGE_TOO_LARGE', path, `image has more than ${this.#options.maxInputPixels} pixels`)

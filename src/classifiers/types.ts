@@ -20,6 +20,21 @@ export interface ClassifierItem {
   labels?: ReadonlyArray<{ name: string; score?: number }>
 }
 
+/** A range of UTF-16 offsets, [start, end), into a classifier item's text. */
+export interface TextRange {
+  start: number
+  end: number
+}
+
+/** Which of a text's scores to explain. */
+export interface SpanRequest {
+  text: string
+  categories: readonly Category[]
+}
+
+/** Per category explained: the ranges of the text that drove its score most, most influential first. */
+export type CategorySpans = Partial<Record<Category, TextRange[]>>
+
 /**
  * A source of category scores. Every model (and the upstream-label mapping) sits behind this one
  * interface, so the scoring path treats them alike: one call per request for a whole batch.
@@ -29,4 +44,6 @@ export interface Classifier {
   readonly id: string
   readonly categories: readonly Category[]
   classify(items: readonly ClassifierItem[]): Promise<CategoryEvidence[]>
+  /** For explanations, by a model that can tell: per request, the spans behind the categories asked about. */
+  explainSpans?(requests: readonly SpanRequest[]): Promise<CategorySpans[]>
 }

@@ -36,6 +36,15 @@ export interface AuthorReason {
   authorId: string
 }
 
+/** Where in an item's text a model found what drove a score. */
+export interface ModelSpan {
+  /** `text`, `overlayText` or `transcript`. */
+  field: string
+  /** UTF-16 offsets into the field's original string. */
+  start: number
+  end: number
+}
+
 /** Which rule made a category fire with this action. */
 export type CategoryBasis = 'policy' | 'user' | 'floor' | 'platform'
 
@@ -49,6 +58,8 @@ export interface CategoryReason {
   basis: CategoryBasis
   /** For `floor`: which floor (`minor:13-15`, `restricted_mode`). */
   floor?: string
+  /** With `explain`, for a text model's score: the words that drove it, most influential first. */
+  spans?: ModelSpan[]
 }
 
 /** A rule learned from the user's own negative feedback. */

@@ -6,13 +6,18 @@
  * other core to the event loop.
  */
 import { Worker } from 'node:worker_threads'
-import { ImageDecodeError, type ImageErrorCode } from './decode.js'
-import type { ImageHash } from './image-hash.js'
+import { ImageDecodeError, type DecodeOptions, type ImageErrorCode } from './decode.js'
+import { hashImage, type ImageHash } from './image-hash.js'
 import { openImageWork, type ImageWork, type ImageWorkOptions, type ScoredImage } from './image-work.js'
 
+/** How an image sent only to be hashed (a hash bank entry) is decoded. */
+export type HashOptions = Pick<DecodeOptions, 'maxInputPixels' | 'anyFormat'>
+
+/** An image to score, or with `hashOnly` only to hash: its reply is then its hash alone. */
 export interface ImageRequest {
   id: number
   bytes: Uint8Array
+  hashOnly?: HashOptions
 }
 
 export interface ReplyError {
@@ -21,7 +26,7 @@ export interface ReplyError {
   message: string
 }
 
-/** A thread's answers: ready once the model is open; per image, its hash (first) and then its scores, or an error. */
+/** A thread's answers: ready once the model is open; per image, its hash (first) and then its scores (not for `hashOnly`), or an error. */
 export type ImageReply = { ready: true } | { id: number; hashed: ImageHash } | { id: number; scored: ScoredImage } | { id: number; error: ReplyError }
 
 export interface ImageThreadsOptions extends ImageWorkOptions {
@@ -59,11 +64,10 @@ export function errorFromReply({ code, reason, message }: ReplyError): Error {
   return code !== undefined && IMAGE_ERRORS.has(code) ? new ImageDecodeError(code as ImageErrorCode, reason ?? message) : new Error(message)
 }
 
-interface PendingCall {
-  resolve: (scored: ScoredImage) => void
-  reject: (err: Error) => void
-  onHashed: ((hash: ImageHash) => void) | undefined
-}
+/** A call waiting for its answer: an image to score (told its hash on the way), or one only to hash (its hash is its answer). */
+type PendingCall =
+  | { hashOnly: false; resolve: (scored: ScoredImage) => void; reject: (err: Error) => void; onHashed: ((hash: ImageHash) => void) | undefined }
+  | { hashOnly: true; resolve: (hash: ImageHash) => void; reject: (err: Error) => void }
 
 /** One image thread; `onStop` is told when it is gone, for whatever reason. */
 class ImageThread {
@@ -89,10 +93,11 @@ class ImageThread {
       this.#worker.on('message', (reply: ImageReply) => {
         if ('ready' in reply) return resolve()
         const call = this.#pending.get(reply.id) as PendingCall
-        if ('hashed' in reply) return call.onHashed?.(reply.hashed)
+        if ('hashed' in reply && !call.hashOnly) return call.onHashed?.(reply.hashed)
         this.#pending.delete(reply.id)
-        if ('scored' in reply) call.resolve(reply.scored)
-        else call.reject(errorFromReply(reply.error))
+        if ('error' in reply) call.reject(errorFromReply(reply.error))
+        else if (call.hashOnly) call.resolve((reply as { hashed: ImageHash }).hashed)
+        else call.resolve((reply as { scored: ScoredImage }).scored)
       })
       // An uncaught exception in the thread (its entry or the model failed to load); 'exit' follows.
       this.#worker.on('error', stop)
@@ -108,18 +113,31 @@ class ImageThread {
   }
 
   async score(bytes: Uint8Array, onHashed: ((hash: ImageHash) => void) | undefined): Promise<ScoredImage> {
+    await this.#started()
+    // A thread that stopped has left its slot already, so this one is still running (or rejects the call as it stops).
+    return new Promise<ScoredImage>((resolve, reject) => {
+      const id = this.#nextId++
+      this.#pending.set(id, { hashOnly: false, resolve, reject, onHashed })
+      this.#worker.postMessage({ id, bytes } satisfies ImageRequest)
+    })
+  }
+
+  async hash(bytes: Uint8Array, options: HashOptions): Promise<ImageHash> {
+    await this.#started()
+    return new Promise<ImageHash>((resolve, reject) => {
+      const id = this.#nextId++
+      this.#pending.set(id, { hashOnly: true, resolve, reject })
+      this.#worker.postMessage({ id, bytes, hashOnly: options } satisfies ImageRequest)
+    })
+  }
+
+  async #started(): Promise<void> {
     this.#starting++
     try {
       await this.ready
     } finally {
       this.#starting--
     }
-    // A thread that stopped has left its slot already, so this one is still running (or rejects the call as it stops).
-    return new Promise<ScoredImage>((resolve, reject) => {
-      const id = this.#nextId++
-      this.#pending.set(id, { resolve, reject, onHashed })
-      this.#worker.postMessage({ id, bytes } satisfies ImageRequest)
-    })
   }
 
   terminate(): Promise<number> {
@@ -172,17 +190,32 @@ export class ImageThreads {
   async score(bytes: Uint8Array, onHashed?: (hash: ImageHash) => void): Promise<ScoredImage> {
     if (this.#closed) throw new Error('the image threads are closed')
     if (this.#local) return (await this.#local).score(bytes, onHashed)
-    // The least busy thread; a slot with no thread (not started yet, or stopped) starts one.
-    const load = (i: number) => this.#threads[i]?.load ?? 0
-    let slot = 0
-    for (let i = 1; i < this.#threads.length && load(slot) > 0; i++) if (load(i) < load(slot)) slot = i
-    return (this.#threads[slot] ?? this.#spawn(slot)).score(bytes, onHashed)
+    return this.#leastBusy().score(bytes, onHashed)
+  }
+
+  /**
+   * The PDQ hash of an image sent only to be hashed (a hash bank entry: any size up to its own pixel limit,
+   * any format with `anyFormat`), decoded and hashed on a thread like an item image, never on the event
+   * loop (a 7000×7000 image holds a thread for seconds). Rejects with an ImageDecodeError for an unusable image.
+   */
+  async hash(bytes: Uint8Array, options: HashOptions): Promise<ImageHash> {
+    if (this.#closed) throw new Error('the image threads are closed')
+    if (this.#local) return hashImage(bytes, options)
+    return this.#leastBusy().hash(bytes, options)
   }
 
   /** Stops every thread (calls still waiting reject) and releases the model; once, however often it is called. */
   close(): Promise<void> {
     this.#closed ??= Promise.all([...this.#threads.map((thread) => thread?.terminate()), this.#local?.then((work) => work.release(), () => undefined)]).then(() => undefined)
     return this.#closed
+  }
+
+  /** The least busy thread; a slot with no thread (not started yet, or stopped) starts one. */
+  #leastBusy(): ImageThread {
+    const load = (i: number) => this.#threads[i]?.load ?? 0
+    let slot = 0
+    for (let i = 1; i < this.#threads.length && load(slot) > 0; i++) if (load(i) < load(slot)) slot = i
+    return this.#threads[slot] ?? this.#spawn(slot)
   }
 
   #spawn(slot: number): ImageThread {

@@ -1,10 +1,11 @@
 /**
  * The entry of an image thread (see image-threads.ts): opens the model, then scores the images it is
- * sent, telling each image's PDQ hash as soon as it is known and its scores when the model has run.
+ * sent, telling each image's PDQ hash as soon as it is known and its scores when the model has run; an
+ * image sent `hashOnly` (a hash bank entry) is only decoded and hashed.
  * Kept to the message plumbing; the work is image-work.ts, tested on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { ImageHash } from './image-hash.js'
+import { hashImage, type ImageHash } from './image-hash.js'
 import type { ImageReply, ImageRequest } from './image-threads.js'
 import { openImageWork, type ImageWorkOptions } from './image-work.js'
 import { lowerThreadPriority } from '../thread-priority.js'
@@ -16,14 +17,13 @@ if (nice > 0) lowerThreadPriority(nice)
 // A model that cannot be opened rejects here: the thread stops with that error, which its caller sees.
 const work = await openImageWork(options)
 
-port.on('message', ({ id, bytes }: ImageRequest) => {
+port.on('message', ({ id, bytes, hashOnly }: ImageRequest) => {
   const onHashed = (hash: ImageHash) => port.postMessage({ id, hashed: hash } satisfies ImageReply)
-  work.score(bytes, onHashed).then(
-    (scored) => port.postMessage({ id, scored } satisfies ImageReply),
-    (err: unknown) => {
-      const { code, reason, message } = err as { code?: string; reason?: string; message?: string }
-      port.postMessage({ id, error: { code, reason, message: message ?? String(err) } } satisfies ImageReply)
-    }
-  )
+  const onError = (err: unknown) => {
+    const { code, reason, message } = err as { code?: string; reason?: string; message?: string }
+    port.postMessage({ id, error: { code, reason, message: message ?? String(err) } } satisfies ImageReply)
+  }
+  if (hashOnly) hashImage(bytes, hashOnly).then(onHashed, onError)
+  else work.score(bytes, onHashed).then((scored) => port.postMessage({ id, scored } satisfies ImageReply), onError)
 })
 port.postMessage({ ready: true } satisfies ImageReply)

@@ -14,6 +14,7 @@ import { ReadBatch } from '../redis/read-batch.js'
 import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
+import { attachModelSpans, classifierText } from './model-spans.js'
 
 export interface ScoreRequest {
   userId: string
@@ -115,13 +116,7 @@ async function analyzeLongTexts(item: FeedItem, sliceStart: number): Promise<num
   return sliceStart
 }
 
-/** The text a text model reads: caption, on-screen text and transcript. */
-export function classifierText(item: FeedItem): string {
-  let text = item.text || ''
-  if (item.overlayText) text = text ? `${text}\n${item.overlayText}` : item.overlayText
-  if (item.transcript) text = text ? `${text}\n${item.transcript}` : item.transcript
-  return text
-}
+export { classifierText }
 
 /**
  * Scores a batch for one user: one rules look-up (cached, within its budget) and one call per model,
@@ -191,6 +186,8 @@ export class ScoringService {
       decisions.push(decider.decide(item, evidence, request.explain))
     }
     this.#deps.recorder?.record(request.surface, lookup.rules.doc, decisions, evidences)
+    // explanations only: an answer without the model's spans is still whole, and an overloaded service runs no model
+    if (request.explain && !overloaded) await this.#attachSpans(request.items, decisions)
 
     const meta: ScoreMeta = {
       policyVersion: this.#deps.policy.version,
@@ -217,6 +214,14 @@ export class ScoringService {
   ): Promise<PlatformReasons | undefined> {
     const hashes = imageResults ? await imageResults.hashes() : await dataHashes
     return hashes && this.#deps.banks!.reasonsById(items, hashes)
+  }
+
+  async #attachSpans(items: readonly FeedItem[], decisions: readonly Decision[]): Promise<void> {
+    try {
+      await attachModelSpans(this.#deps.models, items, decisions)
+    } catch {
+      // an explanation that could not be made leaves the decisions as they are, without spans
+    }
   }
 
   /** Queues the read of the items' statuses; when it fails, items are decided as if they had none, and the answer says so. */

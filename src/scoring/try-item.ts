@@ -8,7 +8,7 @@ import type { Policy, ThresholdPair } from '../policy/policy.js'
 import { SENSITIVITIES, type Category, type Sensitivity, type Surface } from '../policy/vocabulary.js'
 import { compileRules } from '../rules/compiled-rules.js'
 import type { RulesDocument } from '../rules/schema.js'
-import { classifierText } from './scoring-service.js'
+import { attachModelSpans, classifierText } from './model-spans.js'
 
 export interface TryItemDeps {
   policy: Policy
@@ -72,6 +72,7 @@ export async function tryItem(deps: TryItemDeps, request: TryItemRequest): Promi
   }
   const rules = compileRules(request.rules)
   const decision = new Decider(deps.policy, rules, { userId: '', surface: request.surface, now: Date.now() }).decide(item, evidence, true)
+  await attachModelSpans(deps.text, [item], [decision])
   const sensitivity = effectiveSensitivity(deps.policy, request.rules)
   const categories = Object.entries(evidence).map(([category, { score, source }]) => {
     const explained: CategoryExplanation = { category: category as Category, score, source }

@@ -14,3 +14,8 @@ export const INDICES_INPUT = 'indices'
 export const WEIGHTS_INPUT = 'weights'
 /** `[batch, heads]` float32: calibrated probabilities, one column per head in TEXT_HEADS order. */
 export const SCORES_OUTPUT = 'scores'
+/**
+ * `[batch, width, heads]` float32, optional: each feature's term of the logit (its embedding row × its weight),
+ * before the sum. Fetched only to explain a score (src/text/spans.ts); a model without it scores all the same.
+ */
+export const CONTRIBUTIONS_OUTPUT = 'contributions'

@@ -8,10 +8,11 @@
  */
 import ort from 'onnxruntime-node'
 import type { LoadedModel } from '../classifiers/manifest.js'
-import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifiers/types.js'
+import type { CategoryEvidence, CategorySpans, Classifier, ClassifierItem, SpanRequest } from '../classifiers/types.js'
 import { FEATURIZER_VERSION, featurize, packFeatures, type FeatureBatch } from './featurize.js'
-import { TEXT_HEADS } from './heads.js'
-import { INDICES_INPUT, SCORES_OUTPUT, TEXT_MODEL_NAME, TEXT_MODEL_VERSION, WEIGHTS_INPUT } from './model-spec.js'
+import { TEXT_HEADS, type TextHead } from './heads.js'
+import { locateFeatures, pickSpans, wordInfluence } from './spans.js'
+import { CONTRIBUTIONS_OUTPUT, INDICES_INPUT, SCORES_OUTPUT, TEXT_MODEL_NAME, TEXT_MODEL_VERSION, WEIGHTS_INPUT } from './model-spec.js'
 
 export interface TextClassifierOptions {
   /** The `.onnx` file, as a path or as bytes (e.g. already read and sha256-checked by the models plugin). */
@@ -53,9 +54,12 @@ export class TextClassifier implements Classifier {
         ? await ort.InferenceSession.create(options.model, sessionOptions)
         : await ort.InferenceSession.create(options.model, sessionOptions)
     const names = [...session.inputNames, ...session.outputNames].join(',')
-    if (names !== [INDICES_INPUT, WEIGHTS_INPUT, SCORES_OUTPUT].join(',')) {
+    const scoring = [INDICES_INPUT, WEIGHTS_INPUT, SCORES_OUTPUT].join(',')
+    if (names !== scoring && names !== `${scoring},${CONTRIBUTIONS_OUTPUT}`) {
       await session.release()
-      throw new Error(`not a text model: expected inputs ${INDICES_INPUT}, ${WEIGHTS_INPUT} and output ${SCORES_OUTPUT}, found ${names}`)
+      throw new Error(
+        `not a text model: expected inputs ${INDICES_INPUT}, ${WEIGHTS_INPUT} and output ${SCORES_OUTPUT} (optionally ${CONTRIBUTIONS_OUTPUT}), found ${names}`
+      )
     }
     return new TextClassifier(session, options.name ?? TEXT_MODEL_NAME, options.version ?? TEXT_MODEL_VERSION)
   }
@@ -76,11 +80,7 @@ export class TextClassifier implements Classifier {
 
   /** Runs the model once on already featurised texts. */
   async runFeatures(batch: FeatureBatch): Promise<TextScores[]> {
-    const dims = [batch.batch, batch.width]
-    const results = await this.session.run({
-      [INDICES_INPUT]: new ort.Tensor('int32', batch.indices, dims),
-      [WEIGHTS_INPUT]: new ort.Tensor('float32', batch.weights, dims)
-    })
+    const results = await this.session.run(feeds(batch), [SCORES_OUTPUT])
     const scores = (results[SCORES_OUTPUT] as ort.Tensor).data as Float32Array
     const heads = TEXT_HEADS.length
     return Array.from({ length: batch.batch }, (_, i) => scores.subarray(i * heads, (i + 1) * heads))
@@ -101,7 +101,51 @@ export class TextClassifier implements Classifier {
     return evidence
   }
 
+  /** Whether the model hands out its per-feature terms, so that a score can be explained (`contributions`). */
+  get explains(): boolean {
+    return this.session.outputNames.includes(CONTRIBUTIONS_OUTPUT)
+  }
+
+  /**
+   * Each feature's term of each head's logit, `[batch, width, heads]` row-major: the feature's model weight ×
+   * its weight in the text, before the sum. Only for a model that `explains`.
+   */
+  async runContributions(batch: FeatureBatch): Promise<Float32Array> {
+    const results = await this.session.run(feeds(batch), [CONTRIBUTIONS_OUTPUT])
+    return (results[CONTRIBUTIONS_OUTPUT] as ort.Tensor).data as Float32Array
+  }
+
+  /**
+   * The words behind the scores asked about (src/text/spans.ts): one more `session.run`, for explanations only.
+   * A model without the `contributions` output explains nothing.
+   */
+  async explainSpans(requests: readonly SpanRequest[]): Promise<CategorySpans[]> {
+    if (!this.explains || requests.length === 0) return requests.map(() => ({}))
+    const located = requests.map((request) => locateFeatures(request.text))
+    const batch = packFeatures(located)
+    const contributions = await this.runContributions(batch)
+    const heads = TEXT_HEADS.length
+    const rowSize = batch.width * heads
+    return requests.map((request, row) => {
+      const terms = contributions.subarray(row * rowSize, (row + 1) * rowSize)
+      const spans: CategorySpans = {}
+      for (const category of request.categories) {
+        const head = TEXT_HEADS.indexOf(category as TextHead)
+        if (head >= 0) spans[category] = pickSpans(located[row]!.words, wordInfluence(located[row]!, terms, heads, head))
+      }
+      return spans
+    })
+  }
+
   release(): Promise<void> {
     return this.session.release()
+  }
+}
+
+function feeds(batch: FeatureBatch): ort.InferenceSession.FeedsType {
+  const dims = [batch.batch, batch.width]
+  return {
+    [INDICES_INPUT]: new ort.Tensor('int32', batch.indices, dims),
+    [WEIGHTS_INPUT]: new ort.Tensor('float32', batch.weights, dims)
   }
 }

@@ -60,3 +60,17 @@ t.test('a user\'s stored rules, settings overridden; floors make thresholds stri
   t.match(url.json(), { statusCode: 400, code: 'FG_VALIDATION' })
   t.equal((await app.inject({ method: 'GET', url: '/v1/users/u1/rules' })).json().version, 1, 'the stored rules are unchanged')
 })
+
+t.test('a text model reason is explained with the spans behind it, as in /v1/score', async (t) => {
+  const app = await build(t)
+  const text = 'Ｗｏｗ 😀 you are a stupid idiot'
+  const res = await post(app, '/v1/policy/evaluate', { item: { text, overlayText: 'nice one idiot' } })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.ok(EvaluationSchema.safeParse(body).success, 'the answer matches its schema')
+  const toxicity = body.decision.reasons.find((r: { category?: string }) => r.category === 'toxicity')
+  t.match(toxicity, { type: 'category', source: /^model:/ })
+  const covered = toxicity.spans.map((s: { field: 'text' | 'overlayText'; start: number; end: number }) => ({ text, overlayText: 'nice one idiot' })[s.field].slice(s.start, s.end))
+  t.ok(covered.some((words: string) => words.includes('idiot')), JSON.stringify(covered))
+  t.ok(toxicity.spans.some((s: { field: string }) => s.field === 'overlayText'), 'spans in either field')
+})

@@ -4,6 +4,7 @@ import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { errorFromReply, ImageThreads, type ImageThreadsOptions } from '../../src/image/image-threads.js'
 import { prepareImage } from '../../src/image/prepare.js'
 import { ImageDecodeError } from '../../src/image/decode.js'
+import { hashImage } from '../../src/image/image-hash.js'
 import { NSFW_CLASSES } from '../../src/image/model-spec.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
 import { gradient, modelPath, noise } from '../helpers/images.js'
@@ -107,4 +108,30 @@ t.test('close: calls still waiting reject; later calls are refused', async (t) =
   const local = await ImageThreads.open(options({ threads: 0 }))
   await Promise.all([local.close(), local.close()])
   await t.rejects(local.score(Buffer.from('x')), /closed/)
+})
+
+t.test('hash: an image only hashed, on a thread or not, with its own decode options: the hash hashImage gives', async (t) => {
+  const bytes = await noise(120, 90, 4).png().toBuffer()
+  const tiff = await noise(40, 30, 5).tiff().toBuffer()
+  const expected = await hashImage(bytes)
+  for (const threads of [await open(t), await open(t, { threads: 0 })]) {
+    const hashed = await threads.hash(bytes, { maxInputPixels: 20_000 })
+    t.equal(hashToHex(hashed.hash), hashToHex(expected.hash))
+    t.equal(hashed.quality, expected.quality)
+    t.equal(hashToHex((await threads.hash(tiff, { anyFormat: true })).hash), hashToHex((await hashImage(tiff, { anyFormat: true })).hash), 'any format when asked')
+    await t.rejects(threads.hash(tiff, {}), { name: 'ImageDecodeError', code: 'FG_IMAGE_INVALID', reason: /format tiff is not accepted/ })
+    await t.rejects(threads.hash(bytes, { maxInputPixels: 1000 }), { name: 'ImageDecodeError', code: 'FG_IMAGE_TOO_LARGE' })
+    // Side by side with scoring: each call gets its own answer.
+    const other = await noise(64, 64, 9).png().toBuffer()
+    const [scored, alone] = await Promise.all([threads.score(other), threads.hash(bytes, {})])
+    t.equal(hashToHex(scored.hash.hash), hashToHex((await hashImage(other)).hash))
+    t.equal(hashToHex(alone.hash), hashToHex(expected.hash))
+  }
+})
+
+t.test('hash: refused once closed', async (t) => {
+  for (const threads of [await ImageThreads.open(options()), await ImageThreads.open(options({ threads: 0 }))]) {
+    await threads.close()
+    await t.rejects(threads.hash(Buffer.from('x'), {}), /the image threads are closed/)
+  }
 })

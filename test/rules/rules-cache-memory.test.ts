@@ -7,6 +7,9 @@ const USERS = 300
 const HEAP_MB = 256
 const RSS_BOUND_MB = 600
 
+// 300 compilations of maximum-size rules: about a minute on a quiet machine, several under CPU contention.
+t.setTimeout(600_000)
+
 t.test(`${USERS} users with 200 keywords of 100 characters: alive, RSS levelling off under ${RSS_BOUND_MB} MB`, async (t) => {
   const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', 'test/fixtures/memory/fill-rules-cache.ts', String(USERS)], {
     stdio: ['ignore', 'pipe', 'pipe']

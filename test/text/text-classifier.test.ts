@@ -2,9 +2,11 @@ import onnxProto from 'onnx-proto'
 import ort from 'onnxruntime-node'
 import t from 'tap'
 import type { LoadedModel } from '../../src/classifiers/manifest.js'
-import { FEATURIZER_VERSION } from '../../src/text/featurize.js'
+import { readFileSync } from 'node:fs'
+import { featurize, FEATURIZER_VERSION, packFeatures } from '../../src/text/featurize.js'
+import { readOnnxWeights } from '../../scripts/train-text/onnx-export.js'
 import { TEXT_HEADS } from '../../src/text/heads.js'
-import { TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/text/model-spec.js'
+import { CONTRIBUTIONS_OUTPUT, SCORES_OUTPUT, TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/text/model-spec.js'
 import { TextClassifier } from '../../src/text/text-classifier.js'
 import { modelsDir, textModelPath, verifiedModels } from '../helpers/text-model.js'
 
@@ -88,4 +90,38 @@ t.test('a model with other inputs is refused', async (t) => {
     })
   ).finish()
   await t.rejects(TextClassifier.create({ model }), /not a text model: .*found x,y/)
+})
+
+t.test('contributions: per feature and head, they add up (with bias and calibration) to the scores', async (t) => {
+  t.equal(classifier.explains, true)
+  const weights = readOnnxWeights(readFileSync(textModelPath))
+  const texts = ['you are a stupid idiot', 'Sunday pancakes with the family 🥞', 'x']
+  const batch = packFeatures(texts.map((text) => featurize(text)))
+  const terms = await classifier.runContributions(batch)
+  const scores = await classifier.runFeatures(batch)
+  const heads = TEXT_HEADS.length
+  t.equal(terms.length, batch.batch * batch.width * heads)
+  let worst = 0
+  for (let r = 0; r < batch.batch; r++) {
+    for (let k = 0; k < heads; k++) {
+      let logit = weights.bias[k]!
+      for (let j = 0; j < batch.width; j++) logit += terms[(r * batch.width + j) * heads + k]!
+      const p = 1 / (1 + Math.exp(-(logit * weights.scale[k]! + weights.shift[k]!)))
+      worst = Math.max(worst, Math.abs(p - scores[r]![k]!))
+    }
+  }
+  t.ok(worst < 1e-5, `scores rebuilt from the contributions differ by at most ${worst}`)
+})
+
+t.test('a model without the contributions output scores all the same and explains nothing', async (t) => {
+  const { onnx } = onnxProto
+  const model = onnx.ModelProto.decode(readFileSync(textModelPath))
+  model.graph!.output = model.graph!.output!.filter((o) => o.name !== CONTRIBUTIONS_OUTPUT)
+  t.equal(model.graph!.output.length, 1)
+  t.equal(model.graph!.output[0]!.name, SCORES_OUTPUT)
+  const plain = await TextClassifier.create({ model: onnx.ModelProto.encode(model).finish() })
+  t.teardown(() => plain.release())
+  t.equal(plain.explains, false)
+  const texts = ['you are a stupid idiot', 'Sunday pancakes with the family']
+  t.same(await plain.score(texts), await classifier.score(texts), 'bit for bit')
 })

@@ -73,7 +73,19 @@ const CategoryReasonSchema = z.object({
   threshold: z.number(),
   source: z.string().describe('model:<name>@<version> or label:<name>'),
   basis: z.enum(['policy', 'user', 'floor', 'platform']).describe('what set the action: the policy default, the user\'s category choice, a floor, or the platform-wide threshold'),
-  floor: z.string().optional()
+  floor: z.string().optional(),
+  spans: z
+    .array(
+      z.object({
+        field: z.string().describe('text, overlayText or transcript'),
+        start: z.number().int().describe('UTF-16 offset into the field\'s original string'),
+        end: z.number().int()
+      })
+    )
+    .optional()
+    .describe(
+      'With explain, for a score from a text model: the words that drove it most (the n-grams with the largest positive contributions, mapped to the original text; neighbours merged), most influential first'
+    )
 })
 
 const FeedbackReasonSchema = z.object({

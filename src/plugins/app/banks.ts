@@ -7,6 +7,7 @@ import { MemoryBankStore } from '../../banks/memory-bank-store.js'
 import { RedisBankStore } from '../../banks/redis-bank-store.js'
 import type { Config } from '../../config.js'
 import { fetchImage } from '../../image/fetch.js'
+import type { HashOptions } from '../../image/image-threads.js'
 import { imageFetchOptions } from './images.js'
 
 /** Known-image matching, assembled: the bank store, this replica's index of it, the API's service, the scoring hook. */
@@ -50,7 +51,12 @@ export default fp<BanksPluginOptions>(
     let store: BankStore
     let subscribed: Promise<void> = Promise.resolve()
     if (app.redis && app.redisSubscriber) {
-      const redisStore = new RedisBankStore({ redis: app.redis, subscriber: app.redisSubscriber, keyPrefix: app.config.REDIS_KEY_PREFIX })
+      const redisStore = new RedisBankStore({
+        redis: app.redis,
+        subscriber: app.redisSubscriber,
+        writes: app.redisWrites ?? undefined,
+        keyPrefix: app.config.REDIS_KEY_PREFIX
+      })
       subscribed = redisStore.start()
       store = redisStore
     } else {
@@ -62,7 +68,15 @@ export default fp<BanksPluginOptions>(
     if (!app.redis || app.redis.status === 'ready') await started
     else started.catch((err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'hash bank change subscription refused'))
 
-    const service = new BankService({ store, index, ...settings.service, fetchImage: (url) => fetchImage(url, settings.fetch) })
+    // Entry images are decoded and hashed on the image threads when the image model has them (without one, here).
+    const threads = app.models.image
+    const service = new BankService({
+      store,
+      index,
+      ...settings.service,
+      fetchImage: (url) => fetchImage(url, settings.fetch),
+      ...(threads ? { hashImage: (bytes: Uint8Array, options: HashOptions) => threads.hash(bytes, options) } : {})
+    })
     app.decorate('banks', { store, index, service, screen: new BankScreen({ index }) })
     // Loading waits for Redis; meanwhile scoring answers, without hash-bank matches.
     app.readiness.add('hashBanks', () =>
@@ -75,5 +89,5 @@ export default fp<BanksPluginOptions>(
       await store.close()
     })
   },
-  { name: 'banks', dependencies: ['config', 'redis', 'readiness'], fastify: '5.x' }
+  { name: 'banks', dependencies: ['config', 'redis', 'readiness', 'models'], fastify: '5.x' }
 )

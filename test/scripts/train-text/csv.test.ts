@@ -15,6 +15,14 @@ t.test('parseCsv handles quotes, doubled quotes, commas and line breaks inside f
   t.same(parseCsv(''), [])
 })
 
+t.test('parseCsv takes another delimiter and can keep a lone CR as text', async (t) => {
+  t.same(parseCsv('id;text;vio\n1;"a; b\nc";nothing\n2;x\ry;call2violence\r\n', { delimiter: ';', bareCarriageReturn: 'text' }), [
+    ['id', 'text', 'vio'],
+    ['1', 'a; b\nc', 'nothing'],
+    ['2', 'x\ry', 'call2violence']
+  ])
+})
+
 t.test('parseTsv splits lines on tabs and keeps quotes as text', async (t) => {
   t.same(parseTsv('a\t"b\tc\r\n\nd\te"\n'), [
     ['a', '"b', 'c'],

@@ -86,4 +86,86 @@ export function writeFixtureDatasets(dir: string, rows = 24): void {
     write(`youtube_spam/${video}.csv`, `COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n${lines.join('\n')}\n`)
   }
   write('youtube_spam/SOURCE.txt', 'about\n')
+
+  const vectors = ['none', '1.1 threats of harm', '2.1 descriptive attacks', '3.2 immutable gender differences and gender stereotypes']
+  const edos = Array.from({ length: rows * 2 }, (_, i) => {
+    const vector = pick(vectors, i)
+    const sexist = vector === 'none' ? (i % 8 === 0 ? 'unknown' : 'not sexist') : 'sexist'
+    const category = vector === 'none' ? 'none' : `${vector[0]}. category`
+    const text = sexist === 'sexist' ? `women are ${pick(RUDE, i)}s, "${i}"\nsecond` : `a ${pick(NICE, i)} for her ${i}`
+    return `sexism2022_english-${i},${csvField(text)},${sexist},${category},${vector},${pick(['train', 'dev', 'test', 'train'], i)}`
+  })
+  write('edos/edos_labelled_aggregated.csv', `rewire_id,text,label_sexist,label_category,label_vector,split\n${edos.join('\n')}\n`)
+
+  // toxic spans: comment i has 3 annotators; i % 4: 0 = all not toxic, 1 = insult by 2 of 3, 2 = threat by 1 of 3, 3 = tie (2 of 4 not toxic)
+  const comments: string[] = []
+  const annotations: string[] = []
+  const spans: string[] = []
+  let annotation = 0
+  for (let i = 0; i < rows * 2; i++) {
+    const kind = i % 4
+    comments.push(`${700 + i},${csvField(kind === 0 ? `a ${pick(NICE, i)} post ${i}` : `you ${pick(RUDE, i)}, "${i}"`)}`)
+    const annotators = kind === 3 ? 4 : 3
+    for (let a = 0; a < annotators; a++) {
+      const notToxic = kind === 0 || (kind === 3 && a < 2)
+      annotations.push(`${annotation},${700 + i},${a},USA,False,${notToxic ? 'True' : 'False'}`)
+      if (kind === 1 && a < 2) spans.push(`${annotation},Insult,4,10`, `${annotation},Insult,11,14`)
+      if (kind === 2 && a === 0) spans.push(`${annotation},Threat,0,3`)
+      if (kind === 2) spans.push(`${annotation},Identity based Attack,0,3`)
+      annotation++
+    }
+  }
+  spans.push('9999,Insult,0,1')
+  write('toxic_spans/comments.csv', `comment_id,comment_text\n${comments.join('\n')}\n`)
+  write('toxic_spans/annotations.csv', `annotation,comment_id,worker,country,all toxic,not toxic\n${annotations.join('\n')}\n`)
+  write('toxic_spans/spans.csv', `annotation,type,start,end\n${spans.join('\n')}\n`)
+
+  const convHeader = ['example_id', 'conv_id', 'prev_agent', 'prev_user', 'agent', 'user', 'bot']
+  const annotatorFields = ['is_abuse.1', 'is_abuse.0', 'is_abuse.-1', 'is_abuse.-2', 'is_abuse.-3', 'ableist', 'homophobic', 'intellectual', 'racist', 'sexist', 'sex_harassment', 'transphobic', 'target.generalised', 'target.individual', 'target.system', 'explicit', 'implicit']
+  for (const a of [1, 2, 3]) for (const field of annotatorFields) convHeader.push(`Annotator${a}_${field}`)
+  for (const file of ['train', 'valid', 'test']) {
+    const lines = Array.from({ length: rows }, (_, i) => {
+      const kind = i % 4 // 0 not abusive, 1 abusive insult at the agent, 2 abusive racist, 3 ambiguous
+      const cells = [`${file}${i}`, 'c', 'hi', 'hello', 'how can I help', kind === 0 ? `${pick(NICE, i)} ${file} ${i}` : `you ${pick(RUDE, i)} bot ${file} ${i}`, 'alana']
+      for (const a of [1, 2, 3]) {
+        const vote = kind === 0 ? 0 : kind === 3 ? (a === 1 ? 0 : a === 2 ? 2 : -1) : a === 3 ? 4 : 3
+        const severity = a === 3 && kind !== 3 ? ['', '', '', '', ''] : [0, 1, 2, 3, 4].map((v) => (v === vote ? (i === 1 && a === 1 ? '1, 1' : '1') : '0'))
+        const types = ['ableist', 'homophobic', 'intellectual', 'racist', 'sexist', 'sex_harassment', 'transphobic'].map((type) => (kind === 2 && type === 'racist' ? '1' : '0'))
+        const targets = [kind === 2 ? '1' : '0', '0', kind === 1 ? '1' : '0']
+        cells.push(...severity.map(String), ...types, ...targets, '1', '0')
+      }
+      return cells.map((c) => csvField(c)).join(',')
+    })
+    write(`convabuse/ConvAbuseEMNLP${file}.csv`, `${convHeader.join(',')}\n${lines.join('\n')}\n`)
+  }
+
+  const implicitClasses = ['not_hate', 'implicit_hate', 'explicit_hate', 'implicit_hate', 'odd']
+  const posts = Array.from({ length: rows * 2 }, (_, i) => {
+    const cls = pick(implicitClasses, i)
+    return [cls === 'not_hate' ? `" the ""${pick(NICE, i)}"" ${i} "` : `" those people are ${pick(RUDE, i)}s ${i} "`, cls] as const
+  })
+  write('implicit_hate/implicit_hate_v1_stg1_posts.tsv', `post\tclass\n${posts.map(([p, c]) => `${p}\t${c}`).join('\n')}\n`)
+  const typed = posts.filter(([, c]) => c === 'implicit_hate').map(([p], i) => `${p}\t${i % 2 ? 'threatening' : 'irony'}\t`)
+  write('implicit_hate/implicit_hate_v1_stg2_posts.tsv', `post\timplicit_class\textra_implicit_class\n${typed.slice(0, -1).join('\n')}\n`)
+
+  const stormLabels = ['noHate', 'hate', 'relation', 'idk/skip', 'noHate']
+  const storm = Array.from({ length: rows * 2 }, (_, i) => {
+    const label = pick(stormLabels, i)
+    return `${i}_1\t1\t1\t0\t${label}\t${label === 'hate' ? `they are ${pick(RUDE, i)}s ${i}` : `the forum "meeting ${pick(NICE, i)} ${i}`}`
+  })
+  write('stormfront/stormfront.tsv', `file_id\tuser_id\tsubforum_id\tnum_contexts\tlabel\ttext\n${storm.join('\n')}\n`)
+
+  const toxigen = Array.from({ length: rows * 2 }, (_, i) => {
+    const label = pick(['hate', 'neutral', 'neutral', 'other'], i)
+    return `${label}\t${pick(['asian', 'women', 'jewish'], i)}\t${label === 'hate' ? `they are all ${pick(RUDE, i)}s ${i}` : `many people ${pick(NICE, i)} ${i}`}`
+  })
+  write('toxigen_seeds/toxigen_seeds.tsv', `label\tgroup\ttext\n${toxigen.join('\n')}\n`)
+
+  const vio = ['nothing', 'call2violence', 'prospensity', 'support', 'nothing', 'glorification', 'other', 'unknown']
+  const violence = Array.from({ length: rows * 2 }, (_, i) => {
+    const label = pick(vio, i)
+    const text = label === 'nothing' ? `${pick(GERMAN_NICE, i)}\r${i}` : `"alle ${pick(GERMAN_RUDE, i)}; aufhängen ${i}\nnoch eine Zeile"`
+    return `${1000 + i};${text};${label}`
+  })
+  write('germeval2026_violence/vio_train_26.csv', `id;description;vio\n${violence.join('\n')}\n`)
 }

@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto'
 import ort from 'onnxruntime-node'
 import t from 'tap'
-import { INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../../src/text/model-spec.js'
+import { CONTRIBUTIONS_OUTPUT, INDICES_INPUT, SCORES_OUTPUT, WEIGHTS_INPUT } from '../../../src/text/model-spec.js'
 import { roundToFloat16 } from '../../../scripts/train-text/float16.js'
 import { createRandom } from '../../../bench/random.js'
 import { predict, type TextModelWeights } from '../../../scripts/train-text/model.js'
@@ -31,7 +31,7 @@ t.test('the exported graph computes the reference forward pass', async (t) => {
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 })
   t.teardown(() => session.release())
   t.same(session.inputNames, [INDICES_INPUT, WEIGHTS_INPUT])
-  t.same(session.outputNames, [SCORES_OUTPUT])
+  t.same(session.outputNames, [SCORES_OUTPUT, CONTRIBUTIONS_OUTPUT])
 
   const random = createRandom(5)
   const rows = Array.from({ length: 7 }, (_, r) => {
@@ -53,6 +53,22 @@ t.test('the exported graph computes the reference forward pass', async (t) => {
   let max = 0
   reference.forEach((row, r) => row.forEach((p, k) => (max = Math.max(max, Math.abs(p - served[r * HEADS + k]!)))))
   t.ok(max < 1e-6, `max difference ${max}`)
+
+  // contributions: each feature's embedding row × its weight; padding contributes 0
+  const terms = await session.run({ [INDICES_INPUT]: new ort.Tensor('int32', indices, dims), [WEIGHTS_INPUT]: new ort.Tensor('float32', values, dims) }, [CONTRIBUTIONS_OUTPUT])
+  const contributions = terms[CONTRIBUTIONS_OUTPUT] as ort.Tensor
+  t.same(contributions.dims, [rows.length, width, HEADS])
+  const data = contributions.data as Float32Array
+  let worst = 0
+  rows.forEach((row, r) => {
+    for (let j = 0; j < width; j++) {
+      for (let k = 0; k < HEADS; k++) {
+        const expected = j < row.indices.length ? weights.embedding[row.indices[j]! * HEADS + k]! * row.weights[j]! : 0
+        worst = Math.max(worst, Math.abs(expected - data[(r * width + j) * HEADS + k]!))
+      }
+    }
+  })
+  t.ok(worst < 1e-6, `contributions differ by at most ${worst}`)
 })
 
 t.test('weights read back from the file are the exported ones', async (t) => {
