@@ -49,6 +49,11 @@ export const ConfigSchema = z.object({
   SCORE_REDIS_BUDGET_MS: int(1, 10_000).default(25),
   /** Time any other Redis command may take before the request fails with FG_STORE_UNAVAILABLE. */
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1000),
+  /**
+   * Rules, verdict and bank writes wait this long for a replica to acknowledge them (`WAIT 1 <ms>`) when
+   * their shard has one; none in time: 503 FG_STORE_UNAVAILABLE (the write may or may not be applied). 0: no wait.
+   */
+  REDIS_REPLICA_WAIT_MS: int(0, 60_000).default(500),
   /** How often each replica checks that Redis still holds the dataset it was using (see src/redis/dataset-marker.ts). */
   REDIS_DATASET_CHECK_MS: int(50, 3_600_000).default(1000),
   /** Safety net behind pub/sub invalidation: compiled rules are re-read at least this often. */

@@ -37,6 +37,14 @@ export const notFound = (what: string) => new FeedguardError('FG_NOT_FOUND', 404
 export const storeUnavailable = (cause: string, store = 'rules store') =>
   new FeedguardError('FG_STORE_UNAVAILABLE', 503, `${store} unavailable: ${cause}; nothing was changed`)
 
+/** A write no replica acknowledged in time (src/redis/replica-wait.ts): the master has it, and a failover may lose it. */
+export const replicaUnacknowledged = (store: string, timeoutMs: number) =>
+  new FeedguardError(
+    'FG_STORE_UNAVAILABLE',
+    503,
+    `${store}: no replica acknowledged the write within ${timeoutMs}ms; it may or may not have been applied, and a retry (with the same If-Match) is safe`
+  )
+
 /** Raised by a store when optimistic concurrency gives up after repeated races. */
 export const storeContention = () =>
   new FeedguardError('FG_RULES_CONTENTION', 503, 'too many concurrent changes to these rules; retry')

@@ -11,7 +11,7 @@ import {
   HashBankSchema,
   NewBankSchema
 } from './schemas/banks.js'
-import { ErrorResponseSchema, noContent } from './schemas/common.js'
+import { ErrorResponseSchema, noContent, REPLICATED_WRITE } from './schemas/common.js'
 
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema }
 const tags = ['hash banks']
@@ -28,6 +28,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'banks' },
       schema: {
         operationId: 'createBank', summary: 'Create a hash bank (enabled unless said otherwise)',
+        description: REPLICATED_WRITE,
         tags,
         body: NewBankSchema(BankName),
         response: { 201: HashBankSchema, ...errors }
@@ -54,6 +55,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'banks' },
       schema: {
         operationId: 'updateBank', summary: 'Enable or disable a hash bank, or change its description (null removes it)',
+        description: REPLICATED_WRITE,
         tags,
         params: BankParams,
         body: BankPatchSchema,
@@ -67,7 +69,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/banks/:bank',
     {
       config: { scope: 'banks' },
-      schema: { operationId: 'deleteBank', summary: 'Delete a hash bank and all its entries', tags, params: BankParams, response: { 204: noContent('Deleted'), ...errors } }
+      schema: { operationId: 'deleteBank', summary: 'Delete a hash bank and all its entries', description: REPLICATED_WRITE, tags, params: BankParams, response: { 204: noContent('Deleted'), ...errors } }
     },
     async (request, reply) => {
       await banks.delete(request.params.bank)
@@ -81,6 +83,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'banks' },
       schema: {
         operationId: 'addBankEntries', summary: 'Add entries by PDQ hash or by image; a hash already in the bank updates that entry',
+        description: REPLICATED_WRITE,
         tags,
         params: BankParams,
         body: addEntriesBodySchema(config.MAX_BANK_ENTRIES_PER_REQUEST),
@@ -117,6 +120,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'banks' },
       schema: {
         operationId: 'removeBankEntry', summary: 'Remove one entry',
+        description: REPLICATED_WRITE,
         tags,
         params: z.object({ bank: BankName, entryId: z.string().min(1).max(64) }),
         response: { 204: noContent('Removed'), ...errors }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { ItemSignals } from '../feedback/aggregate-store.js'
-import { ErrorResponseSchema } from './schemas/common.js'
+import { ErrorResponseSchema, REPLICATED_WRITE } from './schemas/common.js'
 import { CreatorParamsSchema, CreatorSignalsSchema, ItemParamsSchema, ItemSignalsSchema, ReviewQueueQuerySchema, ReviewQueueSchema, VerdictInputSchema, VerdictSchema } from './schemas/items.js'
 
 const errors = { 400: ErrorResponseSchema, 503: ErrorResponseSchema }
@@ -55,6 +55,7 @@ export const itemRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'moderate' },
       schema: {
         operationId: 'recordVerdict', summary: 'A review verdict: violating removes the item for everyone, otherwise it is cleared; its reporters\' trust moves accordingly',
+        description: REPLICATED_WRITE,
         tags,
         params: ItemParamsSchema,
         body: VerdictInputSchema,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { ErrorResponseSchema, noContent, UserParamsSchema } from './schemas/common.js'
+import { ErrorResponseSchema, noContent, UserParamsSchema, REPLICATED_WRITE } from './schemas/common.js'
 import {
   AuthorRuleInputSchema,
   AuthorRuleParamsSchema,
@@ -47,6 +47,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'replaceRules', summary: "Replace a user's rules; with If-Match, only if they are still at that version",
+        description: REPLICATED_WRITE,
         tags,
         params: UserParamsSchema,
         headers: IfMatchHeadersSchema,
@@ -67,6 +68,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'deleteRules', summary: "Delete all of a user's rules",
+        description: REPLICATED_WRITE,
         tags,
         params: UserParamsSchema,
         response: { 204: noContent('Deleted'), ...errors }
@@ -84,6 +86,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'addKeywordRule', summary: 'Add one keyword rule (the server assigns its id)',
+        description: REPLICATED_WRITE,
         tags,
         params: UserParamsSchema,
         body: KeywordRuleInputSchema.omit({ id: true }),
@@ -102,6 +105,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'removeKeywordRule', summary: 'Remove one keyword rule',
+        description: REPLICATED_WRITE,
         tags,
         params: KeywordRuleParamsSchema,
         response: { 204: noContent('Removed'), ...errors }
@@ -119,6 +123,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'addAuthorRule', summary: 'Mute (hide or blur) one creator',
+        description: REPLICATED_WRITE,
         tags,
         params: UserParamsSchema,
         body: AuthorRuleInputSchema,
@@ -137,6 +142,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'removeAuthorRule', summary: 'Unmute one creator',
+        description: REPLICATED_WRITE,
         tags,
         params: AuthorRuleParamsSchema,
         response: { 204: noContent('Removed'), ...errors }
@@ -154,6 +160,7 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scope: 'rules:write' },
       schema: {
         operationId: 'removeLearnedRule', summary: 'Remove one rule learned from feedback (and forget the signals that made it)',
+        description: REPLICATED_WRITE,
         tags,
         params: LearnedRuleParamsSchema,
         response: { 204: noContent('Removed'), ...errors }

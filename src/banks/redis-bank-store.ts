@@ -1,9 +1,10 @@
-import type { Result } from 'ioredis'
+import type { ChainableCommander, Result } from 'ioredis'
 import type { RedisClient } from '../redis/connection.js'
 import { bankEntryNotFound, bankExists, bankNotFound, storeUnavailable } from '../errors.js'
 import { byName, parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
 import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
 import { ChannelSubscription } from '../redis/channel-subscription.js'
+import { ReplicaWait } from '../redis/replica-wait.js'
 
 /*
  * Every script changes the banks, counts the change (INCR of the version key) and publishes it with its
@@ -137,11 +138,14 @@ export interface RedisBankStoreOptions {
   /** A connection in subscriber mode, shared with other stores' notifications. */
   subscriber: RedisClient
   keyPrefix: string
+  /** Writes wait for a replica through this (src/redis/replica-wait.ts); without it they do not wait. */
+  writes?: ReplicaWait
 }
 
 export class RedisBankStore implements BankStore {
   readonly kind = 'redis'
   readonly #redis: RedisClient
+  readonly #writes: ReplicaWait
   readonly #prefix: string
   readonly #channel: string
   readonly #listeners: Array<(change: BankChange) => void> = []
@@ -152,11 +156,14 @@ export class RedisBankStore implements BankStore {
     this.#redis = options.redis
     this.#prefix = options.keyPrefix
     this.#channel = bankChannel(options.keyPrefix)
-    this.#redis.defineCommand('fgBankCreate', { numberOfKeys: 2, lua: CREATE_SCRIPT })
-    this.#redis.defineCommand('fgBankUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT })
-    this.#redis.defineCommand('fgBankDelete', { numberOfKeys: 5, lua: DELETE_SCRIPT })
-    this.#redis.defineCommand('fgBankAdd', { numberOfKeys: 5, lua: ADD_SCRIPT })
-    this.#redis.defineCommand('fgBankRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT })
+    this.#writes = options.writes ?? new ReplicaWait({ redis: options.redis, timeoutMs: 0 })
+    for (const redis of new Set([this.#redis, this.#writes.redis])) {
+      redis.defineCommand('fgBankCreate', { numberOfKeys: 2, lua: CREATE_SCRIPT })
+      redis.defineCommand('fgBankUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT })
+      redis.defineCommand('fgBankDelete', { numberOfKeys: 5, lua: DELETE_SCRIPT })
+      redis.defineCommand('fgBankAdd', { numberOfKeys: 5, lua: ADD_SCRIPT })
+      redis.defineCommand('fgBankRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT })
+    }
     this.#redis.defineCommand('fgBankListEntries', { numberOfKeys: 3, lua: LIST_ENTRIES_SCRIPT })
     // A message that cannot be read, like a reconnect (lost messages), makes replicas reload.
     const resync = () => {
@@ -181,7 +188,7 @@ export class RedisBankStore implements BankStore {
 
   async createBank(bank: Bank): Promise<number> {
     const keys = bankKeys(this.#prefix)
-    const version = await this.#call(() => this.#redis.fgBankCreate(keys.banks, keys.version, bank.name, JSON.stringify(bank), this.#channel))
+    const version = await this.#write<number>((pipeline) => pipeline.fgBankCreate(keys.banks, keys.version, bank.name, JSON.stringify(bank), this.#channel), (v) => v !== 0)
     if (version === 0) throw bankExists(bank.name)
     return version
   }
@@ -208,22 +215,23 @@ export class RedisBankStore implements BankStore {
     const keys = bankKeys(this.#prefix, name)
     const enabled = patch.enabled === undefined ? '' : patch.enabled ? '1' : '0'
     const mode = patch.description === undefined ? 'keep' : patch.description === null ? 'clear' : 'set'
-    const reply = await this.#call(() =>
-      this.#redis.fgBankUpdate(keys.banks, keys.version, keys.entries, name, enabled, mode, patch.description ?? '', this.#channel)
+    const reply = await this.#write<[number, string, number] | null>(
+      (pipeline) => pipeline.fgBankUpdate(keys.banks, keys.version, keys.entries, name, enabled, mode, patch.description ?? '', this.#channel),
+      (r) => r !== null
     )
     if (reply === null) throw bankNotFound(name)
     return { version: reply[0], bank: { ...(JSON.parse(reply[1]) as Bank), entries: reply[2] } }
   }
 
   async deleteBank(name: string): Promise<number> {
-    const version = await this.#call(() => this.#redis.fgBankDelete(...this.#bankKeyArgs(name), name, this.#channel))
+    const version = await this.#write<number>((pipeline) => pipeline.fgBankDelete(...this.#bankKeyArgs(name), name, this.#channel), (v) => v !== 0)
     if (version === 0) throw bankNotFound(name)
     return version
   }
 
   async addEntries(bank: string, entries: readonly NewBankEntry[]): Promise<{ version: number; entries: BankEntry[] }> {
     const args = entries.flatMap((entry) => [entry.id, entry.hash, entry.contentId ?? '', entry.action, entry.addedAt])
-    const reply = await this.#call(() => this.#redis.fgBankAdd(...this.#bankKeyArgs(bank), bank, this.#channel, ...args))
+    const reply = await this.#write<[number, ...string[]] | null>((pipeline) => pipeline.fgBankAdd(...this.#bankKeyArgs(bank), bank, this.#channel, ...args), (r) => r !== null)
     if (reply === null) throw bankNotFound(bank)
     const [version, ...stored] = reply
     return { version, entries: stored.map((json) => JSON.parse(json) as BankEntry) }
@@ -242,7 +250,7 @@ export class RedisBankStore implements BankStore {
   }
 
   async removeEntry(bank: string, entryId: string): Promise<number> {
-    const version = await this.#call(() => this.#redis.fgBankRemove(...this.#bankKeyArgs(bank), bank, entryId, this.#channel))
+    const version = await this.#write<number>((pipeline) => pipeline.fgBankRemove(...this.#bankKeyArgs(bank), bank, entryId, this.#channel), (v) => v > 0)
     if (version === -1) throw bankNotFound(bank)
     if (version === 0) throw bankEntryNotFound(bank, entryId)
     return version
@@ -272,6 +280,18 @@ export class RedisBankStore implements BankStore {
   #bankKeyArgs(bank: string): [string, string, string, string, string] {
     const keys = bankKeys(this.#prefix, bank)
     return [keys.banks, keys.version, keys.entries, keys.hashes, keys.ids]
+  }
+
+  /**
+   * One write script on the `{banks}` slot, then the wait for a replica (see ReplicaWait): a change
+   * (`changed` tells one from a refusal) no replica acknowledged in time is FG_STORE_UNAVAILABLE.
+   */
+  async #write<T>(queue: (pipeline: ChainableCommander) => void, changed: (reply: T) => boolean): Promise<T> {
+    const { replies, acknowledged } = await this.#call(() => this.#writes.exec(bankKeys(this.#prefix).version, queue))
+    const [err, reply] = replies[0]!
+    if (err) throw storeUnavailable(err.message, 'hash bank store')
+    if (!acknowledged && changed(reply as T)) throw this.#writes.unacknowledged('hash bank store')
+    return reply as T
   }
 
   /** Any failure to reach Redis becomes FG_STORE_UNAVAILABLE; a write that fails stored nothing. */

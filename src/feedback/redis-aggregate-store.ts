@@ -6,6 +6,7 @@ import type { ItemStatus } from '../engine/types.js'
 import { FeedguardError } from '../errors.js'
 import type { Category } from '../policy/vocabulary.js'
 import { execByNode, type KeyedCommand } from '../redis/per-node.js'
+import { ReplicaWait } from '../redis/replica-wait.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import {
   BUCKET_RETENTION_MS,
@@ -234,6 +235,8 @@ declare module 'ioredis' {
 export interface RedisAggregateStoreOptions extends AggregateOptions {
   redis: RedisClient
   keyPrefix: string
+  /** Verdicts wait for a replica through this (src/redis/replica-wait.ts); without it they do not wait. */
+  writes?: ReplicaWait
 }
 
 /** Muted keywords considered per insights query: the most added ones, before their distinct users are counted. */
@@ -254,6 +257,7 @@ export const aggregatesUnavailable = (cause: string) =>
 export class RedisAggregateStore implements AggregateStore {
   readonly kind = 'redis'
   readonly #redis: RedisClient
+  readonly #writes: ReplicaWait
   readonly #keys: ReturnType<typeof aggregateKeys>
   readonly #options: AggregateOptions
   readonly #now: () => number
@@ -267,7 +271,8 @@ export class RedisAggregateStore implements AggregateStore {
     this.#redis.defineCommand('fgFeedbackReport', { numberOfKeys: 4, lua: REPORT_SCRIPT })
     this.#redis.defineCommand('fgFeedbackRank', { numberOfKeys: 1, lua: RANK_SCRIPT })
     this.#redis.defineCommand('fgFeedbackCreator', { numberOfKeys: 1, lua: CREATOR_SCRIPT })
-    this.#redis.defineCommand('fgItemVerdict', { numberOfKeys: 4, lua: VERDICT_SCRIPT })
+    this.#writes = options.writes ?? new ReplicaWait({ redis: options.redis, timeoutMs: 0 })
+    for (const redis of new Set([this.#redis, this.#writes.redis])) redis.defineCommand('fgItemVerdict', { numberOfKeys: 4, lua: VERDICT_SCRIPT })
     this.#redis.defineCommand('fgTrustStep', { numberOfKeys: 1, lua: TRUST_SCRIPT })
     this.#redis.defineCommand('fgTop', { lua: TOP_SCRIPT })
   }
@@ -418,11 +423,15 @@ export class RedisAggregateStore implements AggregateStore {
     const o = this.#options
     const ttl = violating ? o.removedTtlMs : o.clearedTtlMs
     const status = violating ? 'removed' : 'cleared'
-    const [[chosen, ...reporters]] = (await this.#exec(
-      this.#redis
-        .pipeline()
-        .fgItemVerdict(k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), status, category ?? '', `${now}|${now + ttl}`, ttl, now - o.reportWindowMs)
-    )) as [string[]]
+    // The status waits for a replica: it removes an item for everyone, and a failover must not bring it back.
+    const { replies, acknowledged } = await this.#call(() =>
+      this.#writes.exec(k.status(itemId), (pipeline) =>
+        pipeline.fgItemVerdict(k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), status, category ?? '', `${now}|${now + ttl}`, ttl, now - o.reportWindowMs)
+      )
+    )
+    const [err, reply] = replies[0]!
+    if (err) throw aggregatesUnavailable(err.message)
+    const [chosen, ...reporters] = reply as string[]
     // Each reporter's trust lives in their own slot; the review queue in its own.
     const step = toMilli(violating ? o.trust.stepUp : -o.trust.stepDown)
     await this.#run([
@@ -431,6 +440,8 @@ export class RedisAggregateStore implements AggregateStore {
       ),
       command(k.review(), (p, key) => p.zrem(key, itemId))
     ])
+    // Unacknowledged, it is still applied whole on the master (trust included), so that a retry completes nothing twice.
+    if (!acknowledged) throw this.#writes.unacknowledged('feedback store')
     const outcome: VerdictOutcome = { itemId, status, reportersAdjusted: reporters.length, expiresAt: now + ttl }
     if (chosen) outcome.category = chosen as Category
     return outcome
@@ -533,6 +544,15 @@ export class RedisAggregateStore implements AggregateStore {
       if (err) throw aggregatesUnavailable(err.message)
       return reply
     })
+  }
+
+  /** Any failure to reach Redis is FG_STORE_UNAVAILABLE. */
+  async #call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command()
+    } catch (err) {
+      throw aggregatesUnavailable((err as Error).message)
+    }
   }
 
   /** Runs a pipeline or transaction on one slot; any failure to reach Redis is FG_STORE_UNAVAILABLE. */

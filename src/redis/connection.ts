@@ -8,6 +8,11 @@ export interface RedisConnections {
   redis: RedisClient
   /** The stores' change notifications; its commands wait for a connection rather than fail. */
   subscriber: RedisClient
+  /**
+   * Writes that wait for a replica (src/redis/replica-wait.ts): a connection of their own, since WAIT
+   * holds up whatever else is queued on its connection. `redis` itself when writes do not wait.
+   */
+  writer: RedisClient
 }
 
 /** Reconnection back-off of the command and subscriber connections. */
@@ -21,8 +26,11 @@ const retryDelay = (attempt: number) => Math.min(attempt * 100, 2000)
  * REDIS_CLUSTER_NODES (embedded in-memory stores).
  */
 export function createRedisConnections(
-  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_PASSWORD' | 'REDIS_COMMAND_TIMEOUT_MS'>
+  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_PASSWORD' | 'REDIS_COMMAND_TIMEOUT_MS' | 'REDIS_REPLICA_WAIT_MS'>
 ): RedisConnections | null {
+  const waits = config.REDIS_REPLICA_WAIT_MS > 0
+  // A write's command timeout counts from when it is sent, and its WAIT is answered up to the wait after it.
+  const writerTimeout = config.REDIS_COMMAND_TIMEOUT_MS + config.REDIS_REPLICA_WAIT_MS
   if (config.REDIS_CLUSTER_NODES) {
     const seeds = config.REDIS_CLUSTER_NODES.map((node) => {
       const colon = node.lastIndexOf(':')
@@ -50,7 +58,8 @@ export function createRedisConnections(
       shardedSubscribers: true,
       redisOptions: { ...options.redisOptions, commandTimeout: undefined, maxRetriesPerRequest: null }
     })
-    return { redis, subscriber }
+    const writer = waits ? new Cluster(seeds, { ...options, redisOptions: { ...options.redisOptions, commandTimeout: writerTimeout } }) : redis
+    return { redis, subscriber, writer }
   }
   if (!config.REDIS_URL) return null
   const redis = new Redis(config.REDIS_URL, {
@@ -60,7 +69,8 @@ export function createRedisConnections(
     retryStrategy: retryDelay
   })
   const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null })
-  return { redis, subscriber }
+  const writer = waits ? redis.duplicate({ commandTimeout: writerTimeout }) : redis
+  return { redis, subscriber, writer }
 }
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster

@@ -1,9 +1,10 @@
-import type { Result } from 'ioredis'
+import type { ChainableCommander, Result } from 'ioredis'
 import type { RedisClient } from '../redis/connection.js'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
 import { forgettableAt } from './document.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { ChannelSubscription } from '../redis/channel-subscription.js'
+import { ReplicaWait } from '../redis/replica-wait.js'
 import { defaultRules, type RulesDocument } from './schema.js'
 import type { RulesChange, RulesStore } from './rules-store.js'
 
@@ -57,6 +58,8 @@ export interface RedisRulesStoreOptions {
   /** A dedicated connection for change notifications (it is put in subscriber mode). */
   subscriber: RedisClient
   keyPrefix: string
+  /** Writes wait for a replica through this (src/redis/replica-wait.ts); without it they do not wait. */
+  writes?: ReplicaWait
   /** Bound on recomputations when writers keep racing on one user's rules. */
   maxAttempts?: number
 }
@@ -68,6 +71,7 @@ export const rulesChannel = (prefix: string) => `${prefix}rules-changed`
 export class RedisRulesStore implements RulesStore {
   readonly kind = 'redis'
   readonly #redis: RedisClient
+  readonly #writes: ReplicaWait
   readonly #subscription: ChannelSubscription
   readonly #prefix: string
   readonly #channel: string
@@ -80,8 +84,11 @@ export class RedisRulesStore implements RulesStore {
     this.#prefix = options.keyPrefix
     this.#channel = rulesChannel(options.keyPrefix)
     this.#maxAttempts = options.maxAttempts ?? 50
-    this.#redis.defineCommand('fgRulesCas', { numberOfKeys: 1, lua: CAS_SCRIPT })
-    this.#redis.defineCommand('fgRulesDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT })
+    this.#writes = options.writes ?? new ReplicaWait({ redis: options.redis, timeoutMs: 0 })
+    for (const redis of new Set([this.#redis, this.#writes.redis])) {
+      redis.defineCommand('fgRulesCas', { numberOfKeys: 1, lua: CAS_SCRIPT })
+      redis.defineCommand('fgRulesDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT })
+    }
     // After a reconnect (lost notifications) every cached document is suspect.
     this.#subscription = new ChannelSubscription(
       options.subscriber,
@@ -125,18 +132,13 @@ export class RedisRulesStore implements RulesStore {
       const doc: RulesDocument = { version: current.version + 1, ...content }
       const forgettable = forgettableAt(doc)
       const ttlMs = forgettable === null ? '' : String(Math.max(1, forgettable - Date.now()))
-      const outcome = await this.#call(() =>
-        this.#redis.fgRulesCas(
-          key,
-          String(current.version),
-          String(doc.version),
-          JSON.stringify(doc),
-          this.#channel,
-          userId,
-          ttlMs
-        )
+      const { reply: outcome, acknowledged } = await this.#write(key, (pipeline) =>
+        pipeline.fgRulesCas(key, String(current.version), String(doc.version), JSON.stringify(doc), this.#channel, userId, ttlMs)
       )
-      if (outcome === -1) return { doc, result }
+      if (outcome === -1) {
+        if (!acknowledged) throw this.#writes.unacknowledged('rules store')
+        return { doc, result }
+      }
       // Another writer stored a version in between: recompute on top of it.
     }
     throw storeContention()
@@ -144,9 +146,11 @@ export class RedisRulesStore implements RulesStore {
 
   async delete(userId: string): Promise<boolean> {
     const { version: _version, ...defaults } = defaultRules()
-    const removed = await this.#call(() =>
-      this.#redis.fgRulesDelete(this.key(userId), this.#channel, userId, JSON.stringify(defaults))
+    const key = this.key(userId)
+    const { reply: removed, acknowledged } = await this.#write(key, (pipeline) =>
+      pipeline.fgRulesDelete(key, this.#channel, userId, JSON.stringify(defaults))
     )
+    if (removed === 1 && !acknowledged) throw this.#writes.unacknowledged('rules store')
     return removed === 1
   }
 
@@ -165,6 +169,14 @@ export class RedisRulesStore implements RulesStore {
   /** Stops listening; the connections belong to whoever made them. */
   async close(): Promise<void> {
     this.#subscription.close()
+  }
+
+  /** One write script on `key`'s node, then the wait for a replica (see ReplicaWait). */
+  async #write(key: string, queue: (pipeline: ChainableCommander) => void): Promise<{ reply: number; acknowledged: boolean }> {
+    const { replies, acknowledged } = await this.#call(() => this.#writes.exec(key, queue))
+    const [err, reply] = replies[0]!
+    if (err) throw storeUnavailable(err.message)
+    return { reply: reply as number, acknowledged }
   }
 
   /** Any failure to reach Redis becomes FG_STORE_UNAVAILABLE; a write that fails stored nothing. */

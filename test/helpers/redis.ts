@@ -5,7 +5,7 @@ import { startRedis, startRedisCluster, type ThrowawayCluster } from '../../scri
 import { loadConfig } from '../../src/config.js'
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connection.js'
 
-export { freePort, startRedis, startRedisCluster, type ThrowawayCluster, type ThrowawayRedis } from '../../scripts/redis-servers.js'
+export { freePort, startRedis, startRedisCluster, until, type ThrowawayCluster, type ThrowawayRedis } from '../../scripts/redis-servers.js'
 
 type Tap = { teardown(fn: () => unknown): void }
 
@@ -119,10 +119,11 @@ async function deleteKeys(redis: Redis | Cluster, prefix: string): Promise<void>
  */
 export async function storeConnections(t: Tap, env: Record<string, string> = {}): Promise<RedisConnections> {
   const connections = createRedisConnections(loadConfig({ ...(await redisEnv(t)), ...env }))!
-  for (const connection of [connections.redis, connections.subscriber]) {
+  const all = [...new Set([connections.redis, connections.subscriber, connections.writer])]
+  for (const connection of all) {
     connection.on('error', () => {})
     t.teardown(() => connection.disconnect())
   }
-  await Promise.all([connections.redis, connections.subscriber].map((c) => (c.status === 'ready' ? null : new Promise((resolve) => c.once('ready', resolve)))))
+  await Promise.all(all.map((c) => (c.status === 'ready' ? null : new Promise((resolve) => c.once('ready', resolve)))))
   return connections
 }

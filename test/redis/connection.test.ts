@@ -14,11 +14,26 @@ t.test('REDIS_URL: one node, commands fail fast while disconnected, the subscrib
   t.teardown(() => {
     connections.redis.disconnect()
     connections.subscriber.disconnect()
+    connections.writer.disconnect()
   })
   t.ok(connections.redis instanceof Redis)
   t.notOk(isCluster(connections.redis))
   t.equal((connections.redis as Redis).options.enableOfflineQueue, false)
   t.equal((connections.subscriber as Redis).options.enableOfflineQueue, true)
+  t.not(connections.writer, connections.redis, 'writes that wait for a replica have a connection of their own')
+  t.equal((connections.writer as Redis).options.enableOfflineQueue, false)
+  t.equal((connections.writer as Redis).options.commandTimeout, 1500, 'the command timeout plus the wait')
+})
+
+t.test('REDIS_REPLICA_WAIT_MS=0: writes do not wait, and share the command connection', async (t) => {
+  for (const env of [{ REDIS_URL: 'redis://127.0.0.1:1' }, { REDIS_CLUSTER_NODES: '127.0.0.1:1' }]) {
+    const connections = createRedisConnections(loadConfig({ ...env, REDIS_REPLICA_WAIT_MS: '0' }))!
+    connections.redis.on('error', () => {})
+    connections.subscriber.on('error', () => {})
+    connections.redis.disconnect()
+    connections.subscriber.disconnect()
+    t.equal(connections.writer, connections.redis)
+  }
 })
 
 t.test('REDIS_CLUSTER_NODES: the cluster client on the seed nodes, with the password for every node', async (t) => {
@@ -28,9 +43,11 @@ t.test('REDIS_CLUSTER_NODES: the cluster client on the seed nodes, with the pass
   t.teardown(() => {
     connections.redis.disconnect()
     connections.subscriber.disconnect()
+    connections.writer.disconnect()
   })
   connections.redis.on('error', () => {})
   connections.subscriber.on('error', () => {})
+  connections.writer.on('error', () => {})
   t.ok(isCluster(connections.redis))
   const cluster = connections.redis as Cluster
   t.same(cluster.options.scaleReads, 'master', 'reads see the writes just made')
@@ -38,6 +55,7 @@ t.test('REDIS_CLUSTER_NODES: the cluster client on the seed nodes, with the pass
   t.same(cluster.options.redisOptions, { maxRetriesPerRequest: 0, commandTimeout: 300, password: 'secret' })
   t.equal((connections.subscriber as Cluster).options.shardedSubscribers, true)
   t.equal((connections.subscriber as Cluster).options.enableOfflineQueue, true)
+  t.same((connections.writer as Cluster).options.redisOptions, { maxRetriesPerRequest: 0, commandTimeout: 800, password: 'secret' }, 'the command timeout plus the wait')
 })
 
 t.test('the service runs on a Redis Cluster: a rules document is stored on the master of its slot', async (t) => {

@@ -19,3 +19,9 @@ export const ActiveActionSchema = z.enum(['hide', 'blur'])
 
 /** A 204 answer, described. */
 export const noContent = (what: string) => z.null().describe(what)
+
+/** What a 503 on a write that waits for a Redis replica means (src/redis/replica-wait.ts). */
+export const REPLICATED_WRITE =
+  'The write is acknowledged once a Redis replica has it too (when its shard has one), so that a failover cannot lose it. ' +
+  'A 503 FG_STORE_UNAVAILABLE saying that no replica acknowledged it in time means the write may or may not have been applied; ' +
+  'retrying is safe: with the same If-Match, a write that was applied answers 409 FG_RULES_CONFLICT (read the rules again), and a repeated verdict or bank change changes nothing twice.'

@@ -51,7 +51,12 @@ export default fp<BanksPluginOptions>(
     let store: BankStore
     let subscribed: Promise<void> = Promise.resolve()
     if (app.redis && app.redisSubscriber) {
-      const redisStore = new RedisBankStore({ redis: app.redis, subscriber: app.redisSubscriber, keyPrefix: app.config.REDIS_KEY_PREFIX })
+      const redisStore = new RedisBankStore({
+        redis: app.redis,
+        subscriber: app.redisSubscriber,
+        writes: app.redisWrites ?? undefined,
+        keyPrefix: app.config.REDIS_KEY_PREFIX
+      })
       subscribed = redisStore.start()
       store = redisStore
     } else {

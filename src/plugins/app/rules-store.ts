@@ -36,11 +36,16 @@ export default fp<RulesStorePluginOptions>(
     app.addHook('onClose', () => store.close())
 
     async function storeFromConfig(): Promise<RulesStore> {
-      if (!app.redis || !app.redisSubscriber) {
+      if (!app.redis || !app.redisSubscriber || !app.redisWrites) {
         app.log.info('REDIS_URL is not set: rules are kept in an embedded in-memory store (one replica, lost on restart)')
         return new MemoryRulesStore()
       }
-      const redisStore = new RedisRulesStore({ redis: app.redis, subscriber: app.redisSubscriber, keyPrefix: app.config.REDIS_KEY_PREFIX })
+      const redisStore = new RedisRulesStore({
+        redis: app.redis,
+        subscriber: app.redisSubscriber,
+        writes: app.redisWrites,
+        keyPrefix: app.config.REDIS_KEY_PREFIX
+      })
       const subscribed = redisStore.start()
       if (app.redis.status === 'ready') await subscribed
       else subscribed.catch((err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'rules change subscription failed'))

@@ -2,12 +2,15 @@ import fp from 'fastify-plugin'
 import { ReplyError } from 'ioredis'
 import { onCommandError } from '../../redis/command-errors.js'
 import { createRedisConnections, type RedisClient } from '../../redis/connection.js'
+import { ReplicaWait } from '../../redis/replica-wait.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Null when neither REDIS_URL nor REDIS_CLUSTER_NODES is configured (embedded in-memory stores). */
     redis: RedisClient | null
     redisSubscriber: RedisClient | null
+    /** Writes that must survive a failover (rules, verdicts, banks) wait for a replica through this. */
+    redisWrites: ReplicaWait | null
   }
 }
 
@@ -27,9 +30,10 @@ export default fp<RedisPluginOptions>(
     if (!connections) {
       app.decorate('redis', null)
       app.decorate('redisSubscriber', null)
+      app.decorate('redisWrites', null)
       return
     }
-    const { redis, subscriber } = connections
+    const { redis, subscriber, writer } = connections
     let lastError = ''
     const logError = (err: Error) => {
       // ioredis emits the same connection error on every retry: log changes, not repeats.
@@ -46,6 +50,10 @@ export default fp<RedisPluginOptions>(
     )
     redis.on('error', logError)
     subscriber.on('error', logError)
+    if (writer !== redis) {
+      writer.on('error', logError)
+      onCommandError(writer, (command) => app.metrics.redisCommandErrors.inc({ command }))
+    }
     redis.on('ready', () => {
       lastError = ''
       app.log.info('redis connected')
@@ -54,13 +62,16 @@ export default fp<RedisPluginOptions>(
     await waitForFirstConnection(redis, options.connectWaitMs ?? 2000).catch((err: unknown) => {
       redis.disconnect()
       subscriber.disconnect()
+      writer.disconnect()
       throw err
     })
 
     app.decorate<RedisClient | null>('redis', redis)
     app.decorate<RedisClient | null>('redisSubscriber', subscriber)
+    app.decorate<ReplicaWait | null>('redisWrites', new ReplicaWait({ redis: writer, timeoutMs: app.config.REDIS_REPLICA_WAIT_MS }))
     app.addHook('onClose', async () => {
       subscriber.disconnect()
+      if (writer !== redis) await writer.quit().catch(() => writer.disconnect())
       await redis.quit().catch(() => redis.disconnect())
     })
   },
