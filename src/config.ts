@@ -158,6 +158,12 @@ export const ConfigSchema = z.object({
   MAX_BANK_ENTRIES_PER_REQUEST: int(1, 100_000).default(1000),
   /** Images added to a bank with more pixels than this are refused before decoding. */
   BANK_IMAGE_MAX_PIXELS: int(1, 500_000_000).default(50_000_000),
+  /**
+   * While any bank entry is enabled, how long from a request's arrival scoring waits for the PDQ hashes of
+   * its new images (fetched and decoded); items whose hash is not known by then are answered without the
+   * bank check, and the answer is degraded (`image_hash_pending`). 0: only hashes already known.
+   */
+  BANK_HASH_WAIT_MS: int(0, 60_000).default(1000),
 
   /** Negative feedback: events per POST /v1/feedback. */
   FEEDBACK_MAX_EVENTS: int(1, 10_000).default(100),

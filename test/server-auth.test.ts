@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { typescriptNodeArgs } from './helpers/node-args.js'
 
 // No models to load (a missing manifest is reported, not fatal): these tests are about starting at all.
 const emptyModels = mkdtempSync(join(tmpdir(), 'fg-no-models-'))
@@ -11,7 +12,7 @@ t.teardown(() => rmSync(emptyModels, { recursive: true, force: true }))
 /** Runs the server (src/server.ts) with this environment until it exits or logs that it listens. */
 function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
       env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', MODELS_DIR: emptyModels, POLICY_FILE: 'models/policy.json', AUTH_KEYS_FILE: '', AUTH_DISABLED: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })

@@ -8,6 +8,7 @@ import t from 'tap'
 import { freePort, startRedis, testPrefix } from './helpers/redis.js'
 import { imageHost } from './helpers/image-host.js'
 import { pdqImages } from './helpers/images.js'
+import { typescriptNodeArgs } from './helpers/node-args.js'
 
 const SHUTDOWN_DELAY_MS = 1500
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -52,7 +53,7 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
   const host = await imageHost(t)
   const imageUrl = host.serve('/held.jpg', readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0122.jpg')), { type: 'image/jpeg', held: true })
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { freePort } from './helpers/redis.js'
+import { typescriptNodeArgs } from './helpers/node-args.js'
 
 // Starting the real models several times on a loaded machine takes minutes.
 t.setTimeout(900_000)
@@ -22,7 +23,7 @@ interface Run {
 
 async function startServer(env: Record<string, string> = {}): Promise<Run> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

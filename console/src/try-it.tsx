@@ -17,6 +17,8 @@ interface Reason {
   basis?: string
   floor?: string
   status?: string
+  /** A text model's reason: the words that drove its score. */
+  spans?: Array<{ field: string; start: number; end: number }>
 }
 interface Evaluation {
   decision: { action: string; reasons: Reason[] }
@@ -43,23 +45,70 @@ function describe(reason: Reason): string {
   }
 }
 
-/** The caption with the matched keyword spans marked. */
+/** The words behind the model's scores in the caption, in order, each with the categories it drove. */
+function modelMarks(reasons: Reason[]): Array<{ start: number; end: number; categories: string[] }> {
+  const byRange = new Map<string, { start: number; end: number; categories: string[] }>()
+  for (const reason of reasons) {
+    for (const span of reason.spans ?? []) {
+      if (span.field !== 'text') continue
+      const key = `${span.start}:${span.end}`
+      const mark = byRange.get(key) ?? { start: span.start, end: span.end, categories: [] }
+      mark.categories.push(reason.category ?? '')
+      byRange.set(key, mark)
+    }
+  }
+  return [...byRange.values()].sort((a, b) => a.start - b.start)
+}
+
+/** text[from, to) with the model's words in it marked (where two overlap, the first wins). */
+function withModelMarks(text: string, from: number, to: number, marks: ReturnType<typeof modelMarks>): Array<JSX.Element | string> {
+  const out: Array<JSX.Element | string> = []
+  let at = from
+  for (const mark of marks) {
+    const start = Math.max(mark.start, at)
+    const end = Math.min(mark.end, to)
+    if (start >= end) continue
+    if (start > at) out.push(text.slice(at, start))
+    out.push(
+      <mark key={`s${start}`} class="model" title={`drove the ${mark.categories.join(' and ')} score`}>
+        {text.slice(start, end)}
+      </mark>
+    )
+    at = end
+  }
+  if (at < to) out.push(text.slice(at, to))
+  return out
+}
+
+/** The caption with the matched keyword spans and the words behind the model's scores marked. */
 function Highlighted(props: { text: string; reasons: Reason[] }) {
   const spans = props.reasons.filter((r) => r.field === 'text' && r.start !== undefined && r.end !== undefined).sort((a, b) => a.start! - b.start!)
+  const marks = modelMarks(props.reasons)
   const parts: JSX.Element[] = []
   let at = 0
   for (const span of spans) {
     if (span.start! < at) continue
-    parts.push(<span key={`t${at}`}>{props.text.slice(at, span.start)}</span>)
+    parts.push(<span key={`t${at}`}>{withModelMarks(props.text, at, span.start!, marks)}</span>)
     parts.push(
       <mark key={`m${span.start}`} class="keyword" title={`${span.type} rule "${span.value}"`}>
-        {props.text.slice(span.start, span.end)}
+        {withModelMarks(props.text, span.start!, span.end!, marks)}
       </mark>
     )
     at = span.end!
   }
-  parts.push(<span key="rest">{props.text.slice(at)}</span>)
-  return <p class="caption" data-testid="highlighted">{parts}</p>
+  parts.push(<span key="rest">{withModelMarks(props.text, at, props.text.length, marks)}</span>)
+  return (
+    <>
+      <p class="caption" data-testid="highlighted">
+        {parts}
+      </p>
+      {(spans.length > 0 || marks.length > 0) && (
+        <p class="legend">
+          <mark class="keyword">keyword match</mark> <mark class="model">words that drove a model score</mark>
+        </p>
+      )}
+    </>
+  )
 }
 
 function ScoreBar(props: { category: string; score: number; blurAt?: number; hideAt?: number; source: string }) {

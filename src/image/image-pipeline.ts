@@ -65,9 +65,9 @@ export interface ImageResults {
    * Per item, the PDQ hash of its image (the full decoded image, as stored), for hash-bank matching:
    * known at once for cached images; for images still being worked on, once they are decoded, whatever
    * the budget (the model need not have run). Undefined for an item without an image, or whose image
-   * could not be fetched or decoded.
+   * could not be fetched or decoded. One promise per item, so that a caller may stop waiting for the slow ones.
    */
-  hashes(): Promise<Array<ImageHash | undefined>>
+  hashes(): Array<Promise<ImageHash | undefined>>
   /** Items whose image is still being classified: decided without it this time. */
   pending: string[]
   skipped: Array<{ id: string; reason: ImageSkipReason }>
@@ -366,12 +366,10 @@ export class ImagePipeline implements ImageStage {
   /** `hashing`: the hash of each image a job works on, by item index. */
   #results(items: readonly FeedItem[], outcomes: Array<ImageOutcome | undefined>, degraded: string[], hashing: ReadonlyMap<number, Promise<ImageHash | undefined>>): ImageResults {
     const hashes = () =>
-      Promise.all(
-        Array.from(items, (_, index) => {
-          const outcome = outcomes[index]
-          return hashing.get(index) ?? (outcome?.status === 'scored' ? outcome.hash : undefined)
-        })
-      )
+      Array.from(items, (_, index) => {
+        const outcome = outcomes[index]
+        return hashing.get(index) ?? Promise.resolve(outcome?.status === 'scored' ? outcome.hash : undefined)
+      })
     const results: ImageResults = { outcomes, evidence: [], hashes, pending: [], skipped: [], degraded }
     for (let index = 0; index < items.length; index++) {
       const outcome = outcomes[index]

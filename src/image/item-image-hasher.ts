@@ -31,7 +31,12 @@ export class ItemImageHasher {
 
   /** Per item, the hash of its `image.data`; undefined without one, or when it is not a decodable image. */
   hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> {
-    return Promise.all(items.map((item) => this.#hash(item.image?.data)))
+    return Promise.all(this.itemHashes(items))
+  }
+
+  /** The same, one promise per item: a caller may stop waiting for the slow ones. */
+  itemHashes(items: readonly FeedItem[]): Array<Promise<ImageHash | undefined>> {
+    return items.map((item) => this.#hash(item.image?.data))
   }
 
   async #hash(data: string | undefined): Promise<ImageHash | undefined> {

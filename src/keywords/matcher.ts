@@ -170,8 +170,11 @@ class CollapsedWords {
   /** node * 2^16 + unit → child node; node 0 is the root */
   private readonly children = new Map<number, number>()
   private marks: number[] = [0]
+  /** the length of the longest word */
+  maxDepth = 0
 
   add(collapsed: string): void {
+    this.maxDepth = Math.max(this.maxDepth, collapsed.length)
     let node = 0
     for (let index = 0; index < collapsed.length; index++) {
       const key = node * 0x10000 + collapsed.charCodeAt(index)
@@ -207,6 +210,9 @@ class CollapsedWords {
 }
 
 const LOWER_Y = 0x79
+const LOWER_S = 0x73
+const LOWER_E = 0x65
+const LOWER_I = 0x69
 /** A letter this many times in a row is an elongation (inflection.ts reads the same); digits never are. */
 const ELONGATION = 3
 
@@ -231,8 +237,15 @@ class CollapsedWalk {
   private run = 0
   /** whether no unit of the join repeats the one before: it is then its collapsed form */
   private plain = true
+  /** by length (up to onTrie): whether the collapsed join's prefix that long is a whole word or a `-y` stem */
+  private readonly marked: Uint8Array
+  /** the units before the last of the collapsed join (-1: none) */
+  private beforeLast = -1
+  private beforeThat = -1
 
-  constructor(private readonly words: CollapsedWords) {}
+  constructor(private readonly words: CollapsedWords) {
+    this.marked = new Uint8Array(words.maxDepth + 1)
+  }
 
   start(): this {
     this.node = 0
@@ -242,6 +255,8 @@ class CollapsedWalk {
     this.lastUnit = -1
     this.run = 0
     this.plain = true
+    this.beforeLast = -1
+    this.beforeThat = -1
     return this
   }
 
@@ -269,6 +284,8 @@ class CollapsedWalk {
         this.plain = false
         continue
       }
+      this.beforeThat = this.beforeLast
+      this.beforeLast = this.lastUnit
       this.lastUnit = unit
       this.run = 1
       this.length++
@@ -277,7 +294,9 @@ class CollapsedWalk {
       if (child === -1) continue
       this.node = child
       this.onTrie++
-      if (this.words.isMarked(child)) this.lastMark = this.onTrie
+      const marked = this.words.isMarked(child)
+      this.marked[this.onTrie] = marked ? 1 : 0
+      if (marked) this.lastMark = this.onTrie
     }
   }
 
@@ -296,7 +315,15 @@ class CollapsedWalk {
    * most an inflection ending (or with `-ies` read `-y`), and it must be a whole keyword word.
    */
   mayBeKeywordWord(): boolean {
-    return this.lastMark >= 1 && this.lastMark >= this.length - INFLECTION_SLACK
+    if (this.lastMark < 1 || this.lastMark < this.length - INFLECTION_SLACK) return false
+    // the ending left off must be one a key drops (textWordKeys): none, `s`, `es`, or `ies` (read `-y`)
+    const { length, onTrie, marked } = this
+    if (length === onTrie && marked[length] === 1) return true
+    if (this.lastUnit !== LOWER_S) return false
+    if (length - 1 <= onTrie && marked[length - 1] === 1) return true
+    if (this.beforeLast !== LOWER_E) return false
+    if (length - 2 >= 1 && length - 2 <= onTrie && marked[length - 2] === 1) return true
+    return this.beforeThat === LOWER_I && length - 3 >= 1 && length - 3 <= onTrie && marked[length - 3] === 1
   }
 }
 
@@ -400,6 +427,14 @@ export function compileKeywordRules(rules: readonly KeywordRuleInput[]): Keyword
 interface IdNode {
   readonly children: Map<number, IdNode> | null
   readonly rules: readonly number[] | null
+  /** numbers the nodes of one RuleIds from 0, for the walk's per-node memory */
+  readonly id: number
+  /**
+   * The rules of this node and every node below it, when none of them is written with symbols; null otherwise. A
+   * match reached through the node starts where the phrase's first atom does, so once every one of these rules
+   * has a match starting before that, nothing below the node can change the field's matches (see WordWalk.settled).
+   */
+  readonly subtreeRules: Int32Array | null
 }
 
 /** Open addressing from key id to a value: the first level of the trie and the `#tag` rules, probed per key. */
@@ -449,6 +484,10 @@ class RuleIds {
   readonly wordIds = new Map<string, number>()
   readonly tagRules: IdTable<readonly number[]>
   readonly tagRuleCount: number
+  /** how many IdNodes there are (their ids are 0 to nodeCount - 1) */
+  nodeCount = 0
+  /** key ids of the trie's nodes below its first level: a joined word continues a phrase only with one of these */
+  readonly deepKeys = new Set<number>()
   /** joined words of texts → the ids of their keys that are words of the trie (a text repeats its joins) */
   private readonly joinedKeyIds = new Map<string, readonly number[]>()
   /** the same, by collapsed trie node, for words written as a keyword word's prefix */
@@ -457,9 +496,10 @@ class RuleIds {
   constructor(
     readonly generation: number,
     trie: TrieNode,
-    tagRules: ReadonlyMap<string, readonly number[]>
+    tagRules: ReadonlyMap<string, readonly number[]>,
+    private readonly symbols: ReadonlyArray<KeywordSymbols | undefined>
   ) {
-    const first = this.children(trie) ?? new Map<number, IdNode>()
+    const first = this.children(trie, 0) ?? new Map<number, IdNode>()
     this.root = new IdTable([...first])
     this.firstKeys = Int32Array.from(first.keys())
     this.tagRules = new IdTable([...tagRules].map(([word, rules]) => [wordKeys.idOf(word), rules] as const))
@@ -488,6 +528,11 @@ class RuleIds {
     return keys
   }
 
+  /** The keys joinedKeys found for a collapsed trie node (-1: none), if it was asked already. */
+  keysAtNode(node: number): readonly number[] | undefined {
+    return node === -1 ? undefined : this.nodeKeys[node]
+  }
+
   private keysOf(word: string): readonly number[] {
     const found: number[] = []
     for (const key of textWordKeys(word)) {
@@ -497,15 +542,28 @@ class RuleIds {
     return found.length > 0 ? found : NO_KEYS
   }
 
-  private children(node: TrieNode): Map<number, IdNode> | null {
+  private children(node: TrieNode, depth: number): Map<number, IdNode> | null {
     if (node.children === null) return null
     const children = new Map<number, IdNode>()
     for (const [word, child] of node.children) {
       const id = wordKeys.idOf(word)
       this.wordIds.set(word, id)
-      children.set(id, { children: this.children(child), rules: child.rules })
+      if (depth > 0) this.deepKeys.add(id)
+      const below = this.children(child, depth + 1)
+      children.set(id, { children: below, rules: child.rules, id: this.nodeCount++, subtreeRules: this.subtreeRules(child.rules, below) })
     }
     return children
+  }
+
+  /** The distinct rules of a node and its children's subtrees; null when one of them is written with symbols, or any child's is null. */
+  private subtreeRules(rules: readonly number[] | null, children: Map<number, IdNode> | null): Int32Array | null {
+    const all = new Set<number>(rules)
+    for (const child of children?.values() ?? []) {
+      if (child.subtreeRules === null) return null
+      for (const rule of child.subtreeRules) all.add(rule)
+    }
+    for (const rule of all) if (this.symbols[rule] !== undefined) return null
+    return Int32Array.from(all)
   }
 }
 
@@ -524,6 +582,7 @@ class CompiledMatcher implements KeywordMatcher {
   private readonly tagRules: ReadonlyMap<string, readonly number[]>
   private readonly search: SubstringSearch | null
   private readonly contexts: Uint8Array
+  private readonly symbols: ReadonlyArray<KeywordSymbols | undefined>
   private readonly kindContexts: number
   private ids: RuleIds | null = null
   private readonly field: FieldMatches
@@ -540,6 +599,7 @@ class CompiledMatcher implements KeywordMatcher {
     this.search = builder.patterns.length > 0 ? substringSearch(builder.patterns) : null
     this.contexts = builder.contexts
     this.kindContexts = builder.contexts.reduce((all, context) => all | context, 0)
+    this.symbols = builder.symbols
     this.field = new FieldMatches(builder.contexts, builder.symbols)
     this.walk = new WordWalk(this.words, this.field)
     const patternUnits = builder.patterns.reduce((sum, pattern) => sum + pattern.units.length, 0)
@@ -556,7 +616,7 @@ class CompiledMatcher implements KeywordMatcher {
     if ((this.kindContexts & KIND_CONTEXTS[given.kind]) === 0) return NO_MATCHES
     // key ids from before the dictionary started afresh mean nothing now: the text is analysed again
     const analysis = given.generation === wordKeys.generation ? given : analyzeField(given.text, given.kind)
-    if (this.ids?.generation !== analysis.generation) this.ids = new RuleIds(analysis.generation, this.words.trie, this.tagRules)
+    if (this.ids?.generation !== analysis.generation) this.ids = new RuleIds(analysis.generation, this.words.trie, this.tagRules, this.symbols)
     const { ids, field } = this
     field.start(analysis)
     if (this.words.trie.children !== null && analysis.atomCount > 0) this.walk.walkAll(analysis, ids)
@@ -596,9 +656,20 @@ class WordWalk {
   /** joins of text parts already made in this walk, by first atom; the atoms set are listed in `joined` */
   private joins: Array<readonly JoinedWord[] | undefined> = []
   private readonly joined: number[] = []
+  /** the same joins, only those with keys of nodes below the trie's first level (RuleIds.deepKeys), by first atom */
+  private deepJoins: Array<readonly JoinedWord[] | undefined> = []
   /** the texts of the field's atoms, by atom, for those with a joining link (see FieldAnalysis.joinTexts) */
   private partTexts: string[] = []
   private readonly collapsed: CollapsedWalk
+  /**
+   * What the walk knows of each trie node (by IdNode.id), valid while nodeWalks[id] is this walk's number: how many
+   * rules the field had matched when the node was last checked, and the latest start of its subtree's rules'
+   * matches then (UNSETTLED when one of them had none).
+   */
+  private walkNumber = 0
+  private nodeWalks = new Int32Array(0)
+  private nodeChecked = new Int32Array(0)
+  private nodeLatest = new Int32Array(0)
 
   constructor(
     private readonly words: WordIndex,
@@ -612,8 +683,12 @@ class WordWalk {
     this.ids = ids
     const { data } = analysis
     this.data = data
+    this.startNodeMemory(ids.nodeCount)
     if (analysis.joinTexts !== null) this.indexPartTexts(analysis, analysis.joinTexts)
-    const { keyCount, sortedKeysAt, sortedAtomsAt } = analysis
+    const { keyCount, sortedKeysAt, sortedAtomsAt, joinStartsAt, joinStartCount } = analysis
+    // the joins starting at an atom are followed with its keys, atoms in order: the earliest matches come first,
+    // and later phrases through settled nodes are cut short (see settled)
+    let nextJoin = 0
     if (sortedKeysAt !== -1 && keyCount > ids.firstKeys.length * BINARY_SEARCH_COST) {
       for (const key of ids.firstKeys) {
         for (let index = lowerBound(data, sortedKeysAt, keyCount, key); index < keyCount && data[sortedKeysAt + index] === key; index++) {
@@ -628,19 +703,60 @@ class WordWalk {
           const node = ids.root.get(data[keysAt + entry]!)
           if (node !== undefined) this.follow(node, atom, atom)
         }
+        if (nextJoin < joinStartCount && data[joinStartsAt + nextJoin] === atom) this.followJoinsFrom(data[joinStartsAt + nextJoin++]!, ids)
       }
     }
-    for (let start = 0; start < analysis.joinStartCount; start++) {
-      const first = data[analysis.joinStartsAt + start]!
-      for (const joined of this.joinedWordsFrom(first)) {
-        for (const key of joined.keys) {
-          const node = ids.root.get(key)
-          if (node !== undefined) this.follow(node, first, joined.last)
-        }
-      }
+    while (nextJoin < joinStartCount) this.followJoinsFrom(data[joinStartsAt + nextJoin++]!, ids)
+    for (const atom of this.joined) {
+      this.joins[atom] = undefined
+      this.deepJoins[atom] = undefined
     }
-    for (const atom of this.joined) this.joins[atom] = undefined
     this.joined.length = 0
+  }
+
+  private followJoinsFrom(first: number, ids: RuleIds): void {
+    for (const joined of this.joinedWordsFrom(first)) {
+      for (const key of joined.keys) {
+        const node = ids.root.get(key)
+        if (node !== undefined) this.follow(node, first, joined.last)
+      }
+    }
+  }
+
+  /** A new walk: what was known of the nodes is forgotten (by number, so that nothing is cleared). */
+  private startNodeMemory(nodeCount: number): void {
+    if (this.nodeWalks.length < nodeCount) {
+      this.nodeWalks = new Int32Array(nodeCount)
+      this.nodeChecked = new Int32Array(nodeCount)
+      this.nodeLatest = new Int32Array(nodeCount)
+    }
+    this.walkNumber = (this.walkNumber + 1) | 0
+    /* c8 ignore next 4 -- after 2^32 walks of one matcher: not reachable in a test's time */
+    if (this.walkNumber === 0) {
+      this.nodeWalks.fill(0)
+      this.walkNumber = 1
+    }
+  }
+
+  /**
+   * Whether no match through the node from the atom `first` can change the field's matches: every rule of its
+   * subtree has one already, starting before `first` does (all of them would start there, and a rule keeps its
+   * leftmost match). A long text repeating what a rule matches (`s p o i l e r` × 10,000) then costs a step per
+   * atom, not a phrase or a join per atom. What is known of a node is recomputed only once more rules have matched;
+   * until then the latest start it keeps can only be later than the true one, so it never cuts a walk it should not.
+   */
+  private settled(node: IdNode, first: number): boolean {
+    const rules = node.subtreeRules
+    if (rules === null) return false
+    const { id } = node
+    const matched = this.field.matchedRules
+    if (this.nodeWalks[id] !== this.walkNumber || this.nodeChecked[id] !== matched) {
+      this.nodeWalks[id] = this.walkNumber
+      this.nodeChecked[id] = matched
+      this.nodeLatest[id] = this.field.latestStart(rules)
+    }
+    const latest = this.nodeLatest[id]!
+    return latest !== UNSETTLED && latest < this.analysis!.spanStart(first)
   }
 
   private link(atom: number): number {
@@ -655,6 +771,7 @@ class WordWalk {
   }
 
   private follow(node: IdNode, first: number, last: number): void {
+    if (this.settled(node, first)) return
     if (node.rules !== null) this.field.recordAtoms(node.rules, first, last)
     if (node.children !== null && last + 1 < this.analysis!.atomCount && this.link(last) !== LINK_NONE) {
       this.continueAt(node.children, last + 1, first)
@@ -671,12 +788,28 @@ class WordWalk {
       if (child !== undefined) this.follow(child, first, index)
     }
     if (analysis.joinTexts === null) return
-    for (const joined of this.joinedWordsFrom(index)) {
+    for (const joined of this.deepJoinedWordsFrom(index)) {
       for (const key of joined.keys) {
         const child = children.get(key)
         if (child !== undefined) this.follow(child, first, joined.last)
       }
     }
+  }
+
+  /** joinedWordsFrom(index), less the keys no node below the trie's first level has: what may continue a phrase. */
+  private deepJoinedWordsFrom(index: number): readonly JoinedWord[] {
+    const all = this.joinedWordsFrom(index)
+    if (all.length === 0) return all
+    const known = this.deepJoins[index]
+    if (known !== undefined) return known
+    const { deepKeys } = this.ids!
+    const deep: JoinedWord[] = []
+    for (const joined of all) {
+      const keys = joined.keys.filter((key) => deepKeys.has(key))
+      if (keys.length > 0) deep.push(keys.length === joined.keys.length ? joined : { last: joined.last, keys })
+    }
+    this.deepJoins[index] = deep
+    return deep
   }
 
   private joinedWordsFrom(index: number): readonly JoinedWord[] {
@@ -700,9 +833,9 @@ class WordWalk {
    */
   private joinedWords(index: number, first: string, walk: CollapsedWalk): readonly JoinedWord[] {
     const { words } = this
-    const ids = this.ids!
     const analysis = this.analysis!
-    let word = first
+    // the join's length; its text is made only when its keys are looked up
+    let wordLength = first.length
     const joined: JoinedWord[] = []
     let spaced = false
     // the keys of the join one part shorter (NO_KEYS: none), null when they were not looked for
@@ -713,9 +846,9 @@ class WordWalk {
       if (this.link(last - 1) === LINK_SPACED) spaced = true
       const part = this.partTexts[last]!
       const elongated = walk.elongatedBy(part)
-      word += part
+      wordLength += part.length
       walk.append(part)
-      if (word.length > words.maxJoinedLength || !walk.startsKeywordWord()) break
+      if (wordLength > words.maxJoinedLength || !walk.startsKeywordWord()) break
       if (elongated && previousKeys !== null) {
         // `s p o i l e r r r r r …`: one join per elongation rather than one per letter, so a long run costs a step per letter
         if (previousKeys.length > 0) elongatedLast = last
@@ -728,12 +861,22 @@ class WordWalk {
       previousKeys = null
       // spaced-out letters are a word only as a run of three or more
       if (!spaced || last - index >= 2) {
-        previousKeys = walk.mayBeKeywordWord() ? ids.joinedKeys(word, walk.exactNode()) : NO_KEYS
+        previousKeys = walk.mayBeKeywordWord() ? this.keysOfJoin(index, last, walk.exactNode()) : NO_KEYS
         if (previousKeys.length > 0) joined.push({ last, keys: previousKeys })
       }
     }
     if (elongatedLast !== -1) joined.push({ last: elongatedLast, keys: previousKeys! })
     return joined
+  }
+
+  /** RuleIds.joinedKeys of the join of atoms index to last, whose text is made only when they are not known by node. */
+  private keysOfJoin(index: number, last: number, node: number): readonly number[] {
+    const ids = this.ids!
+    const known = ids.keysAtNode(node)
+    if (known !== undefined) return known
+    let word = ''
+    for (let atom = index; atom <= last; atom++) word += this.partTexts[atom]!
+    return ids.joinedKeys(word, node)
   }
 }
 
@@ -750,6 +893,8 @@ function lowerBound(data: Int32Array, at: number, count: number, key: number): n
 }
 
 const NO_MATCHES: readonly KeywordMatch[] = Object.freeze([])
+/** FieldMatches.latestStart when a rule has no match yet. */
+const UNSETTLED = -1
 
 /**
  * The leftmost match of each rule in one field, across readings. One per matcher, reused: matching is
@@ -777,6 +922,22 @@ class FieldMatches {
     this.analysis = analysis
     this.fieldContext = KIND_CONTEXTS[analysis.kind]
     this.isContent = analysis.kind === 'content'
+  }
+
+  /** How many rules have a match in the field so far. */
+  get matchedRules(): number {
+    return this.touchedCount
+  }
+
+  /** The latest start of the matches of `rules`, or UNSETTLED when one of them has none. */
+  latestStart(rules: Int32Array): number {
+    let latest = UNSETTLED
+    for (let index = 0; index < rules.length; index++) {
+      const start = this.starts[rules[index]!]!
+      if (start === -1) return UNSETTLED
+      if (start > latest) latest = start
+    }
+    return latest
   }
 
   recordAtoms(rules: readonly number[], first: number, last: number): void {

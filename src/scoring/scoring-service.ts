@@ -6,7 +6,7 @@ import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { ImageHash } from '../image/image-hash.js'
 import { analyzeField } from '../keywords/matcher.js'
-import type { ImageResults, ImageStage } from '../image/image-pipeline.js'
+import type { ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
 import type { RulesCache } from '../rules/rules-cache.js'
@@ -72,7 +72,12 @@ export interface ScoringDeps {
   /** Item images: scores from the caches, or from the image model within the budget; and every image's PDQ hash. */
   images?: ImageStage
   /** Without an image stage: the hashes of items' `image.data`, for the banks. */
-  itemImageHasher?: { hashes(items: readonly FeedItem[]): Promise<Array<ImageHash | undefined>> }
+  itemImageHasher?: { itemHashes(items: readonly FeedItem[]): Array<Promise<ImageHash | undefined>> }
+  /**
+   * While a bank is active, how long from a request's arrival it waits for its new images' hashes; items
+   * whose hash comes later are decided without the bank check (`image_hash_pending`). Default: no limit.
+   */
+  bankHashWaitMs?: number
   /** Takes note of every request's decisions (counts, and a sample for policy what-if runs). */
   recorder?: Pick<DecisionRecorder, 'record'>
   /** Where answers, score-cache look-ups and text model runs are counted (the service's metrics). */
@@ -144,6 +149,7 @@ export class ScoringService {
   }
 
   async score(request: ScoreRequest): Promise<ScoreResponse> {
+    const started = performance.now()
     const degradedReasons = [
       ...(this.#deps.standingReasons?.() ?? []),
       ...(this.#deps.unavailableModels ?? []).map((problem) => `model_unavailable: ${problem}`)
@@ -157,14 +163,15 @@ export class ScoringService {
     const images = this.#deps.images?.begin(request.items, batch, overloaded ? 0 : request.imageBudgetMs, request.elapsedMs)
     const banksActive = this.#deps.banks?.active === true
     // Without an image stage, `image.data` is hashed here for the banks, beside the round trip.
-    const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.hashes(request.items) : undefined
+    const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.itemHashes(request.items) : undefined
     await batch.run(this.#deps.storeBudgetMs)
     this.#metrics.redisRound(batch.nodesTouched)
     const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)
 
-    const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults, dataHashes) : undefined
+    const hashDeadline = started - (request.elapsedMs ?? 0) + (this.#deps.bankHashWaitMs ?? Infinity)
+    const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults?.hashes() ?? dataHashes, hashDeadline, degradedReasons) : undefined
     const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
     const decisions: Decision[] = []
@@ -204,16 +211,23 @@ export class ScoringService {
 
   /**
    * The hash-bank matches of the items' images, by the hashes the image stage gives (waiting for images
-   * still being decoded, whatever the budget: a banked image is hidden even while its model scores are
-   * pending), or without one, the item image hasher's.
+   * still being decoded, whatever the image budget: a banked image is hidden even while its model scores
+   * are pending), or without one, the item image hasher's; until `deadline` (performance.now() time),
+   * after which the items whose hash is not known are not matched and the answer says so.
    */
   async #bankMatches(
     items: readonly FeedItem[],
-    imageResults: ImageResults | undefined,
-    dataHashes: Promise<Array<ImageHash | undefined>> | undefined
+    itemHashes: Array<Promise<ImageHash | undefined>> | undefined,
+    deadline: number,
+    degradedReasons: string[]
   ): Promise<PlatformReasons | undefined> {
-    const hashes = imageResults ? await imageResults.hashes() : await dataHashes
-    return hashes && this.#deps.banks!.reasonsById(items, hashes)
+    if (!itemHashes) return undefined
+    const { settled, late } = await settledBy(itemHashes, deadline)
+    if (late > 0) {
+      const waitMs = this.#deps.bankHashWaitMs!
+      degradedReasons.push(`image_hash_pending: ${late} ${late === 1 ? 'image' : 'images'} not decoded within ${waitMs} ms: not matched against the hash banks`)
+    }
+    return this.#deps.banks!.reasonsById(items, settled)
   }
 
   async #attachSpans(items: readonly FeedItem[], decisions: readonly Decision[]): Promise<void> {
@@ -259,4 +273,23 @@ export class ScoringService {
 /** What a text model reads of an item; nothing when the item has no text. */
 function textContent(item: ClassifierItem): string | undefined {
   return item.text.trim() === '' ? undefined : item.text
+}
+
+/** What the promises resolved to by `deadline` (a performance.now() time), undefined for the `late` ones. */
+async function settledBy<T>(promises: ReadonlyArray<Promise<T>>, deadline: number): Promise<{ settled: Array<T | undefined>; late: number }> {
+  const settled = new Array<T | undefined>(promises.length).fill(undefined)
+  let late = promises.length
+  const all = Promise.all(
+    promises.map((promise, index) =>
+      promise.then((value) => {
+        settled[index] = value
+        late--
+      })
+    )
+  )
+  let timer: NodeJS.Timeout | undefined
+  const waitMs = deadline - performance.now()
+  await (Number.isFinite(waitMs) ? Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]) : all)
+  clearTimeout(timer)
+  return { settled: [...settled], late }
 }

@@ -52,7 +52,7 @@ export interface SpanOptions {
 }
 
 /** Chosen on the Toxic Spans training split (`npm run eval:spans`). */
-export const SPAN_OPTIONS: Readonly<SpanOptions> = { maxWords: 4, minShare: 0.3 }
+export const SPAN_OPTIONS: Readonly<SpanOptions> = { maxWords: 6, minShare: 0.7 }
 
 // The featuriser's hashing (src/text/featurize.ts), repeated: test/text/spans.test.ts checks both give the same features.
 const WORD = /[\p{L}\p{N}\p{M}]+|\p{Extended_Pictographic}/gu

@@ -113,13 +113,19 @@ t.test('review queue: a verdict from the page changes the item\'s status', async
   t.match(await send('GET', '/v1/items/clip-bad'), { status: 'removed', category: 'violence' })
 })
 
-t.test('try it: the decision, its reasons, the matched span highlighted, category scores against thresholds', async (t) => {
+t.test('try it: the decision, its reasons, the matched keyword span and the model spans highlighted, category scores against thresholds', async (t) => {
   await page.getByRole('button', { name: 'Try it' }).click()
   await page.getByLabel('Caption').fill('Huge SPOILER about the finale, you idiot')
   await page.getByRole('button', { name: 'Decide' }).click()
   const mark = page.locator('[data-testid="highlighted"] mark.keyword')
   await mark.waitFor()
   t.equal(await mark.innerText(), 'SPOILER')
+  // the words behind the text model's score, marked apart from keyword matches
+  const modelWords = page.locator('[data-testid="highlighted"] mark.model')
+  await modelWords.first().waitFor()
+  const words = await modelWords.allInnerTexts()
+  t.ok(words.some((w) => w.includes('idiot')), `the insult drove the model score: ${JSON.stringify(words)}`)
+  t.match(await modelWords.first().getAttribute('title'), /drove the toxicity/)
   t.match(await page.getByTestId('action').innerText(), /blur|hide/i)
   t.match(await page.getByTestId('reasons').innerText(), /keyword rule "spoiler" matched "SPOILER" in text/)
   t.ok((await page.locator('[data-category] .bar').count()) > 0, 'the text model scored categories')

@@ -18,6 +18,7 @@ const KUBERNETES = join(ROOT, 'deploy', 'kubernetes')
 const MONITORING = join(ROOT, 'deploy', 'monitoring')
 const BASE = join(KUBERNETES, 'base')
 const EXAMPLE = join(KUBERNETES, 'example')
+const REDIS = join(KUBERNETES, 'redis')
 const CONFIG_NAMES = new Set(Object.keys(ConfigSchema.shape))
 
 /** Every model class of the API groups the manifests use, by `apiVersion/kind`. */
@@ -37,6 +38,7 @@ function yamlFilesUnder(dir: string): string[] {
 
 const example = render(EXAMPLE)
 const base = render(BASE)
+const redis = render(REDIS)
 const find = <T = Record<string, unknown>>(kind: string) => {
   const object = example.objects.find((candidate) => candidate.kind === kind)
   if (!object) throw new Error(`no ${kind} in the rendered example`)
@@ -70,7 +72,7 @@ const configMap = find<{ data: Record<string, string> }>('ConfigMap')
 const environment = { ...configMap.data, ...Object.fromEntries((container.env ?? []).map((variable) => [variable.name, variable.value])) }
 
 t.test('every manifest validates against the Kubernetes schemas', (t) => {
-  for (const object of [...base.objects, ...example.objects]) {
+  for (const object of [...base.objects, ...example.objects, ...redis.objects]) {
     const Model = MODELS.get(`${object.apiVersion}/${object.kind}`)
     t.ok(Model, `${object.apiVersion} ${object.kind} is a known Kubernetes type`)
     t.doesNotThrow(() => new Model!(object).validate(), `${object.kind} ${object.metadata.name}`)
@@ -89,7 +91,7 @@ t.test('a schema violation is caught (the validation can fail)', (t) => {
 })
 
 t.test('every YAML file under deploy/kubernetes and deploy/monitoring is part of a kustomization', (t) => {
-  const rendered = new Set([...base.files, ...example.files])
+  const rendered = new Set([...base.files, ...example.files, ...redis.files])
   const files = [...yamlFilesUnder(KUBERNETES), ...yamlFilesUnder(MONITORING)]
   t.same(files.filter((file) => !rendered.has(file)).map((file) => relative(ROOT, file)), [])
   t.end()
@@ -214,5 +216,44 @@ t.test('compose: two replicas and a persistent Redis, with settings the service 
   t.match(redis.command?.join(' '), /--appendonly yes/, 'Redis appends every write (AOF)')
   const dataVolume = redis.volumes?.find((volume) => volume.endsWith(':/data'))
   t.ok(dataVolume && dataVolume.split(':')[0]! in compose.volumes, 'the AOF lives on a named volume')
+  t.end()
+})
+
+t.test('the trial Redis keeps every write: AOF on a persistent volume, reachable where the service looks for it', (t) => {
+  t.same(redis.objects.map((object) => object.kind).sort(), ['Service', 'StatefulSet'])
+  type StatefulSet = {
+    spec: {
+      serviceName: string
+      selector: { matchLabels: Record<string, string> }
+      template: { metadata: { labels: Record<string, string> }; spec: { containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[] } }
+      volumeClaimTemplates: { metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }[]
+    }
+  }
+  const statefulSet = redis.objects.find((object) => object.kind === 'StatefulSet') as Manifest & StatefulSet
+  const service = redis.objects.find((object) => object.kind === 'Service') as Manifest & { spec: { selector: Record<string, string>; ports: { port: number }[] } }
+  const [server] = statefulSet.spec.template.spec.containers
+  const args = server!.args.join(' ')
+  t.match(args, /--appendonly yes\b/, 'Redis appends every write (AOF)')
+  t.match(args, /--appendfsync everysec\b/)
+  t.match(args, /--maxmemory-policy noeviction\b/, 'a full Redis refuses writes rather than evicting primary data')
+  const dir = /--dir (\S+)/.exec(args)![1]
+  const mount = server!.volumeMounts.find((candidate) => candidate.mountPath === dir)
+  t.ok(mount, 'the AOF directory is a mounted volume')
+  t.ok(statefulSet.spec.volumeClaimTemplates.some((claim) => claim.metadata.name === mount?.name), 'a PersistentVolumeClaim, not an emptyDir')
+
+  const labels = statefulSet.spec.template.metadata.labels
+  const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value)
+  t.ok(selects(statefulSet.spec.selector.matchLabels))
+  t.ok(selects(service.spec.selector), 'the Service selects the Redis pod')
+  t.equal(statefulSet.spec.serviceName, service.metadata.name)
+  const url = new URL(loadConfig(environment).REDIS_URL!)
+  t.equal(url.hostname, service.metadata.name, "the ConfigMap's REDIS_URL names this Service")
+  t.equal(Number(url.port), service.spec.ports[0]?.port)
+  t.equal(service.metadata.namespace, example.objects[0]!.metadata.namespace, "in the example's namespace")
+  const policy = find<{ spec: { egress: { to: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }[] } }>('NetworkPolicy')
+  t.ok(
+    policy.spec.egress.some((rule) => rule.to.some((peer) => peer.podSelector && selects(peer.podSelector.matchLabels)) && rule.ports.some((port) => port.port === Number(url.port))),
+    "feedguard's NetworkPolicy lets its pods reach it"
+  )
   t.end()
 })

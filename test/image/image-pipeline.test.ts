@@ -88,7 +88,7 @@ t.test('image.data: scored by the model within the budget, with evidence and the
 
   const first = await score(images, items)
   t.match(first.outcomes, [{ status: 'scored', from: 'model' }, undefined, { status: 'scored', from: 'model' }])
-  const firstHashes = await first.hashes()
+  const firstHashes = await Promise.all(first.hashes())
   t.equal(hashToHex(firstHashes[0]!.hash), hashToHex(expected.hash.hash), 'the hash of the full decoded image')
   t.equal(firstHashes[0]!.quality, expected.hash.quality)
   t.equal(firstHashes[1], undefined)
@@ -271,7 +271,7 @@ t.test('the shared cache: another replica finds the image in Redis within the re
   const second = await finish()
   t.match(second.outcomes, [{ status: 'scored', from: 'redis' }, { status: 'scored', from: 'redis' }])
   t.same(second.evidence[0], first.evidence[0])
-  t.equal(hashToHex((await second.hashes())[1]!.hash), hashToHex((await first.hashes())[0]!.hash))
+  t.equal(hashToHex((await Promise.all(second.hashes()))[1]!.hash), hashToHex((await Promise.all(first.hashes()))[0]!.hash))
   t.equal(host.hits('/shared.png'), 1)
   t.match(two.stats(), { redisHits: 2, scored: 0 })
   t.match((await score(two, [{ id: 'u', image: { url } }], undefined, new ReadBatch(redis))).outcomes, [{ from: 'memory' }], 'then from memory')
@@ -297,7 +297,7 @@ t.test('a failing model: the image is skipped, the answer degraded, and nothing 
 t.test('dihedral hashes when asked for, cached apart from single hashes', async (t) => {
   const images = pipeline(t, { pdqVariants: true }, await ownScorer(t, { prepare: { pdqVariants: true } }))
   const answer = await score(images, [{ id: 'a', image: { data: b64(photo) } }])
-  const [hash] = await answer.hashes()
+  const [hash] = await Promise.all(answer.hashes())
   t.equal(hash!.variants!.length, 8)
   t.equal(hashToHex(hash!.variants![0]!), hashToHex(hash!.hash))
 })
@@ -322,7 +322,7 @@ t.test('hashes: an image’s hash is known once it is decoded, before its model 
   const items = [{ id: 'data', image: { data: b64(bytes) } }, { id: 'url', image: { url: host.serve('/h.png', bytes) } }, { id: 'none' }]
   const answer = await score(images, items, 0)
   t.same(answer.pending, ['data', 'url'], 'the model has not run')
-  const hashes = await answer.hashes()
+  const hashes = await Promise.all(answer.hashes())
   t.same(hashes.map((hash) => hash && hashToHex(hash.hash)), [expected, expected, undefined], 'fetched, decoded and hashed all the same')
   t.equal(images.stats().scored, 0)
   release()
@@ -331,7 +331,7 @@ t.test('hashes: an image’s hash is known once it is decoded, before its model 
   // A scorer that only gives the hash with the scores: the hash is the scored image's.
   const quiet: ImageScorer = { id: threads.id, score: (image) => threads.score(image), close: async () => {} }
   const late = await score(pipeline(t, {}, quiet), [{ id: 'q', image: { data: b64(await png(21)) } }])
-  t.equal(hashToHex((await late.hashes())[0]!.hash), hashToHex((await prepareImage(await png(21))).hash.hash))
+  t.equal(hashToHex((await Promise.all(late.hashes()))[0]!.hash), hashToHex((await prepareImage(await png(21))).hash.hash))
 })
 
 t.test('close: waiting work is dropped, running work completes, later requests are told; its own threads stop', async (t) => {
@@ -351,7 +351,7 @@ t.test('close: waiting work is dropped, running work completes, later requests a
   host.release('/c17')
   await closing
   t.match((await answer).outcomes, [{ status: 'scored' }, { status: 'skipped', reason: 'closing' }])
-  const [scoredHash, droppedHash] = await (await answer).hashes()
+  const [scoredHash, droppedHash] = await Promise.all((await answer).hashes())
   t.ok(scoredHash, 'the image scored has its hash')
   t.equal(droppedHash, undefined, 'a job dropped as the pipeline closes has none')
   const late = await score(images, [{ id: 'late', image: { data: b64(await png(19)) } }])

@@ -14,6 +14,7 @@ import { ImageClassifier } from '../../src/image/image-classifier.js'
 import { NSFW_CLASSES, type NsfwClass } from '../../src/image/model-spec.js'
 import { prepareImage } from '../../src/image/prepare.js'
 import { gradient, modelPath, noise, rawImage, repoRoot, pdqImages, withOrientation } from '../helpers/images.js'
+import { typescriptNodeArgs } from '../helpers/node-args.js'
 
 const TOLERANCE = 1e-3
 
@@ -27,7 +28,7 @@ async function nsfwjsProbabilities(images: Buffer[]): Promise<Array<Record<NsfwC
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', script],
+      [...typescriptNodeArgs(), script],
       { cwd: repoRoot, env, maxBuffer: 1 << 24 },
       (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as Array<Record<NsfwClass, number>>))
     )

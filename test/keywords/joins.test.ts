@@ -91,3 +91,55 @@ t.test('a spaced-out elongation is one join however long, and the join goes on p
   ])
   t.same(matcher.match('s p o i l e r r r r', 'content'), [{ rule: 0, start: 0, end: 19 }])
 })
+
+t.test('joins read with their plural endings: -s, -es and -ies (as -y)', async (t) => {
+  expectMatches(
+    t,
+    [
+      ['spoiler', 'big s p o i l e r s here'],
+      ['box', 'two b o x e s'],
+      ['party', 'p a r t i e s tonight'],
+      ['party', 'p-a-r-t-i-e-s'],
+      ['bus', 'b u s e s']
+    ],
+    [
+      ['party', 'p a r t i x s'],
+      ['spoiler', 's p o i l x e r'],
+      ['boxes', 'b o x']
+    ]
+  )
+})
+
+t.test('a text repeating a match keeps each rule at its leftmost match, the rest of the text still read', async (t) => {
+  const matcher = compileKeywordRules([
+    { id: 'a', value: 'spoiler', mode: 'word', targets: ['content'] },
+    { id: 'b', value: 'spoiler alert', mode: 'word', targets: ['content'] },
+    { id: 'c', value: 'ending', mode: 'word', targets: ['content'] }
+  ])
+  const text = `${'s p o i l e r '.repeat(300)}spoiler alert e-n-d-i-n-g`
+  const repeated = 's p o i l e r '.repeat(300).length
+  t.same(matcher.match(text, 'content'), [
+    // `s p o i l e r s`: the longest match from the leftmost start
+    { rule: 0, start: 0, end: 15 },
+    { rule: 1, start: repeated, end: repeated + 13 },
+    { rule: 2, start: repeated + 14, end: repeated + 25 }
+  ])
+})
+
+t.test('a joined word continues a phrase by the keys the phrase has, whichever other keys it has', async (t) => {
+  const matcher = compileKeywordRules([
+    { id: 'a', value: 'cats', mode: 'word', targets: ['content'] },
+    { id: 'b', value: 'big cat', mode: 'word', targets: ['content'] },
+    { id: 'c', value: 'very big cat', mode: 'word', targets: ['content'] }
+  ])
+  t.same(matcher.match('a big c-a-t-s', 'content'), [
+    { rule: 0, start: 6, end: 13 },
+    { rule: 1, start: 2, end: 13 }
+  ])
+  // two phrases reach the joined word: both continue through it
+  t.same(matcher.match('a very big c-a-t-s', 'content'), [
+    { rule: 0, start: 11, end: 18 },
+    { rule: 1, start: 7, end: 18 },
+    { rule: 2, start: 2, end: 18 }
+  ])
+})

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
+import { withoutCoverage } from '../helpers/node-args.js'
 
 // Far more maximum-size users than fit: unbounded in bytes, their compiled rules (~2 MB each) exhaust a 256 MB
 // heap within about a hundred users; bounded (RULES_CACHE_MAX_BYTES = 64 MB) the process levels off and lives.
@@ -12,6 +13,9 @@ t.setTimeout(600_000)
 
 t.test(`${USERS} users with 200 keywords of 100 characters: alive, RSS levelling off under ${RSS_BOUND_MB} MB`, async (t) => {
   const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', 'test/fixtures/memory/fill-rules-cache.ts', String(USERS)], {
+    // tsx, not the test runner's loader (whose TypeScript compiler would count in the RSS measured), and no
+    // coverage collection: a child transpiled by tsx would spoil the merged coverage (see helpers/node-args.ts).
+    env: withoutCoverage(process.env),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

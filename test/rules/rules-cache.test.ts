@@ -81,6 +81,19 @@ t.test('a change notification drops the entry at once; a resync drops them all',
   t.equal(cache.size, 0)
 })
 
+t.test('bytes: the kept entries\' estimated compiled size, back to 0 when they are dropped', async (t) => {
+  const s = controlledStore()
+  const cache = new RulesCache({ store: s.store, ttlMs: 60_000, maxUsers: 10 })
+  t.equal(cache.bytes, 0)
+  await cache.lookup('u', batch())
+  const one = cache.bytes
+  t.ok(one > 0)
+  await cache.lookup('v', batch())
+  t.ok(cache.bytes > one)
+  s.resync()
+  t.equal(cache.bytes, 0)
+})
+
 t.test('a read that raced a change is not cached', async (t) => {
   const s = controlledStore()
   const cache = new RulesCache({ store: s.store, ttlMs: 60_000, maxUsers: 10 })

@@ -64,7 +64,7 @@ t.test('image evidence joins the item’s evidence under the policy; pending and
   const { images, calls } = stage((items) => ({
     outcomes: [],
     evidence: [{ sexual: { score: 0.95, source }, suggestive: { score: 0.1, source } }, {}, {}, {}],
-    hashes: async () => items.map(() => undefined),
+    hashes: () => items.map(async () => undefined),
     pending: ['b'],
     skipped: [{ id: 'c', reason: 'host_not_allowed' }],
     degraded: []
@@ -90,7 +90,7 @@ t.test('a failing image model degrades the answer; with nothing pending or skipp
   const { images } = stage((items) => ({
     outcomes: [],
     evidence: items.map(() => ({})),
-    hashes: async () => items.map(() => undefined),
+    hashes: () => items.map(async () => undefined),
     pending: [],
     skipped: [],
     degraded: ['model_failed: img@2: session lost']
@@ -118,9 +118,9 @@ t.test('hash banks: every image, by url or data, scored or still pending, is mat
   const { images } = stage((items) => ({
     outcomes: [],
     evidence: items.map(() => ({})),
-    hashes: async () => {
+    hashes: () => {
       hashed++
-      return items.map((item) => known[item.id])
+      return items.map(async (item) => known[item.id])
     },
     pending: ['pending'],
     skipped: [],

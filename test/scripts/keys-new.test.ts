@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
 import t from 'tap'
 import { parseKeysFile } from '../../src/auth/keys.js'
+import { typescriptNodeArgs } from '../helpers/node-args.js'
 
 function keysNew(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/keys-new.ts', ...args], (err, stdout, stderr) => {
+    execFile(process.execPath, [...typescriptNodeArgs(), 'scripts/keys-new.ts', ...args], (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code) : 0, stdout, stderr })
     })
   })

@@ -5,6 +5,7 @@ import { defaultAggregateOptions, HOUR_MS, hourOf } from '../../src/feedback/agg
 import { aggregateKeys, RedisAggregateStore } from '../../src/feedback/redis-aggregate-store.js'
 import { digest } from '../../src/feedback/terms.js'
 import { redisClient, redisUrl, testPrefix } from '../helpers/redis.js'
+import { typescriptNodeArgs } from '../helpers/node-args.js'
 
 t.test('the {agg} layout moves to the spread one: what the old version stored reads the same afterwards', async (t) => {
   const prefix = testPrefix()
@@ -75,7 +76,7 @@ t.test('npm run migrate:aggregates: on REDIS_URL under REDIS_KEY_PREFIX, says wh
   await redis.set(`${prefix}{agg}:tr:r1`, '500')
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REDIS_')))
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/migrate-aggregates.ts'], { encoding: 'utf8', env: { ...base, ...env } })
+    spawnSync(process.execPath, [...typescriptNodeArgs(), 'scripts/migrate-aggregates.ts'], { encoding: 'utf8', env: { ...base, ...env } })
   const done = run({ REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix })
   t.equal(done.status, 0, done.stderr)
   t.match(done.stdout, /moved 1 keys, merged 0 hourly buckets, dropped 0 keys/)

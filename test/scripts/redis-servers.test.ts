@@ -4,9 +4,10 @@ import { createInterface } from 'node:readline'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { startRedis, startRedisCluster, until } from '../../scripts/redis-servers.js'
+import { typescriptNodeArgs } from '../helpers/node-args.js'
 
 t.test('npm run redis:cluster: a 6-node cluster for manual use, its seeds printed, gone on Ctrl-C', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/redis-servers.ts'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'scripts/redis-servers.ts'], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => child.kill('SIGKILL'))
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string]
   const seeds = /^REDIS_CLUSTER_NODES=(.+)$/.exec(line)![1]!.split(',')

@@ -84,11 +84,12 @@ t.test('influence: each feature term shared by its occurrences, spread over the 
 
 t.test('picking spans: top positive words, neighbours merged, most influential first', async (t) => {
   const words = [0, 1, 2, 3, 4, 5].map((i) => ({ start: i * 3, end: i * 3 + 2 }))
-  t.same(pickSpans(words, Float64Array.of(0.1, 2, 1.5, -3, 0.9, 0)), [
+  t.same(pickSpans(words, Float64Array.of(0.1, 2, 1.5, -3, 0.9, 0), { maxWords: 4, minShare: 0.3 }), [
     { start: 3, end: 8 },
     { start: 12, end: 14 }
   ])
   t.same(pickSpans(words, Float64Array.of(-1, -2, 0, 0, 0, 0)), [], 'nothing positive, nothing picked')
+  t.same(pickSpans(words, Float64Array.of(0.1, 2, 1.5, -3, 0.9, 0)), [{ start: 3, end: 8 }], 'by default, words with 70 % of the top one\'s influence')
   t.same(pickSpans(words, Float64Array.of(1, 1, 1, 1, 1, 1), { maxWords: 2, minShare: 0 }), [{ start: 0, end: 5 }], 'at most maxWords, ties in text order')
   t.same(pickSpans(words, Float64Array.of(1, 0, 3, 0, 0, 0), { maxWords: 4, minShare: 0.5 }), [{ start: 6, end: 8 }], 'below minShare of the top left out')
   t.same(pickSpans(words, Float64Array.of(1, 0, 1, 0, 0, 0), { maxWords: 4, minShare: 0.5 }), [

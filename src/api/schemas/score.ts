@@ -8,22 +8,25 @@ export const Base64 = z.base64().max(14_000_000)
 
 export const FeedItemSchema = z
   .object({
-    id: z.string().min(1).max(256),
-    text: z.string().max(20_000).optional(),
-    overlayText: z.string().max(20_000).optional(),
-    transcript: z.string().max(100_000).optional(),
-    hashtags: z.array(z.string().max(200)).max(100).optional(),
-    lang: z.string().max(35).optional(),
+    id: z.string().min(1).max(256).describe('the item id, echoed: 1–256 characters'),
+    text: z.string().max(20_000).optional().describe('the caption: up to 20,000 characters'),
+    overlayText: z.string().max(20_000).optional().describe('text shown on the media: up to 20,000 characters'),
+    transcript: z.string().max(100_000).optional().describe('the spoken words: up to 100,000 characters'),
+    hashtags: z.array(z.string().max(200)).max(100).optional().describe('up to 100 hashtags of up to 200 characters each'),
+    lang: z.string().max(35).optional().describe('a BCP 47 language tag: up to 35 characters'),
     author: z
       .object({
-        id: z.string().min(1).max(128).optional(),
-        handle: z.string().max(256).optional(),
-        name: z.string().max(256).optional(),
+        id: z.string().min(1).max(128).optional().describe('1–128 characters'),
+        handle: z.string().max(256).optional().describe('up to 256 characters'),
+        name: z.string().max(256).optional().describe('up to 256 characters'),
         followed: z.boolean().optional()
       })
       .optional(),
     image: z
-      .object({ url: z.url().max(4096).optional(), data: Base64.optional() })
+      .object({
+        url: z.url().max(4096).optional().describe('up to 4,096 characters; fetched only from IMAGE_ALLOWED_HOSTS'),
+        data: Base64.optional().describe('base64, up to 14,000,000 characters; the decoded image at most IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS')
+      })
       // Exactly one of the two: checked by the route (src/api/score.ts), as JSON Schema validation cannot say it.
       .describe('an image by url or by data (base64): exactly one of the two')
       .optional(),
@@ -31,6 +34,7 @@ export const FeedItemSchema = z
       .array(z.object({ name: z.string().min(1).max(64), score: z.number().min(0).max(1).optional() }))
       .max(50)
       .optional()
+      .describe('upstream labels: up to 50, names of 1–64 characters, scores 0–1')
   })
   .meta({ id: 'FeedItem' })
 
@@ -39,7 +43,7 @@ export function scoreRequestSchema(maxItems: number) {
     .object({
       userId: UserIdSchema,
       surface: z.enum(SURFACES).default('for_you'),
-      items: z.array(FeedItemSchema).min(1).max(maxItems),
+      items: z.array(FeedItemSchema).min(1).max(maxItems).describe(`1–${maxItems} items (MAX_ITEMS_PER_REQUEST); the whole body at most BODY_LIMIT_BYTES`),
       explain: z.boolean().default(true),
       imageBudgetMs: z
         .number()

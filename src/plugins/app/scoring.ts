@@ -21,6 +21,7 @@ export function scoringOptions(config: Config) {
       maxUserBytes: config.RULES_MAX_COMPILED_BYTES
     },
     storeBudgetMs: config.SCORE_REDIS_BUDGET_MS,
+    bankHashWaitMs: config.BANK_HASH_WAIT_MS,
     scoreCache: { enabled: config.SCORE_CACHE_ENABLED, keyPrefix: config.REDIS_KEY_PREFIX, maxItems: config.SCORE_CACHE_MAX_ITEMS, maxBytes: config.SCORE_CACHE_MAX_BYTES, ttlSeconds: config.SCORE_CACHE_TTL_S },
     itemImages: { maxInputPixels: config.IMAGE_MAX_PIXELS, variants: config.PDQ_DIHEDRAL }
   }
@@ -43,6 +44,7 @@ export default fp(
         unavailableModels: app.models.problems,
         standingReasons: () => app.dataset.degradedReasons(),
         storeBudgetMs: options.storeBudgetMs,
+        bankHashWaitMs: options.bankHashWaitMs,
         redis: app.redis,
         itemStatuses: app.aggregateStore,
         banks: app.banks.screen,
