@@ -2,6 +2,7 @@ import { SENSITIVITIES } from '../../src/policy/vocabulary.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import type { DatasetName } from './datasets.js'
 import type { ReliabilityBin } from './calibration.js'
+import { renderCardExtras, type CardExtras } from './card-extras.js'
 import type { TextMetrics } from './pipeline.js'
 
 /** Where each dataset comes from, its licence and the attribution it asks for. */
@@ -123,7 +124,7 @@ function reliabilityTable(bins: ReliabilityBin[]): string {
 }
 
 /** The model card, generated from one training run's metrics. */
-export function renderModelCard(m: TextMetrics): string {
+export function renderModelCard(m: TextMetrics & CardExtras): string {
   const mb = (m.model.sizeBytes / 1024 / 1024).toFixed(1)
   const cfg = m.model.featuriserConfig
   const out: string[] = []
@@ -390,5 +391,6 @@ export function renderModelCard(m: TextMetrics): string {
       ''
     )
   }
+  out.push(...renderCardExtras(m))
   return out.join('\n')
 }
