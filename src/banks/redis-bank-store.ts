@@ -1,5 +1,5 @@
 import type { ChainableCommander, Result } from 'ioredis'
-import type { RedisClient } from '../redis/connection.js'
+import { isCluster, type RedisClient } from '../redis/connection.js'
 import { bankEntryNotFound, bankExists, bankNotFound, storeUnavailable } from '../errors.js'
 import { byName, parseBankChange, type Bank, type BankChange, type BankEntry, type BankSummary, type EntryPage } from './bank.js'
 import type { BankPatch, BankStore, NewBankEntry } from './bank-store.js'
@@ -131,6 +131,11 @@ export function bankKeys(prefix: string, bank?: string) {
 }
 
 export const bankChannel = (prefix: string) => `${prefix}banks-changed`
+/** On a Redis Cluster: a sharded channel in the banks' slot. */
+export const bankShardChannel = (prefix: string) => `${prefix}{banks}:changed`
+
+/** A script that announces on the sharded channel (SPUBLISH) instead. */
+const sharded = (script: string) => script.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
 
 export interface RedisBankStoreOptions {
   /** Connection for commands. */
@@ -155,14 +160,17 @@ export class RedisBankStore implements BankStore {
   constructor(options: RedisBankStoreOptions) {
     this.#redis = options.redis
     this.#prefix = options.keyPrefix
-    this.#channel = bankChannel(options.keyPrefix)
+    this.#channel = isCluster(options.redis) ? bankShardChannel(options.keyPrefix) : bankChannel(options.keyPrefix)
     this.#writes = options.writes ?? new ReplicaWait({ redis: options.redis, timeoutMs: 0 })
+    // On a cluster the scripts publish on a sharded channel of the banks' own slot: atomic still, and the
+    // messages stay on that shard instead of crossing the cluster bus to every node.
+    const publishing = isCluster(options.redis) ? sharded : (script: string) => script
     for (const redis of new Set([this.#redis, this.#writes.redis])) {
-      redis.defineCommand('fgBankCreate', { numberOfKeys: 2, lua: CREATE_SCRIPT })
-      redis.defineCommand('fgBankUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT })
-      redis.defineCommand('fgBankDelete', { numberOfKeys: 5, lua: DELETE_SCRIPT })
-      redis.defineCommand('fgBankAdd', { numberOfKeys: 5, lua: ADD_SCRIPT })
-      redis.defineCommand('fgBankRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT })
+      redis.defineCommand('fgBankCreate', { numberOfKeys: 2, lua: publishing(CREATE_SCRIPT) })
+      redis.defineCommand('fgBankUpdate', { numberOfKeys: 3, lua: publishing(UPDATE_SCRIPT) })
+      redis.defineCommand('fgBankDelete', { numberOfKeys: 5, lua: publishing(DELETE_SCRIPT) })
+      redis.defineCommand('fgBankAdd', { numberOfKeys: 5, lua: publishing(ADD_SCRIPT) })
+      redis.defineCommand('fgBankRemove', { numberOfKeys: 5, lua: publishing(REMOVE_SCRIPT) })
     }
     this.#redis.defineCommand('fgBankListEntries', { numberOfKeys: 3, lua: LIST_ENTRIES_SCRIPT })
     // A message that cannot be read, like a reconnect (lost messages), makes replicas reload.

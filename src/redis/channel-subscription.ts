@@ -1,21 +1,39 @@
-import type { RedisClient } from './connection.js'
+import { isCluster, type RedisClient } from './connection.js'
 
 /**
  * One store's change notifications on a subscriber connection it shares with other stores (and does
- * not own): the messages of its channel, and a resync signal each time the connection comes back,
+ * not own): the messages of its channels, and a resync signal each time the subscription comes back,
  * since whatever was published while it was away is lost.
+ *
+ * On one node: SUBSCRIBE, and a resync at each reconnect. On a Redis Cluster: sharded pub/sub
+ * (SSUBSCRIBE; each channel lives on the shard of its slot, so messages do not cross the cluster bus),
+ * with ioredis' one subscriber connection per master; each time it rebuilds them (a master failed or
+ * slots moved) and has subscribed again, a resync.
  */
 export class ChannelSubscription {
   readonly #subscriber: RedisClient
-  readonly #channel: string
+  readonly #channels: readonly string[]
+  readonly #sharded: boolean
   readonly #onMessage: (channel: string, message: string) => void
   readonly #onReady: () => void
+  #started = false
 
-  constructor(subscriber: RedisClient, channel: string, onMessage: (message: string) => void, onResync: () => void) {
+  constructor(subscriber: RedisClient, channels: string | readonly string[], onMessage: (message: string) => void, onResync: () => void) {
     this.#subscriber = subscriber
-    this.#channel = channel
+    this.#channels = typeof channels === 'string' ? [channels] : channels
+    this.#sharded = isCluster(subscriber)
+    const mine = new Set(this.#channels)
     this.#onMessage = (from, message) => {
-      if (from === channel) onMessage(message)
+      if (mine.has(from)) onMessage(message)
+    }
+    if (this.#sharded) {
+      // Rebuilt subscribers have subscribed again by then; before start there is nothing to resync.
+      this.#onReady = () => {
+        if (this.#started) onResync()
+      }
+      subscriber.on('smessage', this.#onMessage)
+      subscriber.on('subscribersReady', this.#onReady)
+      return
     }
     // A connection that is up already (shared, made earlier) has had its first connection.
     let connectedBefore = subscriber.status === 'ready'
@@ -34,7 +52,9 @@ export class ChannelSubscription {
   async start(): Promise<void> {
     for (;;) {
       try {
-        await this.#subscriber.subscribe(this.#channel)
+        if (this.#sharded) await Promise.all(this.#channels.map((channel) => this.#subscriber.ssubscribe(channel)))
+        else await this.#subscriber.subscribe(...this.#channels)
+        this.#started = true
         return
       } catch (err) {
         if (this.#subscriber.status === 'ready') throw err
@@ -45,10 +65,12 @@ export class ChannelSubscription {
 
   /** Stops listening; the connection stays with whoever made it. */
   close(): void {
-    this.#subscriber.off('message', this.#onMessage)
-    this.#subscriber.off('ready', this.#onReady)
+    const subscriber = this.#subscriber
+    subscriber.off(this.#sharded ? 'smessage' : 'message', this.#onMessage)
+    subscriber.off(this.#sharded ? 'subscribersReady' : 'ready', this.#onReady)
     // Not awaited: with Redis down it would wait for a reconnect.
-    this.#subscriber.unsubscribe(this.#channel).then(ignore, ignore)
+    if (this.#sharded) for (const channel of this.#channels) subscriber.sunsubscribe(channel).then(ignore, ignore)
+    else subscriber.unsubscribe(...this.#channels).then(ignore, ignore)
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ChainableCommander, Result } from 'ioredis'
-import type { RedisClient } from '../redis/connection.js'
+import calculateSlot from 'cluster-key-slot'
+import { isCluster, type RedisClient } from '../redis/connection.js'
 import { rulesConflict, storeContention, storeUnavailable } from '../errors.js'
 import { forgettableAt } from './document.js'
 import type { ReadBatch } from '../redis/read-batch.js'
@@ -12,6 +13,7 @@ import type { RulesChange, RulesStore } from './rules-store.js'
  * Compare-and-set: stores the new document only if the stored version is still the one the change was
  * computed from, and announces the change in the same atomic step. Returns the stored version on a race.
  * A document holding only what feedback taught expires with it (ARGV[6], ms); any other never expires.
+ * Without a channel (ARGV[4] empty: on a cluster) the change is announced after the script.
  */
 const CAS_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'v') or '0'
@@ -19,7 +21,7 @@ if current ~= ARGV[1] then return tonumber(current) end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
 redis.call('HDEL', KEYS[1], 'deleted')
 if ARGV[6] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return -1
 `
 
@@ -33,7 +35,7 @@ if not current or redis.call('HEXISTS', KEYS[1], 'deleted') == 1 then return 0 e
 local next = tonumber(current) + 1
 redis.call('HSET', KEYS[1], 'v', next, 'doc', '{"version":' .. next .. ',' .. string.sub(ARGV[3], 2), 'deleted', '1')
 redis.call('PERSIST', KEYS[1])
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
 return 1
 `
 
@@ -68,13 +70,26 @@ export interface RedisRulesStoreOptions {
 export const rulesKey = (prefix: string, userId: string) => `${prefix}{u:${userId}}:rules`
 export const rulesChannel = (prefix: string) => `${prefix}rules-changed`
 
+/**
+ * On a Redis Cluster, changes go out on sharded channels, a user's by the slot of their rules key.
+ * A script may publish on a sharded channel of its own slot only, and no replica could subscribe to a
+ * channel per slot of every user: so the announcement follows the script, on one of a fixed set of
+ * channels that spread over the shards. Every replica subscribes to all of them.
+ */
+export const RULES_CHANNEL_SHARDS = 16
+export const rulesShardChannels = (prefix: string) =>
+  Array.from({ length: RULES_CHANNEL_SHARDS }, (_, n) => `${prefix}{rules-changed:${n}}`)
+
 export class RedisRulesStore implements RulesStore {
   readonly kind = 'redis'
   readonly #redis: RedisClient
   readonly #writes: ReplicaWait
   readonly #subscription: ChannelSubscription
   readonly #prefix: string
+  /** One node: the channel the scripts publish on. A cluster: '' (the scripts do not publish). */
   readonly #channel: string
+  /** A cluster: the sharded channels changes are announced on after the script. */
+  readonly #shardChannels: readonly string[]
   readonly #maxAttempts: number
   readonly #listeners: Array<(userId: string) => void> = []
   readonly #resyncListeners: Array<() => void> = []
@@ -82,7 +97,9 @@ export class RedisRulesStore implements RulesStore {
   constructor(options: RedisRulesStoreOptions) {
     this.#redis = options.redis
     this.#prefix = options.keyPrefix
-    this.#channel = rulesChannel(options.keyPrefix)
+    const cluster = isCluster(options.redis)
+    this.#channel = cluster ? '' : rulesChannel(options.keyPrefix)
+    this.#shardChannels = cluster ? rulesShardChannels(options.keyPrefix) : []
     this.#maxAttempts = options.maxAttempts ?? 50
     this.#writes = options.writes ?? new ReplicaWait({ redis: options.redis, timeoutMs: 0 })
     for (const redis of new Set([this.#redis, this.#writes.redis])) {
@@ -92,7 +109,7 @@ export class RedisRulesStore implements RulesStore {
     // After a reconnect (lost notifications) every cached document is suspect.
     this.#subscription = new ChannelSubscription(
       options.subscriber,
-      this.#channel,
+      cluster ? this.#shardChannels : this.#channel,
       (userId) => {
         for (const listener of this.#listeners) listener(userId)
       },
@@ -137,6 +154,7 @@ export class RedisRulesStore implements RulesStore {
       )
       if (outcome === -1) {
         if (!acknowledged) throw this.#writes.unacknowledged('rules store')
+        await this.#announce(key, userId)
         return { doc, result }
       }
       // Another writer stored a version in between: recompute on top of it.
@@ -150,8 +168,10 @@ export class RedisRulesStore implements RulesStore {
     const { reply: removed, acknowledged } = await this.#write(key, (pipeline) =>
       pipeline.fgRulesDelete(key, this.#channel, userId, JSON.stringify(defaults))
     )
-    if (removed === 1 && !acknowledged) throw this.#writes.unacknowledged('rules store')
-    return removed === 1
+    if (removed !== 1) return false
+    if (!acknowledged) throw this.#writes.unacknowledged('rules store')
+    await this.#announce(key, userId)
+    return true
   }
 
   onChange(listener: (userId: string) => void): void {
@@ -169,6 +189,17 @@ export class RedisRulesStore implements RulesStore {
   /** Stops listening; the connections belong to whoever made them. */
   async close(): Promise<void> {
     this.#subscription.close()
+  }
+
+  /**
+   * On a cluster, announces a stored change on its sharded channel. Not announced (that shard failing
+   * over), it is seen by the cache's TTL: the write stands, and the replicas subscribed to that shard
+   * resync when their subscription comes back.
+   */
+  async #announce(key: string, userId: string): Promise<void> {
+    if (this.#shardChannels.length === 0) return
+    const channel = this.#shardChannels[calculateSlot(key) % this.#shardChannels.length]!
+    await this.#redis.spublish(channel, userId).catch(() => undefined)
   }
 
   /** One write script on `key`'s node, then the wait for a replica (see ReplicaWait). */
