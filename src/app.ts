@@ -117,7 +117,9 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   // Set before any route plugin is registered: child contexts copy the handlers they see at creation.
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const { statusCode, body } = toErrorResponse(err)
-    if (statusCode >= 500) request.log.error({ err }, 'request failed')
+    const level = errorLogLevel(err, statusCode)
+    if (level === 'error') request.log.error({ err }, 'request failed')
+    else if (level === 'warn') request.log.warn({ code: body.code, statusCode, reason: err.message }, 'request not served')
     else request.log.info({ code: body.code, statusCode }, 'request refused')
     reply.code(statusCode).send(body)
   })
@@ -139,6 +141,16 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(policyRoutes)
   await fastify.register(adminRoutes)
   await fastify.register(consoleRoutes)
+}
+
+/**
+ * How loud a failed request is logged: an unexpected failure is an error (with its stack); a 5xx the service
+ * chose to answer (overloaded, a store unavailable, contention: the caller retries) is a warning without a
+ * stack, so that shedding under overload does not flood the log with traces; a refused request is info.
+ */
+export function errorLogLevel(err: Error, statusCode: number): 'error' | 'warn' | 'info' {
+  if (statusCode < 500) return 'info'
+  return err instanceof FeedguardError ? 'warn' : 'error'
 }
 
 /** Maps every error to the API's error shape with a stable code; 5xx internals are never shown. */

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import t from 'tap'
-import app, { fastifyOptions } from '../src/app.js'
+import app, { errorLogLevel, fastifyOptions } from '../src/app.js'
+import { badRequest, overloaded, storeUnavailable } from '../src/errors.js'
 import { loadConfig } from '../src/config.js'
 import { redactUserId, serviceInfo } from '../src/logging.js'
 
@@ -102,4 +103,11 @@ t.test('redactUserId', async (t) => {
   t.equal(redactUserId('/v1/users/u1/rules'), '/v1/users/:userId/rules')
   t.equal(redactUserId('/v1/score'), '/v1/score')
   t.equal(redactUserId('/v2/v1/users/u1'), '/v2/v1/users/u1')
+})
+
+t.test('log levels: unexpected failures are errors, 5xx the service chose (overload, store down) warnings, refusals info', async (t) => {
+  t.equal(errorLogLevel(new Error('boom'), 500), 'error')
+  t.equal(errorLogLevel(overloaded(), 503), 'warn')
+  t.equal(errorLogLevel(storeUnavailable('timeout'), 503), 'warn')
+  t.equal(errorLogLevel(badRequest('no'), 400), 'info')
 })
