@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
 import { cell, columns, parseCsv, parseTsv } from './csv.js'
+import { mix } from '../../src/text/feature-hash.js'
 
 /**
  * Loads the labelled text datasets (see `../shared/datasets/README.md`) into one list of examples, maps
@@ -122,22 +123,13 @@ function trainOrValidation(text: string): Split {
   return stableHash(textKey(text)) / 0x100000000 < VALIDATION_SHARE ? 'validation' : 'train'
 }
 
-/** Murmur3's finaliser: FNV-1a's top bits barely change between texts that differ in their last characters. */
-function mixHash(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
 /**
- * Train, validation or test by the stable hash (mixed), for datasets that publish no test split: the
+ * Train, validation or test by the stable hash, mixed (FNV-1a's top bits barely change between texts that
+ * differ in their last characters), for datasets that publish no test split: the
  * bottom VALIDATION_SHARE of the hash range is validation, the top TEST_SHARE is test.
  */
 export function hashSplit(text: string): Split {
-  const u = mixHash(stableHash(textKey(text))) / 0x100000000
+  const u = mix(stableHash(textKey(text))) / 0x100000000
   return u < VALIDATION_SHARE ? 'validation' : u >= 1 - TEST_SHARE ? 'test' : 'train'
 }
 

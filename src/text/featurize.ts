@@ -1,4 +1,5 @@
 import { foldText } from '../keywords/normalize.js'
+import { BIGRAM_SEED, CHAR_SEED, PRIME, WORD, WORD_SEED, hashString, mix } from './feature-hash.js'
 
 /**
  * Turns text into the sparse, hashed features the text model reads. The same code runs in training and
@@ -48,28 +49,7 @@ export interface TextFeatures {
   weights: Float32Array
 }
 
-const WORD = /[\p{L}\p{N}\p{M}]+|\p{Extended_Pictographic}/gu
 const SPACES = /\s+/g
-const CHAR_SEED = 0x811c9dc5
-const WORD_SEED = 0x2f8a43d1
-const BIGRAM_SEED = 0x6b43a9b5
-const PRIME = 0x01000193
-
-/** Murmur3's finaliser: spreads FNV's low-entropy low bits over the whole word before masking. */
-function mix(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
-function hashString(text: string, seed: number): number {
-  let h = seed
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), PRIME)
-  return h
-}
 
 /** Reusable scratch space: featurising allocates only the returned arrays. */
 class Scratch {

@@ -14,6 +14,7 @@
  */
 import { LETTER, normalizeText, readText } from '../keywords/normalize.js'
 import { FEATURIZER_CONFIG, featurizeFolded, type FeaturizerConfig, type TextFeatures } from './featurize.js'
+import { BIGRAM_SEED, CHAR_SEED, PRIME, WORD, WORD_SEED, hashString, mix } from './feature-hash.js'
 
 /** A range of UTF-16 offsets into the original text: [start, end). */
 export interface TextRange {
@@ -54,28 +55,7 @@ export interface SpanOptions {
 /** Chosen on the Toxic Spans training split (`npm run eval:spans`). */
 export const SPAN_OPTIONS: Readonly<SpanOptions> = { maxWords: 6, minShare: 0.7 }
 
-// The featuriser's hashing (src/text/featurize.ts), repeated: test/text/spans.test.ts checks both give the same features.
-const WORD = /[\p{L}\p{N}\p{M}]+|\p{Extended_Pictographic}/gu
 const SPACE = /\s/
-const CHAR_SEED = 0x811c9dc5
-const WORD_SEED = 0x2f8a43d1
-const BIGRAM_SEED = 0x6b43a9b5
-const PRIME = 0x01000193
-
-function mix(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
-function hashString(text: string, seed: number): number {
-  let h = seed
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), PRIME)
-  return h
-}
 
 /** `foldText(text)` with the original range of every folded unit. */
 export function foldWithOffsets(text: string): FoldedWithOffsets {
