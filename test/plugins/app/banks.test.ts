@@ -50,6 +50,15 @@ async function banksApp(
     )
   )
   await app.register(readiness)
+  // No image model: entry images are hashed on the calling thread.
+  await app.register(
+    fp(
+      async (instance) => {
+        instance.decorate('models', { text: [], image: undefined, problems: [], ids: [] })
+      },
+      { name: 'models' }
+    )
+  )
   await app.register(banksPlugin, options.retryMs === undefined ? {} : { retryMs: options.retryMs })
   return { app, lines, readiness: async () => (await app.readiness.run()).checks.hashBanks }
 }
