@@ -12,8 +12,8 @@
 import os from 'node:os'
 import autocannon from 'autocannon'
 import { startRedis, startRedisCluster } from '../scripts/redis-servers.js'
-import { items, storeRules, user } from './fixtures.js'
-import { startServer, stop, type BenchServer } from './servers.js'
+import { items, user } from './fixtures.js'
+import { startServer, stop, storeRules, type BenchServer } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)

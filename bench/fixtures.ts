@@ -66,13 +66,3 @@ export function items(count: number, seed = 42, idPrefix = 'item') {
     return item
   })
 }
-
-/** Stores a benchmark user's rules through the service's API. */
-export async function storeRules(url: string, bench: ReturnType<typeof user>): Promise<void> {
-  const put = await fetch(`${url}/v1/users/${bench.userId}/rules`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(bench.rules)
-  })
-  if (!put.ok) throw new Error(`could not store the benchmark user's rules: ${put.status} ${await put.text()}`)
-}

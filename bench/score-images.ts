@@ -16,8 +16,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import sharp from 'sharp'
-import { items, storeRules, user } from './fixtures.js'
-import { answerWith, startServer, stop } from './servers.js'
+import { items, user } from './fixtures.js'
+import { answerWith, startServer, stop, storeRules } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)

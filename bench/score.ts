@@ -17,8 +17,8 @@
 import { createHash } from 'node:crypto'
 import os from 'node:os'
 import autocannon from 'autocannon'
-import { KEYWORDS, items, storeRules, user } from './fixtures.js'
-import { answerWith, startServer, stop, type BenchServer } from './servers.js'
+import { KEYWORDS, items, user } from './fixtures.js'
+import { answerWith, startServer, stop, storeRules, type BenchServer } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)

@@ -1,6 +1,7 @@
 /** The benchmarks' servers (app-server.ts: feedguard; floor-server.ts: the floor), each in a process of its own. */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import type { user as benchUser } from './fixtures.js'
 
 export interface BenchServer {
   child: ChildProcess
@@ -27,4 +28,14 @@ export async function stop(child: ChildProcess): Promise<void> {
 export async function answerWith(floor: BenchServer, decisions: unknown[]): Promise<void> {
   floor.child.send({ decisions })
   await once(floor.child, 'message')
+}
+
+/** Stores a benchmark user's rules through the service's API. */
+export async function storeRules(url: string, bench: ReturnType<typeof benchUser>): Promise<void> {
+  const put = await fetch(`${url}/v1/users/${bench.userId}/rules`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(bench.rules)
+  })
+  if (!put.ok) throw new Error(`could not store the benchmark user's rules: ${put.status} ${await put.text()}`)
 }

@@ -25,6 +25,8 @@ async function main() {
   closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS + DRAIN_MS }, async ({ signal, err }) => {
     const started = performance.now()
     shutdown.abort()
+    // An uncaught exception or unhandled rejection: the tests induce none in the real server.
+    /* c8 ignore next */
     if (err) server.log.error({ err }, 'shutting down after an error')
     else {
       server.log.info({ signal, delayMs: config.SHUTDOWN_DELAY_MS }, 'shutting down: not ready, still serving until the delay ends')
@@ -64,5 +66,7 @@ function startupFailure(err: unknown): string {
     const step = /'([^']+)'/.exec(String(message))?.[1]
     return `${step} did not finish within STARTUP_TIMEOUT_MS; raise it on a slow or busy machine`
   }
+  // Something thrown that is not an Error: nothing in start-up does that.
+  /* c8 ignore next */
   return String(message ?? err)
 }

@@ -144,7 +144,7 @@ export interface RedisBankStoreOptions {
   subscriber: RedisClient
   keyPrefix: string
   /** Writes wait for a replica through this (src/redis/replica-wait.ts); without it they do not wait. */
-  writes?: ReplicaWait
+  writes?: ReplicaWait | null
 }
 
 export class RedisBankStore implements BankStore {

@@ -236,7 +236,7 @@ export interface RedisAggregateStoreOptions extends AggregateOptions {
   redis: RedisClient
   keyPrefix: string
   /** Verdicts wait for a replica through this (src/redis/replica-wait.ts); without it they do not wait. */
-  writes?: ReplicaWait
+  writes?: ReplicaWait | null
 }
 
 /** Muted keywords considered per insights query: the most added ones, before their distinct users are counted. */

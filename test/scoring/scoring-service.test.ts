@@ -93,3 +93,27 @@ t.test('evidence of several sources: strongest per category, ties to the earlier
   t.same(combineEvidence(combineEvidence(labels, model), image), { sexual: { score: 0.9, source: 'model:img' }, toxicity: { score: 0.2, source: 'model:m' } })
   t.same(model, { sexual: { score: 0.5, source: 'model:m' }, toxicity: { score: 0.2, source: 'model:m' } })
 })
+
+t.test('hash banks active but nothing to hash images with: decided without bank reasons, never waiting', async (t) => {
+  const policy = await loadPolicy('models/policy.json')
+  const rules = new RulesCache({ store: new MemoryRulesStore(), ttlMs: 1000, maxUsers: 10 })
+  const asked: string[] = []
+  const scoring = new ScoringService({
+    policy,
+    rules,
+    models: [],
+    scoreCache,
+    storeBudgetMs: 50,
+    redis: null,
+    banks: {
+      active: true,
+      reasonsById: (ids: readonly string[]) => {
+        asked.push(...ids)
+        return new Map()
+      }
+    } as unknown as NonNullable<ConstructorParameters<typeof ScoringService>[0]['banks']>
+  })
+  const res = await scoring.score({ userId: 'u', surface: 'for_you', explain: false, items: [{ id: 'a', text: 'hello' }] })
+  t.equal(res.decisions[0]?.action, 'allow')
+  t.same(asked, [], 'no hash, so the banks are not consulted')
+})

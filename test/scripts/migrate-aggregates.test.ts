@@ -33,12 +33,14 @@ t.test('the {agg} layout moves to the spread one: what the old version stored re
     .zadd(`${old}h:${hour}:mk`, 2, 'cats')
     .pfadd(`${old}h:${hour}:mu:${digest('cats')}`, 'u1', 'u2')
     .set(`${old}tmp:abc`, 'scratch')
+    .zadd(`${old}review`, now, 'v:1')
     .exec()
   // The new version already counted one report this hour before the migration ran.
   await redis.hset(aggregateKeys(prefix).counts(hourOf(now), 0), 'report', '1')
 
   const report = await migrateAggregates(redis, prefix)
-  t.same(report, { moved: 7, merged: 7, dropped: 1 })
+  t.same(report, { moved: 8, merged: 7, dropped: 1 })
+  t.same(await redis.zrange(aggregateKeys(prefix).review(), '0', '-1'), ['v:1'], 'the review queue moved whole')
   t.same(await redis.keys(`${prefix}{agg}:*`), [], 'nothing left under the old tag')
   t.ok((await redis.pttl(aggregateKeys(prefix).status('v:1'))) > day - 60_000, 'expiries kept')
   t.ok((await redis.pttl(aggregateKeys(prefix).counts(hourOf(now), 0))) > 0, 'merged buckets expire like the old ones')

@@ -35,7 +35,7 @@ export function aggregateOptions(config: Config): AggregateOptions {
 export default fp(
   async (app) => {
     const options = aggregateOptions(app.config)
-    const store: AggregateStore = app.redis ? new RedisAggregateStore({ ...options, redis: app.redis, writes: app.redisWrites ?? undefined, keyPrefix: app.config.REDIS_KEY_PREFIX }) : new MemoryAggregateStore(options)
+    const store: AggregateStore = app.redis ? new RedisAggregateStore({ ...options, redis: app.redis, writes: app.redisWrites, keyPrefix: app.config.REDIS_KEY_PREFIX }) : new MemoryAggregateStore(options)
     app.decorate('aggregateStore', store)
     app.addHook('onClose', () => store.close())
   },

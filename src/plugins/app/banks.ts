@@ -54,7 +54,7 @@ export default fp<BanksPluginOptions>(
       const redisStore = new RedisBankStore({
         redis: app.redis,
         subscriber: app.redisSubscriber,
-        writes: app.redisWrites ?? undefined,
+        writes: app.redisWrites,
         keyPrefix: app.config.REDIS_KEY_PREFIX
       })
       subscribed = redisStore.start()
