@@ -12,14 +12,17 @@ t.test('on a cluster a write waits for its shard\'s replica, asked of the master
   await new Promise((resolve) => client.once('ready', resolve))
   const writes = new ReplicaWait({ redis: client, timeoutMs: 300 })
   const key = `${testPrefix()}{u:alice}:rules`
+  const master = await cluster.masterFor(key)
+  const probe = new Redis(master.port, '127.0.0.1')
+  t.teardown(() => probe.disconnect())
+  // A replica still syncing is not counted (nothing to wait for), and the count is kept for a second: wait
+  // until the shard's replica is online, or the writes below would rightly not wait at all.
+  await until(async () => /^slave0:.*state=online/m.test(await probe.info('replication')), 10_000, 'the shard\'s replica online')
 
   const acked = await writes.exec(key, (pipeline) => pipeline.set(key, 'v1'))
   t.same(acked, { replies: [[null, 'OK']], acknowledged: true })
 
   // Hang the replica of the key's shard: connected, acknowledging nothing.
-  const master = await cluster.masterFor(key)
-  const probe = new Redis(master.port, '127.0.0.1')
-  t.teardown(() => probe.disconnect())
   const replicaPort = Number(/^slave0:ip=[^,]+,port=(\d+)/m.exec(await probe.info('replication'))![1])
   const replica = cluster.nodes.find((node) => node.port === replicaPort)!
   replica.process.kill('SIGSTOP')
