@@ -156,56 +156,96 @@ function checkPrevalence(prevalence: number | undefined) {
 }
 
 /**
- * Flags at or above a threshold must number at least this many before their precision is trusted: a
- * threshold that only a handful of validation texts cross says nothing.
+ * Positives a threshold must flag before its precision is trusted either way: a threshold that only a
+ * handful of validation positives cross says nothing, and neither the choice nor the stop below looks at it.
+ * Counted in positives, not in texts: at a feed prevalence of 0.5–1 % one negative weighs as much as
+ * dozens of positives, so a count of flagged texts let the first negative among the top scores decide.
  */
-export const MIN_FLAGGED = 20
+export const MIN_POSITIVES = 10
 
 /**
- * The lowest score threshold whose flagged set keeps at least `target` precision at that threshold and at
- * every higher one (ignoring thresholds flagging fewer than `minFlagged` texts), rounded up to 0.001.
- * Undefined when no threshold reaches the target: the action is then never taken on this score.
+ * z of the one-sided Wilson score bounds put on the true- and false-positive rates (z = 1: each bound
+ * holds about 84 % of the time; both together, pessimistic on both rates at once, more often).
+ */
+export const CONFIDENCE_Z = 1
+
+/**
+ * z of the bounds that end the search. Wider than CONFIDENCE_Z on purpose: ending it is final for every
+ * lower threshold, so it waits for stronger evidence. At 0.5 % prevalence with 10,000 validation negatives,
+ * one negative above the first 10 of 200 positives leaves the z = 1 upper bound at 0.90, which would end
+ * the search for any target above that; at z = 2 it is 0.96.
+ */
+export const STOP_Z = 2
+
+/** Wilson score interval of a binomial proportion of `k` in `n` (n > 0); z = 0 gives k / n both ways. */
+export function wilsonInterval(k: number, n: number, z: number): { low: number; high: number } {
+  const z2 = z * z
+  const center = (k + z2 / 2) / (n + z2)
+  const half = (z * Math.sqrt((k * (n - k)) / n + z2 / 4)) / (n + z2)
+  return { low: Math.max(0, center - half), high: Math.min(1, center + half) }
+}
+
+export interface ThresholdOptions {
+  /** Share of positives where the threshold is used (see below); default: the data's own share. */
+  prevalence?: number
+  /** Flagged positives needed before a threshold counts, for the choice and for the stop (MIN_POSITIVES). */
+  minPositives?: number
+  /** z of the Wilson bounds a chosen threshold must meet the target with (CONFIDENCE_Z); 0 takes the observed rates as they are. */
+  z?: number
+  /** z of the bounds that end the search (STOP_Z, or `z` when that is given); 0 takes the observed rates. */
+  stopZ?: number
+}
+
+/**
+ * The lowest score threshold, rounded up to 0.001, whose flagged set is confidently at least `target`
+ * precise, with no higher threshold confidently below it. Undefined when no threshold qualifies: the
+ * action is then never taken on this score.
  *
- * With a `prevalence`, precision is the one the flagged set would have where that share of texts is
- * positive: positives and negatives are reweighted to π / positives and (1 − π) / negatives each, which
- * gives TPR·π / (TPR·π + FPR·(1−π)). Without one it is the precision on the data as it is. `minFlagged`
- * counts texts, unweighted, either way. A prevalence with no positive in the data gives no threshold.
+ * Precision is taken where a share π of texts is positive: TPR·π / (TPR·π + FPR·(1−π)), from the
+ * threshold's true- and false-positive rates (properties of the scores alone, unlike precision). Without a
+ * `prevalence` π is the data's own share, which gives the plain tp / (tp + fp). Each rate carries a Wilson
+ * interval, so precision has a lower bound (TPR low, FPR high) and an upper one (TPR high, FPR low).
+ * Scanning from the top score down, over thresholds flagging at least `minPositives` positives:
+ * - a threshold is a candidate when the lower bound reaches the target;
+ * - the scan stops at the first threshold whose upper bound (at `stopZ`, wider) is below the target:
+ *   precision there is confidently too low, so no lower threshold may be used even if more positives below would average it
+ *   back up. One negative among the top scores widens the bounds instead of stopping everything, which
+ *   the raw ratio did at low prevalence.
+ * With z = 0 (and so stopZ = 0) and minPositives = 1 this is the plain rule: the lowest threshold keeping the target at
+ * every higher one. A prevalence with no positive in the data gives no threshold; with no negative,
+ * nothing can be a false positive.
  */
 export function thresholdForPrecision(
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
   target: number,
-  minFlagged = MIN_FLAGGED,
-  prevalence?: number
+  options: ThresholdOptions = {}
 ): number | undefined {
+  const { prevalence, minPositives = MIN_POSITIVES, z = CONFIDENCE_Z } = options
+  const stopZ = options.stopZ ?? (options.z === undefined ? STOP_Z : z)
   checkPrevalence(prevalence)
-  let positiveWeight = 1
-  let negativeWeight = 1
-  if (prevalence !== undefined) {
-    let positives = 0
-    for (let i = 0; i < labels.length; i++) positives += labels[i] === 1 ? 1 : 0
-    if (positives === 0) return undefined
-    positiveWeight = prevalence / positives
-    // with no negatives at all, nothing can be a false positive: precision is 1 wherever a positive is flagged
-    negativeWeight = labels.length > positives ? (1 - prevalence) / (labels.length - positives) : 0
-  }
+  let positives = 0
+  for (let i = 0; i < labels.length; i++) positives += labels[i] === 1 ? 1 : 0
+  const negatives = labels.length - positives
+  if (positives === 0) return undefined
+  const share = prevalence ?? positives / labels.length
+  const falsePositiveRate = (fp: number, width: number) => (negatives === 0 ? { low: 0, high: 0 } : wilsonInterval(fp, negatives, width))
+  const precision = (tpr: number, fpr: number) => precisionAtPrevalence(tpr, fpr, share)
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((x, y) => (scores[y] as number) - (scores[x] as number))
-  let hits = 0
-  let misses = 0
-  let flagged = 0
+  let tp = 0
+  let fp = 0
   let best: number | undefined
   let i = 0
   while (i < order.length) {
     const score = scores[order[i] as number] as number
     while (i < order.length && scores[order[i] as number] === score) {
-      if (labels[order[i] as number] === 1) hits += positiveWeight
-      else misses += negativeWeight
-      flagged++
+      if (labels[order[i] as number] === 1) tp++
+      else fp++
       i++
     }
-    if (flagged < minFlagged) continue
-    if (hits / (hits + misses) < target) break
-    best = score
+    if (tp < minPositives) continue
+    if (precision(wilsonInterval(tp, positives, stopZ).high, falsePositiveRate(fp, stopZ).low) < target) break
+    if (precision(wilsonInterval(tp, positives, z).low, falsePositiveRate(fp, z).high) >= target) best = score
   }
   return best === undefined ? undefined : Math.min(1, Math.ceil(best * 1000) / 1000)
 }
@@ -216,20 +256,20 @@ export interface HeadThresholds {
 }
 
 /**
- * blurAt / hideAt per sensitivity for one head, from its validation scores and the precision targets,
- * the precision taken at `prevalence` when one is given (see thresholdForPrecision).
+ * blurAt / hideAt per sensitivity for one head, from its validation scores and the precision targets
+ * (see thresholdForPrecision for the options).
  */
 export function deriveThresholds(
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
   targets: PrecisionTargets = PRECISION_TARGETS,
-  prevalence?: number
+  options: ThresholdOptions = {}
 ): Record<Sensitivity, HeadThresholds> {
   const out = {} as Record<Sensitivity, HeadThresholds>
   for (const sensitivity of SENSITIVITIES) {
-    // a higher precision target stops the scan no later, so hideAt is never below blurAt
-    const blurAt = thresholdForPrecision(scores, labels, targets[sensitivity].blur, MIN_FLAGGED, prevalence)
-    const hideAt = thresholdForPrecision(scores, labels, targets[sensitivity].hide, MIN_FLAGGED, prevalence)
+    // a higher precision target stops the scan no later and qualifies no lower threshold, so hideAt is never below blurAt
+    const blurAt = thresholdForPrecision(scores, labels, targets[sensitivity].blur, options)
+    const hideAt = thresholdForPrecision(scores, labels, targets[sensitivity].hide, options)
     out[sensitivity] = {
       ...(blurAt === undefined ? {} : { blurAt }),
       ...(hideAt === undefined ? {} : { hideAt })

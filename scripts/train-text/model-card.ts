@@ -213,9 +213,8 @@ export function renderModelCard(m: TextMetrics & CardExtras): string {
     '## Policy thresholds',
     '',
     `Written to \`models/text/thresholds.json\`. Per head and sensitivity, \`blurAt\` is the lowest calibrated score at which`,
-    'the validation texts flagged (at that threshold and at every higher one, once at least',
-    `${m.thresholds.minFlagged} are flagged) reach the blur precision target, \`hideAt\` likewise for the hide target. A missing`,
-    'value means the target is not reached: that action is never taken on this head alone.',
+    ...thresholdRule(m.thresholds),
+    'A missing value means the target is not reached: that action is never taken on this head alone.',
     '',
     '**Precision is taken at feed prevalence, not at the validation mix.** The validation splits are far richer in',
     'abuse and spam than a feed, and precision depends on that share: a threshold that is right 95 % of the time on',
@@ -413,4 +412,22 @@ export function renderModelCard(m: TextMetrics & CardExtras): string {
   }
   out.push(...renderCardExtras(m))
   return out.join('\n')
+}
+
+/** How the thresholds were chosen, in the words of the rule that chose them (older metrics files kept a count of flagged texts). */
+function thresholdRule(t: TextMetrics['thresholds'] & { minFlagged?: number }): string[] {
+  if (t.minPositives === undefined) {
+    return [
+      'the validation texts flagged (at that threshold and at every higher one, once at least',
+      `${t.minFlagged} are flagged) reach the blur precision target, \`hideAt\` likewise for the hide target.`
+    ]
+  }
+  return [
+    'the validation texts flagged are confidently at least as precise as the blur target, `hideAt` likewise for the hide',
+    'target: the true- and false-positive rates each carry a one-sided Wilson bound',
+    `(z = ${t.confidenceZ}), and the precision from the pessimistic pair must reach the target. Thresholds flagging fewer than`,
+    `${t.minPositives} validation positives are not looked at; scanning down from the top score, the first threshold whose`,
+    'precision from the optimistic pair is still below the target ends the search, so no threshold below a confidently',
+    'imprecise one is used, while a single negative among the top scores only widens the bounds.'
+  ]
 }

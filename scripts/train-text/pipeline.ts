@@ -9,7 +9,8 @@ import { TEXT_MODEL_FILE, TEXT_MODEL_NAME, TEXT_MODEL_VERSION } from '../../src/
 import { TextClassifier } from '../../src/text/text-classifier.js'
 import {
   FEED_PREVALENCE,
-  MIN_FLAGGED,
+  CONFIDENCE_Z,
+  MIN_POSITIVES,
   PRECISION_TARGETS,
   defaultAction,
   deriveThresholds,
@@ -178,7 +179,10 @@ export interface ThresholdsFile {
   /** The share of feed texts assumed positive per head; the precision targets are met at these shares. */
   feedPrevalence: Readonly<Record<TextHead, number>>
   precisionTargets: PrecisionTargets
-  minFlagged: number
+  /** Flagged validation positives a threshold needs before it counts (see thresholdForPrecision). */
+  minPositives: number
+  /** z of the Wilson bounds on the true- and false-positive rates. */
+  confidenceZ: number
   categories: Record<TextHead, Record<Sensitivity, HeadThresholds>>
 }
 
@@ -258,7 +262,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
       shift: round(weights.shift[k] as number, 6),
       validation: { texts: labels.length, positives: labels.reduce((a, b) => a + b, 0), ece: round(table.ece), bins: table.bins.map(roundBin) }
     }
-    categories[head] = deriveThresholds(scores, labels, PRECISION_TARGETS, FEED_PREVALENCE[head])
+    categories[head] = deriveThresholds(scores, labels, PRECISION_TARGETS, { prevalence: FEED_PREVALENCE[head] })
   }
   const id = `${TEXT_MODEL_NAME}@${options.version}`
   const thresholds: ThresholdsFile = {
@@ -267,7 +271,8 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
     derivedFrom: `calibrated scores on the validation split of ${sources.filter((s) => !CALIBRATION_EXCLUDED.includes(s)).join(', ')}, positives and negatives reweighted to the feed prevalence of each head`,
     feedPrevalence: FEED_PREVALENCE,
     precisionTargets: PRECISION_TARGETS,
-    minFlagged: MIN_FLAGGED,
+    minPositives: MIN_POSITIVES,
+    confidenceZ: CONFIDENCE_Z,
     categories
   }
 

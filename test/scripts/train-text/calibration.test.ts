@@ -9,6 +9,7 @@ import {
   reliability,
   thresholdForPrecision,
   thresholdReport,
+  wilsonInterval,
   type HeadThresholds
 } from '../../../scripts/train-text/calibration.js'
 import type { Sensitivity } from '../../../src/policy/vocabulary.js'
@@ -51,12 +52,13 @@ t.test('thresholdForPrecision: lowest threshold keeping the target at every high
   // scores 1.00 .. 0.01; positives are the top 60 and every other one below
   const scores = Array.from({ length: 100 }, (_, i) => (100 - i) / 100)
   const labels = scores.map((_, i) => (i < 60 || i % 2 === 0 ? 1 : 0))
-  t.equal(thresholdForPrecision(scores, labels, 0.99), 0.4, 'precision 1 down to the 61st (0.40)')
-  const p80 = thresholdForPrecision(scores, labels, 0.8)
+  const plain = { z: 0, minPositives: 1 }
+  t.equal(thresholdForPrecision(scores, labels, 0.99, plain), 0.4, 'precision 1 down to the 61st (0.40)')
+  const p80 = thresholdForPrecision(scores, labels, 0.8, plain)
   t.ok(p80 !== undefined && p80 < 0.4)
-  t.equal(thresholdForPrecision(scores, labels, 1, 200), undefined, 'too few flagged texts to trust')
-  t.equal(thresholdForPrecision([0.9, 0.8], [0, 0], 0.5, 1), undefined, 'target never reached')
-  t.equal(thresholdForPrecision([0.5, 0.5, 0.5], [1, 1, 1], 0.9, 1), 0.5, 'ties are one threshold')
+  t.equal(thresholdForPrecision(scores, labels, 1, { minPositives: 200 }), undefined, 'too few flagged positives to trust')
+  t.equal(thresholdForPrecision([0.9, 0.8], [0, 0], 0.5, plain), undefined, 'target never reached')
+  t.equal(thresholdForPrecision([0.5, 0.5, 0.5], [1, 1, 1], 0.9, plain), 0.5, 'ties are one threshold')
 })
 
 t.test('deriveThresholds: blur and hide per sensitivity, hide never below blur, missing when unreachable', async (t) => {
@@ -97,30 +99,30 @@ const LABELS = [1, 1, 0, 1, 0, 1, 0, 0, 0, 0]
 
 t.test('thresholdForPrecision at a prevalence reweights positives and negatives to it', async (t) => {
   // unweighted precision going down: 1, 1, 2/3, 3/4, 3/5, 4/6, 4/10
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.6, 1), 0.4)
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.6, { z: 0, minPositives: 1 }), 0.4)
   // at π = 0.2 each positive weighs 0.2/4 = 0.05 and each negative 0.8/6: precision going down is
   // 1, 1, 0.1/0.2333 = 0.429, 0.15/0.2833 = 0.529, 0.15/0.4167 = 0.36, 0.2/0.4667 = 0.429, 0.2/1 = 0.2
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.6, 1, 0.2), 0.8, 'the third text (a negative) breaks 0.6')
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.4, 1, 0.2), 0.6, 'the fifth text breaks 0.4 (0.36)')
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.2, 1, 0.2), 0.3, 'flagging everything gives the prevalence itself')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.6, { z: 0, minPositives: 1, prevalence: 0.2 }), 0.8, 'the third text (a negative) breaks 0.6')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.4, { z: 0, minPositives: 1, prevalence: 0.2 }), 0.6, 'the fifth text breaks 0.4 (0.36)')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.2, { z: 0, minPositives: 1, prevalence: 0.2 }), 0.3, 'flagging everything gives the prevalence itself')
   // at π = 0.8 positives weigh 0.2 and negatives 0.2/6: 1, 1, 0.923, 0.947, 0.9, 0.923, 0.8
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.85, 1, 0.8), 0.4, 'a richer feed allows a lower threshold than the data')
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.85, 1), 0.8, 'unweighted, 0.85 stops at the first negative')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.85, { z: 0, minPositives: 1, prevalence: 0.8 }), 0.4, 'a richer feed allows a lower threshold than the data')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.85, { z: 0, minPositives: 1 }), 0.8, 'unweighted, 0.85 stops at the first negative')
   for (const target of [0.3, 0.5, 0.6, 0.7, 0.9]) {
-    t.equal(thresholdForPrecision(SCORES, LABELS, target, 1, 0.4), thresholdForPrecision(SCORES, LABELS, target, 1), `the data's own share (0.4) changes nothing at ${target}`)
+    t.equal(thresholdForPrecision(SCORES, LABELS, target, { z: 0, minPositives: 1, prevalence: 0.4 }), thresholdForPrecision(SCORES, LABELS, target, { z: 0, minPositives: 1 }), `the data's own share (0.4) changes nothing at ${target}`)
   }
 })
 
-t.test('thresholdForPrecision at a prevalence: minFlagged counts texts, unweighted', async (t) => {
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.9, 2, 0.2), 0.8, 'two flagged texts, both positive')
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.9, 3, 0.2), undefined, 'by the third text precision is 0.43')
-  t.equal(thresholdForPrecision(SCORES, LABELS, 0.5, 20, 0.2), undefined, 'fewer texts than minFlagged')
+t.test('thresholdForPrecision at a prevalence: minPositives counts flagged positives', async (t) => {
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.9, { z: 0, minPositives: 2, prevalence: 0.2 }), 0.8, 'two flagged positives, no negative')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.9, { z: 0, minPositives: 3, prevalence: 0.2 }), undefined, 'the third positive comes after a negative: 0.53')
+  t.equal(thresholdForPrecision(SCORES, LABELS, 0.5, { z: 0, minPositives: 20, prevalence: 0.2 }), undefined, 'fewer positives than minPositives')
 })
 
 t.test('thresholdForPrecision at a prevalence: one-class data and invalid prevalences', async (t) => {
-  t.equal(thresholdForPrecision([0.9, 0.8], [0, 0], 0.1, 1, 0.5), undefined, 'no positive: nothing to find')
-  t.equal(thresholdForPrecision([0.9, 0.8], [1, 1], 0.99, 1, 0.01), 0.8, 'no negative: nothing can be a false positive')
-  for (const bad of [0, 1, -0.1, Number.NaN]) t.throws(() => thresholdForPrecision(SCORES, LABELS, 0.5, 1, bad), RangeError, `prevalence ${bad}`)
+  t.equal(thresholdForPrecision([0.9, 0.8], [0, 0], 0.1, { minPositives: 1, prevalence: 0.5 }), undefined, 'no positive: nothing to find')
+  t.equal(thresholdForPrecision([0.9, 0.8], [1, 1], 0.99, { minPositives: 1, prevalence: 0.01 }), 0.8, 'no negative: nothing can be a false positive')
+  for (const bad of [0, 1, -0.1, Number.NaN]) t.throws(() => thresholdForPrecision(SCORES, LABELS, 0.5, { z: 0, minPositives: 1, prevalence: bad }), RangeError, `prevalence ${bad}`)
 })
 
 t.test('deriveThresholds at a prevalence: hand-computed', async (t) => {
@@ -129,12 +131,12 @@ t.test('deriveThresholds at a prevalence: hand-computed', async (t) => {
   const labels = scores.map((_, i) => (i < 40 ? 1 : 0))
   // at 0.9: TPR 0.5, FPR 2/160; unweighted precision 20/22 = 0.909, at π = 0.05 0.025 / (0.025 + 0.011875) = 0.678
   // at 0.6: unweighted 0.5, at π = 0.05 0.174; at 0.5: 0.667 and 0.296; at 0.95: 1 at any prevalence
-  t.same(deriveThresholds(scores, labels), {
+  t.same(deriveThresholds(scores, labels, PRECISION_TARGETS, { z: 0, minPositives: 1 }), {
     strict: { blurAt: 0.9, hideAt: 0.9 },
     standard: { blurAt: 0.9, hideAt: 0.95 },
     relaxed: { blurAt: 0.9, hideAt: 0.95 }
   })
-  t.same(deriveThresholds(scores, labels, PRECISION_TARGETS, 0.05), {
+  t.same(deriveThresholds(scores, labels, PRECISION_TARGETS, { z: 0, minPositives: 1, prevalence: 0.05 }), {
     strict: { blurAt: 0.9, hideAt: 0.95 },
     standard: { blurAt: 0.95, hideAt: 0.95 },
     relaxed: { blurAt: 0.95, hideAt: 0.95 }
@@ -145,7 +147,7 @@ t.test('deriveThresholds at a prevalence below the data\'s never lowers a thresh
   const scores = Array.from({ length: 400 }, (_, i) => i / 400)
   const labels = scores.map((s, i) => (s > 0.8 || (s > 0.3 && i % 3 === 0) ? 1 : 0))
   const plain = deriveThresholds(scores, labels)
-  const feed = deriveThresholds(scores, labels, PRECISION_TARGETS, 0.02)
+  const feed = deriveThresholds(scores, labels, PRECISION_TARGETS, { prevalence: 0.02 })
   for (const s of ['strict', 'standard', 'relaxed'] as const) {
     for (const action of ['blurAt', 'hideAt'] as const) {
       const before = plain[s][action]
@@ -173,4 +175,74 @@ t.test('defaultAction: the most severe action over the heads, and the heads that
   t.same(defaultAction(scores({ toxicity: 0.95, insult: 0.7 }), thresholds, 'standard'), { action: 'hide', heads: ['toxicity'] })
   t.same(defaultAction(scores({ toxicity: 0.6, profanity: 0.7 }), thresholds, 'standard'), { action: 'hide', heads: ['profanity'] }, 'a later head outranks')
   t.same(defaultAction(scores({ toxicity: 0.95 }), thresholds, 'strict'), { action: 'allow', heads: [] }, 'no thresholds at that sensitivity')
+})
+
+t.test('wilsonInterval: the score interval, the plain ratio at z = 0', async (t) => {
+  const close = (a: number, b: number, msg: string) => t.ok(Math.abs(a - b) < 1e-9, `${msg}: ${a} vs ${b}`)
+  t.same(wilsonInterval(3, 10, 0), { low: 0.3, high: 0.3 })
+  // z = 1.96, 3 of 10: the textbook 0.1078 .. 0.6032
+  const { low, high } = wilsonInterval(3, 10, 1.96)
+  t.ok(Math.abs(low - 0.1078) < 1e-4, `low ${low}`)
+  t.ok(Math.abs(high - 0.6032) < 1e-4, `high ${high}`)
+  t.equal(wilsonInterval(0, 50, 1).low, 0, 'none seen: the bound starts at 0')
+  close(wilsonInterval(0, 50, 1).high, 1 / 51, 'and ends at z² / (n + z²)')
+  t.equal(wilsonInterval(50, 50, 1).high, 1)
+})
+
+// A feed-like validation set for one rare head: 200 positives scored 0.5–1.0, 10,000 negatives scored 0–0.7.
+function rareHead(extra: Array<[score: number, label: number]> = []) {
+  const random = createRandom(11)
+  const scores: number[] = []
+  const labels: number[] = []
+  for (let i = 0; i < 200; i++) {
+    scores.push(0.5 + 0.5 * random())
+    labels.push(1)
+  }
+  for (let i = 0; i < 10000; i++) {
+    scores.push(0.7 * random())
+    labels.push(0)
+  }
+  for (const [score, label] of extra) {
+    scores.push(score)
+    labels.push(label)
+  }
+  return { scores, labels }
+}
+
+t.test('thresholdForPrecision at a low prevalence: one mislabelled top negative does not block every threshold', async (t) => {
+  const clean = rareHead()
+  const noisy = rareHead([[0.9999, 0]])
+  const prevalence = 0.005
+  const raw = { z: 0, minPositives: 1, prevalence }
+  t.ok(thresholdForPrecision(clean.scores, clean.labels, 0.8, raw) !== undefined, 'the raw rule finds a threshold on clean data')
+  t.equal(thresholdForPrecision(noisy.scores, noisy.labels, 0.8, raw), undefined, 'the raw rule: the one negative above every positive blocks all')
+  // (95 % is out of reach here: one false positive in 10,000 cannot show it at 0.5 % with 200 positives)
+  for (const target of [0.6, 0.8, 0.9]) {
+    const withOutlier = thresholdForPrecision(noisy.scores, noisy.labels, target, { prevalence })
+    const without = thresholdForPrecision(clean.scores, clean.labels, target, { prevalence })
+    t.ok(withOutlier !== undefined && withOutlier >= 0.7 && withOutlier < 1, `target ${target}: ${withOutlier}`)
+    t.ok(without !== undefined && (withOutlier as number) >= without, `no lower than without the outlier (${without})`)
+  }
+})
+
+t.test('thresholdForPrecision: a confidently imprecise band above the positives ends the search', async (t) => {
+  // 300 negatives scored 0.8–0.9 sit above most positives: below 0.8 no threshold is precise enough at 1 %
+  const { scores, labels } = rareHead(Array.from({ length: 300 }, (_, i) => [0.8 + i / 3000, 0]))
+  const threshold = thresholdForPrecision(scores, labels, 0.8, { prevalence: 0.01 })
+  t.ok(threshold === undefined || threshold >= 0.9, `${threshold}`)
+  // the same positives without the band do get a threshold below it
+  const clean = rareHead()
+  const below = thresholdForPrecision(clean.scores, clean.labels, 0.8, { prevalence: 0.01 })
+  t.ok(below !== undefined && below < 0.8, `${below}`)
+})
+
+t.test('thresholdForPrecision: bounds ask for evidence the raw ratio does not', async (t) => {
+  // 12 positives on top, then 100 negatives: the raw ratio is 1 at the top at any prevalence, but 100
+  // negatives cannot show a false-positive rate low enough for 90 % precision at 0.5 %
+  const scores = [...Array.from({ length: 12 }, (_, i) => 0.9 + i / 1000), ...Array.from({ length: 100 }, (_, i) => i / 200)]
+  const labels = scores.map((_, i) => (i < 12 ? 1 : 0))
+  t.equal(thresholdForPrecision(scores, labels, 0.9, { z: 0, minPositives: 1, prevalence: 0.005 }), 0.9)
+  t.equal(thresholdForPrecision(scores, labels, 0.9, { prevalence: 0.005 }), undefined)
+  t.equal(thresholdForPrecision(scores, labels, 0.9, { z: 0, minPositives: 13, prevalence: 0.005 }), undefined, 'fewer positives than minPositives')
+  t.equal(thresholdForPrecision(scores, labels, 0.9), 0.9, 'at the data\'s own share (11 %) they do')
 })

@@ -19,7 +19,7 @@ t.setTimeout(900_000)
 const root = mkdtempSync(join(tmpdir(), 'fg-train-'))
 t.teardown(() => rmSync(root, { recursive: true, force: true }))
 const dataDir = join(root, 'data')
-// enough validation texts that, after minFlagged, thresholds exist at the feed prevalences too
+// enough validation texts that, after minPositives and the Wilson bounds, thresholds exist at the feed prevalences too
 writeFixtureDatasets(dataDir, 96)
 
 const lines: string[] = []
@@ -67,6 +67,8 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
   t.match(card, metrics.model.sha256)
   t.match(card, 'precision(t) = TPR(t) · π / (TPR(t) · π + FPR(t) · (1 − π))')
   t.match(card, '| toxicity | 0.05 |', 'the feed prevalences are listed')
+  t.match(card, `one-sided Wilson bound\n(z = 1)`, 'the rule that chose the thresholds')
+  t.match(onDisk.thresholds, { minPositives: 10, confidenceZ: 1 })
   t.match(card, '| precision at feed prevalence |')
   t.match(card, /\| strict \| standard \| relaxed \|\n/, 'probes show the action at each sensitivity')
   t.match(card, 'CC-BY-4.0')
@@ -119,6 +121,10 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     const older: Partial<TextMetrics> = structuredClone(metrics)
     delete older.comparisons
     t.match(renderModelCard(older as TextMetrics), 'Not measured for this model: it was trained before the baseline was part of the run.')
+    const countedTexts = structuredClone(metrics) as TextMetrics & { thresholds: { minFlagged?: number } }
+    delete (countedTexts.thresholds as Partial<TextMetrics['thresholds']>).minPositives
+    countedTexts.thresholds.minFlagged = 20
+    t.match(renderModelCard(countedTexts), 'once at least\n20 are flagged)', 'a metrics file from before the Wilson bounds keeps its rule')
   })
 
   t.test('checkParity refuses a model that does not match the reference', async (t) => {
