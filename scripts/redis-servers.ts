@@ -36,7 +36,10 @@ export interface ThrowawayRedis {
 /** A redis-server on a free port (or the given one); extra arguments are passed on. */
 export async function startRedis(port?: number, extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
   const listenPort = port ?? (await freePort())
-  const args = ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extraArgs]
+  // A directory of its own: a replica writes the snapshot it syncs from its master to disk, and that file must
+  // not land in the working directory (the repository, when run from it).
+  const dir = await mkdtemp(join(tmpdir(), 'fg-redis-'))
+  const args = ['--port', String(listenPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extraArgs]
   const child = spawn('redis-server', args, { stdio: 'ignore' })
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed?): ${err.message}`)))
@@ -59,6 +62,7 @@ export async function startRedis(port?: number, extraArgs: readonly string[] = [
     }
   } catch (err) {
     child.kill('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
     throw err
   } finally {
     probe.disconnect()
@@ -72,6 +76,7 @@ export async function startRedis(port?: number, extraArgs: readonly string[] = [
         child.kill('SIGKILL')
         await once(child, 'exit')
       }
+      await rm(dir, { recursive: true, force: true })
     }
   }
 }
