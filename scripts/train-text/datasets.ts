@@ -46,6 +46,23 @@ export interface Example {
 }
 
 /** Which video of the YouTube spam collection is held out as its test split. */
+/**
+ * Dataset loss weights from the command line's `name=weight,...` (e.g. `jigsaw=3,toxic_spans=0.2`): every
+ * name one of DATASETS, every weight a finite number ≥ 0 (0 keeps a dataset for evaluation only).
+ */
+export function parseDatasetWeights(spec: string): Partial<Record<DatasetName, number>> {
+  const out: Partial<Record<DatasetName, number>> = {}
+  for (const pair of spec.split(',')) {
+    const [name, value, ...rest] = pair.split('=').map((part) => part.trim())
+    const weight = Number(value)
+    if (!(DATASETS as readonly string[]).includes(name as string) || rest.length > 0 || value === '' || !Number.isFinite(weight) || weight < 0) {
+      throw new RangeError(`dataset weights are name=weight pairs over ${DATASETS.join(', ')}, with weights ≥ 0; got "${pair}"`)
+    }
+    out[name as DatasetName] = weight
+  }
+  return out
+}
+
 export const YOUTUBE_TEST_VIDEO = 'Youtube04-Eminem'
 /** Share of each training file kept aside for validation (calibration, thresholds, model selection). */
 export const VALIDATION_SHARE = 0.15

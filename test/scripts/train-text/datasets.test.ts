@@ -15,6 +15,7 @@ import {
   implicitHateLabels,
   loadDatasets,
   mlmaLabels,
+  parseDatasetWeights,
   toxicSpansLabels,
   unquoteField,
   stableHash,
@@ -196,4 +197,11 @@ t.test('a data directory without the datasets is refused up front, naming every 
   ])
   t.match(err.message, /^training data not found in .* \(set it with --data <dir>.*\n {2}- jigsaw_subsets\/\n/)
   t.doesNotThrow(() => loadDatasets(dir, { datasets: ['sms_spam'], mlmaLanguages: [] }), 'nothing missing: loads')
+})
+
+t.test('dataset weights from the command line', async (t) => {
+  t.same(parseDatasetWeights('jigsaw=3, toxic_spans = 0.2,sms_spam=0'), { jigsaw: 3, toxic_spans: 0.2, sms_spam: 0 })
+  for (const bad of ['jigsaw', 'jigsaw=', 'jigsaw=-1', 'jigsaw=x', 'jigsaw=1=2', 'reddit=1', 'jigsaw=Infinity', '']) {
+    t.throws(() => parseDatasetWeights(bad), RangeError, bad)
+  }
 })
