@@ -71,6 +71,11 @@ export const ConfigSchema = z.object({
   SCORE_CACHE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
   /** onnxruntime intra-op threads for the text model (small model: one thread is fastest). */
   TEXT_MODEL_THREADS: int(1, 64).default(1),
+  /**
+   * Text threads, each with its own text model session, doing the featurising and inference of new items off the
+   * event loop (0: on the event loop).
+   */
+  TEXT_THREADS: int(0, 64).default(1),
 
   /** Hosts `image.url` may point to: exact names, or `*.example.com` for any subdomain. Empty: no URL is fetched. */
   IMAGE_ALLOWED_HOSTS: list.default([]),
@@ -125,6 +130,11 @@ export const ConfigSchema = z.object({
   OVERLOAD_SHED_LOOP_DELAY_MS: int(0, 60_000).default(500),
   OVERLOAD_SAMPLE_INTERVAL_MS: int(10, 10_000).default(100),
   OVERLOAD_RETRY_AFTER_S: int(1, 3600).default(1),
+  /**
+   * /v1/score requests in process at once past which more are shed at once (503 FG_OVERLOADED), before their
+   * body is read: the lag is sampled and averaged, so it shows an overload late, when a queue has formed. 0: off.
+   */
+  OVERLOAD_MAX_IN_FLIGHT: int(0, 100_000).default(32),
   /** Outer request timeout for the HTTP server. */
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /** After SIGTERM: how long requests are still served (readiness 503) before the listener closes. */

@@ -74,7 +74,7 @@ export class Metrics implements MetricsRecorder {
 
   readonly overloadShed = new Counter({
     name: 'feedguard_overload_shed_total',
-    help: 'Requests refused with 503 FG_OVERLOADED because the event loop lagged past OVERLOAD_SHED_LOOP_DELAY_MS (degraded answers count under feedguard_degraded_answers_total{reason="overloaded"}).',
+    help: 'Requests refused with 503 FG_OVERLOADED because the event loop lagged past OVERLOAD_SHED_LOOP_DELAY_MS or OVERLOAD_MAX_IN_FLIGHT /v1/score requests were in process (degraded answers count under feedguard_degraded_answers_total{reason="overloaded"}).',
     registers: [this.registry]
   })
 

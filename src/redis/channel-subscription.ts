@@ -1,5 +1,8 @@
 import { isCluster, type RedisClient } from './connection.js'
 
+/** However long a burst of subscription rebuilds lasts, a resync follows its first within this long. */
+export const RESYNC_MAX_WAIT_MS = 1000
+
 /**
  * One store's change notifications on a subscriber connection it shares with other stores (and does
  * not own): the messages of its channels, and a resync signal each time the subscription comes back,
@@ -17,8 +20,20 @@ export class ChannelSubscription {
   readonly #onMessage: (channel: string, message: string) => void
   readonly #onReady: () => void
   #started = false
+  #resync: Coalesced | undefined
 
-  constructor(subscriber: RedisClient, channels: string | readonly string[], onMessage: (message: string) => void, onResync: () => void) {
+  /**
+   * `resyncSettleMs` (a cluster only): ioredis rebuilds its shard subscribers again and again while a
+   * failover settles (30–200 subscribersReady in one), and every resync drops a cache and reads it back;
+   * one resync once they have been quiet that long, and at the latest RESYNC_MAX_WAIT_MS after the first.
+   */
+  constructor(
+    subscriber: RedisClient,
+    channels: string | readonly string[],
+    onMessage: (message: string) => void,
+    onResync: () => void,
+    { resyncSettleMs = 300 }: { resyncSettleMs?: number } = {}
+  ) {
     this.#subscriber = subscriber
     this.#channels = typeof channels === 'string' ? [channels] : channels
     this.#sharded = isCluster(subscriber)
@@ -28,8 +43,10 @@ export class ChannelSubscription {
     }
     if (this.#sharded) {
       // Rebuilt subscribers have subscribed again by then; before start there is nothing to resync.
+      const resync = new Coalesced(onResync, resyncSettleMs, RESYNC_MAX_WAIT_MS)
+      this.#resync = resync
       this.#onReady = () => {
-        if (this.#started) onResync()
+        if (this.#started) resync.signal()
       }
       subscriber.on('smessage', this.#onMessage)
       subscriber.on('subscribersReady', this.#onReady)
@@ -66,6 +83,7 @@ export class ChannelSubscription {
   /** Stops listening; the connection stays with whoever made it. */
   close(): void {
     const subscriber = this.#subscriber
+    this.#resync?.cancel()
     subscriber.off(this.#sharded ? 'smessage' : 'message', this.#onMessage)
     subscriber.off(this.#sharded ? 'subscribersReady' : 'ready', this.#onReady)
     // Not awaited: with Redis down it would wait for a reconnect.
@@ -75,3 +93,37 @@ export class ChannelSubscription {
 }
 
 function ignore(): void {}
+
+/**
+ * Runs `action` once per burst of signals: `settleMs` after the last one, and at the latest `maxWaitMs`
+ * after the burst's first (then a later signal starts a new burst). The last signal is always followed by a run.
+ */
+export class Coalesced {
+  readonly #action: () => void
+  readonly #settleMs: number
+  readonly #maxWaitMs: number
+  #timer: NodeJS.Timeout | undefined
+  #burstStarted = 0
+
+  constructor(action: () => void, settleMs: number, maxWaitMs: number) {
+    this.#action = action
+    this.#settleMs = settleMs
+    this.#maxWaitMs = maxWaitMs
+  }
+
+  signal(): void {
+    const now = Date.now()
+    if (this.#timer === undefined) this.#burstStarted = now
+    clearTimeout(this.#timer)
+    const delay = Math.min(this.#settleMs, this.#burstStarted + this.#maxWaitMs - now)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#action()
+    }, Math.max(0, delay))
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+}

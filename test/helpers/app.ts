@@ -17,7 +17,7 @@ export async function build(
   env: Record<string, string> = {},
   overrides: Omit<AppOptions, 'config'> = {}
 ): Promise<FastifyInstance> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', SCORE_REDIS_BUDGET_MS: '1000', OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0', ...env })
+  const config = loadConfig({ LOG_LEVEL: 'silent', SCORE_REDIS_BUDGET_MS: '1000', OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0', OVERLOAD_MAX_IN_FLIGHT: '0', ...env })
   const fastify = Fastify(fastifyOptions(config))
   await fastify.register(app, { config, ...overrides })
   await fastify.ready()

@@ -4,6 +4,9 @@ import { Cluster, Redis } from 'ioredis'
 import { startRedis, startRedisCluster, type ThrowawayCluster } from '../../scripts/redis-servers.js'
 import { loadConfig } from '../../src/config.js'
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connection.js'
+import { RESYNC_MAX_WAIT_MS } from '../../src/redis/channel-subscription.js'
+import { ReplicaWait } from '../../src/redis/replica-wait.js'
+import { RedisRulesStore } from '../../src/rules/redis-rules-store.js'
 
 export { freePort, startRedis, startRedisCluster, until, type ThrowawayCluster, type ThrowawayRedis } from '../../scripts/redis-servers.js'
 
@@ -126,4 +129,41 @@ export async function storeConnections(t: Tap, env: Record<string, string> = {})
   }
   await Promise.all(all.map((c) => (c.status === 'ready' ? null : new Promise((resolve) => c.once('ready', resolve)))))
   return connections
+}
+
+/**
+ * A Redis rules store made as the service makes it from `env`, on connections of its own, started; for a
+ * test to hand to an app (`build(t, env, { rulesStore })`) and count, from the outside, each rebuild of its
+ * cluster subscribers and each resync it signals. `disconnect` must come before the Redis it uses stops
+ * (the test's own teardown): a cluster client left over dead nodes keeps the process alive.
+ */
+export async function countedRulesStore(env: Record<string, string>) {
+  const config = loadConfig(env)
+  const connections = createRedisConnections(config)!
+  const store = new RedisRulesStore({
+    redis: connections.redis,
+    subscriber: connections.subscriber,
+    writes: new ReplicaWait({ redis: connections.writer, timeoutMs: config.REDIS_REPLICA_WAIT_MS }),
+    keyPrefix: config.REDIS_KEY_PREFIX
+  })
+  const disconnect = () => {
+    for (const connection of new Set(Object.values(connections))) connection.disconnect()
+  }
+  await store.start()
+  // Counted from here: the rebuilds of start-up are none of the test's business.
+  const counts = { rebuilds: [] as number[], resyncs: 0 }
+  connections.subscriber.on('subscribersReady', () => counts.rebuilds.push(Date.now()))
+  store.onResync(() => counts.resyncs++)
+  return { store, counts, disconnect }
+}
+
+/**
+ * ioredis rebuilds its shard subscribers again and again while a failover settles: the resyncs that follow
+ * are at most one per RESYNC_MAX_WAIT_MS of the burst (and one after it), not one per rebuild.
+ */
+export function assertCoalesced(t: Tap & { ok(value: unknown, message: string): void }, counts: { rebuilds: number[]; resyncs: number }) {
+  const { rebuilds, resyncs } = counts
+  const burstMs = rebuilds.length === 0 ? 0 : rebuilds.at(-1)! - rebuilds[0]!
+  t.ok(rebuilds.length > 0 && resyncs >= 1, `resynced after the failover (${rebuilds.length} subscriber rebuilds)`)
+  t.ok(resyncs <= Math.floor(burstMs / RESYNC_MAX_WAIT_MS) + 1, `${resyncs} resyncs for ${rebuilds.length} rebuilds over ${burstMs} ms`)
 }

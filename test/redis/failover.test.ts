@@ -1,6 +1,7 @@
 import t from 'tap'
 import { rulesKey } from '../../src/rules/redis-rules-store.js'
-import { build, startRedisCluster, testPrefix } from '../helpers/app.js'
+import { RESYNC_MAX_WAIT_MS } from '../../src/redis/channel-subscription.js'
+import { assertCoalesced, build, countedRulesStore, startRedisCluster, testPrefix, until } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
@@ -17,6 +18,7 @@ t.test('a master dies under load: no /v1/score answer fails, writes come back wi
   const prefix = testPrefix()
   const env = { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_KEY_PREFIX: prefix, OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' }
   const apps: App[] = []
+  const disconnects: Array<() => void> = []
   let running = true
   const loops: Array<Promise<void>> = []
   // The loops stop and the apps close before the cluster stops: a closing app would wait on dead nodes.
@@ -24,10 +26,14 @@ t.test('a master dies under load: no /v1/score answer fails, writes come back wi
     running = false
     await Promise.allSettled(loops)
     await Promise.all(apps.map((app) => app.close()))
+    for (const disconnect of disconnects) disconnect()
     await cluster.stop()
   })
   const a = await build(t, env)
-  const b = await build(t, env)
+  // b's rules store is made by the test, to count its resyncs (one per burst of subscriber rebuilds).
+  const { store: bStore, counts, disconnect } = await countedRulesStore(env)
+  disconnects.push(disconnect)
+  const b = await build(t, env, { rulesStore: bStore })
   apps.push(a, b)
   const userId = 'U'
   const items = [
@@ -132,6 +138,8 @@ t.test('a master dies under load: no /v1/score answer fails, writes come back wi
   await sleep(AFTER_MS)
   running = false
   await Promise.all(loops)
+  await until(async () => counts.rebuilds.length > 0 && Date.now() - counts.rebuilds.at(-1)! > 2 * RESYNC_MAX_WAIT_MS, 30_000, 'the subscriber rebuilds did not settle')
+  assertCoalesced(t, counts)
 
   // Every acknowledged write is still there: the document both apps read has at least the last acknowledged
   // version, and its content, unless a later write (answered 503) was applied after it.

@@ -13,7 +13,8 @@ declare module 'fastify' {
  * Overload in two stages, measured by the event loop's delay (@fastify/under-pressure samples it). Past the
  * degrade threshold, scoring skips the work that can wait (isOverloaded); past the shed threshold, requests to
  * routes that are not public are refused at once with 503 FG_OVERLOADED and Retry-After, while the probes, the
- * metrics and the docs keep answering.
+ * metrics and the docs keep answering. And since a lag is only seen once a queue has formed, /v1/score
+ * requests past OVERLOAD_MAX_IN_FLIGHT at once are refused the same way, before their body is read.
  */
 export default fp(
   async (app) => {
@@ -33,6 +34,25 @@ export default fp(
         return Promise.reject(overloaded())
       }
     })
+    const maxInFlight = config.OVERLOAD_MAX_IN_FLIGHT
+    if (maxInFlight > 0) {
+      // Scoring is where the work is; a cheap count, checked before the body is read or parsed.
+      let inFlight = 0
+      const done = () => {
+        inFlight--
+      }
+      app.addHook('onRequest', async (request, reply) => {
+        if (request.routeOptions.url !== '/v1/score') return
+        if (inFlight >= maxInFlight) {
+          metrics.overloadShed.inc()
+          reply.header('retry-after', String(config.OVERLOAD_RETRY_AFTER_S))
+          throw overloaded()
+        }
+        inFlight++
+        // 'close' comes once whether the answer was sent or the client went away
+        reply.raw.once('close', done)
+      })
+    }
     app.decorate('isOverloaded', () => degradeMs > 0 && app.memoryUsage().eventLoopDelay > degradeMs)
   },
   { name: 'overload', dependencies: ['config', 'metrics'], fastify: '5.x' }
