@@ -118,8 +118,14 @@ const compiling = {
 /** The readings a keyword is compiled from: folded, and plain when that differs and no leet symbol was typed. */
 function keywordReadings(text: NormalizedText, plainIfSymbols: boolean): Reading[] {
   const folded = readText(text, true, compiling.folded)
-  if (!folded.changed || (!plainIfSymbols && text.classes.includes(LEET))) return [folded]
+  if (!folded.changed || (!plainIfSymbols && hasClass(text, LEET))) return [folded]
   return [folded, readText(text, false, compiling.plain)]
+}
+
+/** Whether a unit of the text is of the class (its arrays, reused, may be longer than it). */
+function hasClass(text: NormalizedText, unitClass: number): boolean {
+  for (let position = 0; position < text.length; position++) if (text.classes[position] === unitClass) return true
+  return false
 }
 
 /** The atoms of a keyword's reading, in the atoms reused while compiling. */
@@ -383,16 +389,16 @@ class MatcherBuilder {
     const isTagRule = normalized.classes[bodyStart] === HASH
     if (isTagRule) {
       // `#spoiler` is about hashtags whatever the targets say
-      while (normalized.classes[bodyStart] === HASH) bodyStart++
+      while (bodyStart < normalized.length && normalized.classes[bodyStart] === HASH) bodyStart++
       this.contexts[index] = IN_TAGS
-      const body = normalizeText(rule.value.slice(normalized.sourceStart[bodyStart] ?? rule.value.length), compiling.body)
+      const body = normalizeText(rule.value.slice(bodyStart < normalized.length ? normalized.sourceStart[bodyStart] : rule.value.length), compiling.body)
       if (rule.mode === 'substring') this.addPatterns(body, index)
       else this.addTagWord(body, index)
       return
     }
     for (const target of rule.targets) this.contexts[index]! |= TARGET_CONTEXTS[target]
     // words written without spaces (or emoji) are matched inside the text, whatever its language
-    const insideWords = normalized.classes.includes(NO_SPACE) || normalized.classes.includes(EMOJI)
+    const insideWords = hasClass(normalized, NO_SPACE) || hasClass(normalized, EMOJI)
     if (rule.mode === 'substring' || insideWords) return this.addPatterns(normalized, index)
     const readings = keywordReadings(normalized, false)
     const symbols = keywordSymbols(normalized, readings[0]!, keywordAtoms(readings[0]!, normalized))
