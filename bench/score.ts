@@ -7,6 +7,7 @@
  *   free port, or BENCH_REDIS_URL;
  * - p99 at a fixed offered load (BENCH_FIXED_RATE of the floor's measured maximum, 70% unless set) for the
  *   floor and both feedguards: is it within twice the floor's;
+ * - cold on the embedded store with the text model on the event loop (TEXT_THREADS=0), the text threads' baseline;
  * - in-process peers on one thread: the text model alone, and the `obscenity` package's RegExpMatcher (50
  *   whole-word terms, its English transformers) on the captions of the cold requests.
  * Servers run in child processes so the load generator does not share their event loop. Every figure is
@@ -181,7 +182,9 @@ async function main() {
     const appEnv = { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' }
     const embedded = await start('./app-server.ts', appEnv)
     const withRedis = await start('./app-server.ts', { ...appEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `fgbench:${process.pid}:` })
-    const apps = [embedded, withRedis]
+    // the baseline of the text threads: the text model on the event loop
+    const inline = await start('./app-server.ts', { ...appEnv, TEXT_THREADS: '0' })
+    const apps = [embedded, withRedis, inline]
     for (const app of apps) await storeRules(app.url, bench)
 
     // the same decisions from both stores, warm and cold, byte for byte
@@ -191,6 +194,7 @@ async function main() {
     for (const cold of coldBodies.slice(0, 20)) {
       const answer = await decisionsOf(embedded, cold)
       if ((await decisionsOf(withRedis, cold)) !== answer) throw new Error('the Redis server decided a cold batch differently')
+      if ((await decisionsOf(inline, cold)) !== answer) throw new Error('the text model on the event loop decided a cold batch differently')
       digest.update(answer)
     }
     const parsed = JSON.parse(await decisionsOf(embedded, body)) as Array<{ action: string }>
@@ -204,7 +208,7 @@ async function main() {
     // Warm every server (JIT, caches), then alternate rounds so drift affects all alike.
     for (const server of [floor, emptyFloor, ...apps]) await load(server.url, body)
     const runs = { floor: [] as Figures[], emptyFloor: [] as Figures[], embedded: [] as Figures[], redis: [] as Figures[] }
-    const cold = { embedded: [] as Figures[], redis: [] as Figures[] }
+    const cold = { embedded: [] as Figures[], redis: [] as Figures[], inline: [] as Figures[] }
     const fixed = { floor: [] as Figures[], embedded: [] as Figures[], redis: [] as Figures[] }
     let offered = 0
     for (let round = 0; round < ROUNDS; round++) {
@@ -215,6 +219,7 @@ async function main() {
       if (hasModels) {
         cold.embedded.push(await load(embedded.url, body, { fresh: coldBodies }))
         cold.redis.push(await load(withRedis.url, body, { fresh: coldBodies }))
+        cold.inline.push(await load(inline.url, body, { fresh: coldBodies }))
       }
       // the offered load: a share of the floor's maximum, as first measured
       offered ||= Math.max(1, Math.round(runs.floor[0]!.reqPerSec * FIXED_RATE))
@@ -232,6 +237,7 @@ async function main() {
       redis: summarise(runs.redis),
       coldEmbedded: hasModels ? summarise(cold.embedded) : undefined,
       coldRedis: hasModels ? summarise(cold.redis) : undefined,
+      coldInline: hasModels ? summarise(cold.inline) : undefined,
       fixedFloor: summarise(fixed.floor),
       fixedEmbedded: summarise(fixed.embedded),
       fixedRedis: summarise(fixed.redis)
@@ -250,6 +256,7 @@ async function main() {
     console.log(row('warm, redis', figures.redis))
     if (figures.coldEmbedded) console.log(row('cold, embedded store', figures.coldEmbedded))
     if (figures.coldRedis) console.log(row('cold, redis', figures.coldRedis))
+    if (figures.coldInline) console.log(row('cold, embedded, TEXT_THREADS=0', figures.coldInline))
     console.log(row(`floor at ${offered} req/s offered`, figures.fixedFloor))
     console.log(row(`warm, embedded at ${offered} req/s`, figures.fixedEmbedded))
     console.log(row(`warm, redis at ${offered} req/s`, figures.fixedRedis))
@@ -261,6 +268,7 @@ async function main() {
     console.log(`warm / empty-decisions floor: embedded ${ratio(figures.embedded.reqPerSec, figures.emptyFloor.reqPerSec)}, redis ${ratio(figures.redis.reqPerSec, figures.emptyFloor.reqPerSec)}`)
     if (figures.coldEmbedded && figures.coldRedis) {
       console.log(`cold items/s / obscenity peer: embedded ${ratio(figures.coldEmbedded.itemsPerSec, peer)}, redis ${ratio(figures.coldRedis.itemsPerSec, peer)} (target ≥ 1)`)
+      console.log(`cold items/s, text threads / text model on the event loop (TEXT_THREADS=0): ${ratio(figures.coldEmbedded.itemsPerSec, figures.coldInline!.itemsPerSec)}`)
     }
     console.log(
       `p99 at ${offered} req/s offered (${(FIXED_RATE * 100).toFixed(0)}% of the floor's max) / floor's p99: embedded ${ratio(figures.fixedEmbedded.p99, figures.fixedFloor.p99)}, redis ${ratio(figures.fixedRedis.p99, figures.fixedFloor.p99)} (target ≤ 2)`

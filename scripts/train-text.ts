@@ -4,16 +4,21 @@
  *
  *   npm run train:text -- [--data ../shared/datasets] [--models models] [--seed 1] [--epochs 5] [--version 1.0.0]
  *                          [--loso] [--loso-epochs 2] [--loso-sources edos,convabuse]
+ *                          [--weights jigsaw=3,toxic_spans=0.2] [--balance 0.5]
  *
  * `--loso` also runs leave-one-source-out: for each abuse source, the model (with `--loso-epochs`, cheaper
  * than a full training) and the baseline are trained without it and compared on it.
+ *
+ * `--weights` sets datasets' loss weights over the defaults (DEFAULT_TRAIN_OPTIONS.datasetWeights), so a
+ * candidate trained with other weights can be reproduced (with `--models` elsewhere than the shipped one's);
+ * `--balance p` weighs every other dataset by (5000 / its training texts)^p (see balancedWeights).
  *
  * The datasets are not part of the repository: `--data` names the directory holding them (default
  * `../shared/datasets`, beside the checkout). When files are missing it lists them and exits with 2.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { MissingDatasetsError, type DatasetName } from './train-text/datasets.js'
+import { MissingDatasetsError, parseDatasetWeights, type DatasetName } from './train-text/datasets.js'
 import { DEFAULT_TRAIN_OPTIONS, trainTextModel } from './train-text/pipeline.js'
 
 const { values } = parseArgs({
@@ -25,13 +30,21 @@ const { values } = parseArgs({
     version: { type: 'string', default: DEFAULT_TRAIN_OPTIONS.version },
     loso: { type: 'boolean', default: false },
     'loso-epochs': { type: 'string', default: '2' },
-    'loso-sources': { type: 'string' }
+    'loso-sources': { type: 'string' },
+    weights: { type: 'string' },
+    balance: { type: 'string' }
   }
 })
 
 const integer = (name: string, value: string) => {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${value}`)
+  return n
+}
+
+const positive = (name: string, value: string) => {
+  const n = Number(value)
+  if (!(n > 0 && Number.isFinite(n))) throw new Error(`--${name} must be a positive number, got ${value}`)
   return n
 }
 
@@ -42,6 +55,8 @@ const metrics = await trainTextModel({
   seed: integer('seed', values.seed),
   epochs: integer('epochs', values.epochs),
   version: values.version,
+  ...(values.weights ? { datasetWeights: { ...DEFAULT_TRAIN_OPTIONS.datasetWeights, ...parseDatasetWeights(values.weights) } } : {}),
+  ...(values.balance ? { sourceBalance: positive('balance', values.balance) } : {}),
   ...(values.loso ? { losoEpochs: integer('loso-epochs', values['loso-epochs']) } : {}),
   ...(values['loso-sources'] ? { losoSources: values['loso-sources'].split(',') as DatasetName[] } : {}),
   log: (line) => console.log(line)

@@ -71,6 +71,11 @@ export const ConfigSchema = z.object({
   SCORE_CACHE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
   /** onnxruntime intra-op threads for the text model (small model: one thread is fastest). */
   TEXT_MODEL_THREADS: int(1, 64).default(1),
+  /**
+   * Text threads, each with its own text model session, doing the featurising and inference of new items off the
+   * event loop (0: on the event loop).
+   */
+  TEXT_THREADS: int(0, 64).default(1),
 
   /** Hosts `image.url` may point to: exact names, or `*.example.com` for any subdomain. Empty: no URL is fetched. */
   IMAGE_ALLOWED_HOSTS: list.default([]),

@@ -46,6 +46,46 @@ export interface Example {
 }
 
 /** Which video of the YouTube spam collection is held out as its test split. */
+/**
+ * Dataset loss weights from the command line's `name=weight,...` (e.g. `jigsaw=3,toxic_spans=0.2`): every
+ * name one of DATASETS, every weight a finite number ≥ 0 (0 keeps a dataset for evaluation only).
+ */
+export function parseDatasetWeights(spec: string): Partial<Record<DatasetName, number>> {
+  const out: Partial<Record<DatasetName, number>> = {}
+  for (const pair of spec.split(',')) {
+    const [name, value, ...rest] = pair.split('=').map((part) => part.trim())
+    const weight = Number(value)
+    if (!(DATASETS as readonly string[]).includes(name as string) || rest.length > 0 || value === '' || !Number.isFinite(weight) || weight < 0) {
+      throw new RangeError(`dataset weights are name=weight pairs over ${DATASETS.join(', ')}, with weights ≥ 0; got "${pair}"`)
+    }
+    out[name as DatasetName] = weight
+  }
+  return out
+}
+
+/** Training texts at which a balanced dataset weighs 1, and the weights' bounds (see balancedWeights). */
+export const BALANCE = { reference: 5000, min: 0.2, max: 4 } as const
+
+/**
+ * Loss weights that keep sources of very different sizes from swamping one another: a dataset with n
+ * training texts weighs (BALANCE.reference / n)^power per text, clamped to BALANCE.min–max, unless
+ * `explicit` names it. At power 0.5 a dataset four times larger weighs twice as much in total, not four
+ * times; at 1 every dataset weighs the same in total.
+ */
+export function balancedWeights(
+  examples: readonly Example[],
+  explicit: Partial<Record<DatasetName, number>>,
+  power: number
+): Partial<Record<DatasetName, number>> {
+  const counts = new Map<DatasetName, number>()
+  for (const e of examples) if (e.split === 'train') counts.set(e.dataset, (counts.get(e.dataset) ?? 0) + 1)
+  const out: Partial<Record<DatasetName, number>> = {}
+  for (const [dataset, n] of counts) {
+    out[dataset] = explicit[dataset] ?? Math.min(BALANCE.max, Math.max(BALANCE.min, (BALANCE.reference / n) ** power))
+  }
+  return { ...explicit, ...out }
+}
+
 export const YOUTUBE_TEST_VIDEO = 'Youtube04-Eminem'
 /** Share of each training file kept aside for validation (calibration, thresholds, model selection). */
 export const VALIDATION_SHARE = 0.15

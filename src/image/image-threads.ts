@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads'
 import { ImageDecodeError, type DecodeOptions, type ImageErrorCode } from './decode.js'
 import { hashImage, type ImageHash } from './image-hash.js'
 import { openImageWork, type ImageWork, type ImageWorkOptions, type ScoredImage } from './image-work.js'
+import { siblingEntry, WORKER_BOOTSTRAP } from '../worker-bootstrap.js'
 
 /** How an image sent only to be hashed (a hash bank entry) is decoded. */
 export type HashOptions = Pick<DecodeOptions, 'maxInputPixels' | 'anyFormat'>
@@ -38,24 +39,8 @@ export interface ImageThreadsOptions extends ImageWorkOptions {
   entry?: string
 }
 
-/**
- * A worker's entry must be JavaScript at run time, while the service runs both compiled (dist/) and
- * from its TypeScript sources. Under tsx, whose hooks do not reach worker threads by themselves, the
- * thread registers them and imports the entry again.
- */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads')
-import(workerData.entry).catch(async (err) => {
-  if (!err || err.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err
-  const { register } = await import('tsx/esm/api')
-  register()
-  // A failed import stays failed for its URL: import it under another.
-  await import(workerData.entry + '?ts')
-})
-`
-
 /** `image-worker.js` when compiled, `image-worker.ts` when running from the sources. */
-const ENTRY = new URL(`./image-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url).href
+const ENTRY = siblingEntry('image-worker', import.meta.url)
 
 const IMAGE_ERRORS: ReadonlySet<string> = new Set<ImageErrorCode>(['FG_IMAGE_INVALID', 'FG_IMAGE_TOO_LARGE'])
 
@@ -80,7 +65,7 @@ class ImageThread {
   #nextId = 0
 
   constructor(entry: string, options: ImageWorkOptions, nice: number, onStop: () => void) {
-    this.#worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, options, nice } })
+    this.#worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { entry, options, nice } })
     this.ready = new Promise<void>((resolve, reject) => {
       const stop = (reason: Error) => {
         if (this.#stopped) return

@@ -3,8 +3,8 @@
  * `npm run train:text`, run by onnxruntime-node. Every call featurises its items and runs one
  * `session.run` for the whole batch.
  *
- * Inference runs on the calling thread: for a batch of 50 captions it takes well under a millisecond
- * (see bench/text-model.ts), less than handing the batch to a worker thread would cost.
+ * It runs on the thread that opens it: in the service, on the text threads (text-threads.ts), which keep
+ * featurising and the synchronous `session.run` off the event loop.
  */
 import ort from 'onnxruntime-node'
 import type { LoadedModel } from '../classifiers/manifest.js'
@@ -65,7 +65,7 @@ export class TextClassifier implements Classifier {
   }
 
   /** A classifier for a verified manifest entry; refuses a model built for another featuriser. */
-  static async fromManifest(entry: LoadedModel, options: Omit<TextClassifierOptions, 'model' | 'name' | 'version'> = {}) {
+  static async fromManifest(entry: Pick<LoadedModel, 'id' | 'name' | 'version' | 'featuriser' | 'bytes'>, options: Omit<TextClassifierOptions, 'model' | 'name' | 'version'> = {}) {
     if (entry.featuriser !== FEATURIZER_VERSION) {
       throw new Error(`model ${entry.id} was built for featuriser ${entry.featuriser}, this service has ${FEATURIZER_VERSION}`)
     }
@@ -86,19 +86,15 @@ export class TextClassifier implements Classifier {
     return Array.from({ length: batch.batch }, (_, i) => scores.subarray(i * heads, (i + 1) * heads))
   }
 
+  /** Scores at least one text with one `session.run`: `[texts, heads]` row-major, heads in TEXT_HEADS order. */
+  async scoreRows(texts: readonly string[]): Promise<Float32Array> {
+    const results = await this.session.run(feeds(packFeatures(texts.map((text) => featurize(text)))), [SCORES_OUTPUT])
+    return (results[SCORES_OUTPUT] as ort.Tensor).data as Float32Array
+  }
+
   /** Evidence for every head per item; items without text get none (and cost nothing). */
-  async classify(items: readonly ClassifierItem[]): Promise<CategoryEvidence[]> {
-    const withText = items.flatMap((item, i) => (item.text.trim() === '' ? [] : [i]))
-    const scores = await this.score(withText.map((i) => (items[i] as ClassifierItem).text))
-    const evidence: CategoryEvidence[] = items.map(() => ({}))
-    withText.forEach((itemIndex, row) => {
-      const out = evidence[itemIndex] as CategoryEvidence
-      const values = scores[row] as TextScores
-      TEXT_HEADS.forEach((head, k) => {
-        out[head] = { score: values[k] as number, source: this.source }
-      })
-    })
-    return evidence
+  classify(items: readonly ClassifierItem[]): Promise<CategoryEvidence[]> {
+    return textEvidence(items, (texts) => this.scoreRows(texts), this.source)
   }
 
   /** Whether the model hands out its per-feature terms, so that a score can be explained (`contributions`). */
@@ -148,4 +144,27 @@ function feeds(batch: FeatureBatch): ort.InferenceSession.FeedsType {
     [INDICES_INPUT]: new ort.Tensor('int32', batch.indices, dims),
     [WEIGHTS_INPUT]: new ort.Tensor('float32', batch.weights, dims)
   }
+}
+
+/**
+ * Evidence for every head per item from `scoreRows` (one call for the items with text, `[texts, heads]`
+ * row-major); items without text get none (and cost nothing).
+ */
+export async function textEvidence(
+  items: readonly ClassifierItem[],
+  scoreRows: (texts: string[]) => Promise<Float32Array>,
+  source: string
+): Promise<CategoryEvidence[]> {
+  const withText = items.flatMap((item, i) => (item.text.trim() === '' ? [] : [i]))
+  const evidence: CategoryEvidence[] = items.map(() => ({}))
+  if (withText.length === 0) return evidence
+  const scores = await scoreRows(withText.map((i) => (items[i] as ClassifierItem).text))
+  const heads = TEXT_HEADS.length
+  withText.forEach((itemIndex, row) => {
+    const out = evidence[itemIndex] as CategoryEvidence
+    TEXT_HEADS.forEach((head, k) => {
+      out[head] = { score: scores[row * heads + k] as number, source }
+    })
+  })
+  return evidence
 }

@@ -39,6 +39,8 @@ t.test('classify: evidence for every head, model source, nothing for items witho
   t.ok(evidence[2]!.toxicity!.score < 0.5, 'a harmless caption scores low')
   t.ok(evidence[3]!.spam!.score > 0.8, 'spam scores high on spam')
   t.same(await classifier.classify([]), [])
+  t.same(await classifier.score([]), [])
+  t.same(await classifier.explainSpans([]), [])
   t.same(await classifier.classify([{ id: 'e', text: '' }]), [{}])
 })
 

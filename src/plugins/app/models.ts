@@ -4,10 +4,11 @@ import type { Classifier } from '../../classifiers/types.js'
 import type { Config } from '../../config.js'
 import { ImageThreads, type ImageThreadsOptions } from '../../image/image-threads.js'
 import { TextClassifier } from '../../text/text-classifier.js'
+import { TextThreads } from '../../text/text-threads.js'
 
 /** The models `models/manifest.json` lists, verified and opened. */
 export interface Models {
-  /** Text models, ready to score (in process). */
+  /** Text models, ready to score (on the text threads, or in process with TEXT_THREADS=0). */
   text: Classifier[]
   /** The image model, opened in its image threads (it does each image's decode, PDQ hash and inference). */
   image: ImageThreads | undefined
@@ -71,12 +72,19 @@ export default fp<ModelsPluginOptions>(
   async (app, options) => {
     const { config } = app
     const models: Models = { text: options.text ?? [], image: undefined, problems: [], ids: [] }
-    const opened: TextClassifier[] = []
+    const opened: Array<TextClassifier | TextThreads> = []
     if (!options.text) {
       const verified = await verifiedModels(config.MODELS_DIR, models.problems)
       for (const model of verified.filter((entry) => entry.kind === 'text')) {
         try {
-          opened.push(await tracked(TextClassifier.fromManifest(model, { intraOpNumThreads: config.TEXT_MODEL_THREADS })))
+          const intraOpNumThreads = config.TEXT_MODEL_THREADS
+          opened.push(
+            await tracked<TextClassifier | TextThreads>(
+              config.TEXT_THREADS > 0
+                ? TextThreads.open({ model, threads: config.TEXT_THREADS, intraOpNumThreads })
+                : TextClassifier.fromManifest(model, { intraOpNumThreads })
+            )
+          )
         } catch (err) {
           models.problems.push((err as Error).message)
         }

@@ -8,13 +8,16 @@ import { loadConfig } from '../../../src/config.js'
 import models, { imageThreadsOptions, modelLoadsSettled, tracked, type ModelsPluginOptions } from '../../../src/plugins/app/models.js'
 import readiness from '../../../src/plugins/app/readiness.js'
 import configPlugin from '../../../src/plugins/external/config.js'
+import { TextClassifier } from '../../../src/text/text-classifier.js'
+import { TextThreads } from '../../../src/text/text-threads.js'
 import { build } from '../../helpers/app.js'
 
 type Tap = import('tap').Test
 
 /** The models plugin alone, on the given environment. */
 async function modelsApp(t: Tap, env: Record<string, string> = {}, options: ModelsPluginOptions = {}) {
-  const app = Fastify({ logger: false })
+  // the model threads start in the plugin: on a loaded test machine that can take longer than Fastify's default 10 s
+  const app = Fastify({ logger: false, pluginTimeout: 120_000 })
   t.teardown(() => app.close())
   await app.register(configPlugin, { config: loadConfig(env) })
   await app.register(readiness)
@@ -42,6 +45,15 @@ t.test('the shipped models load and verify', async (t) => {
   for (const model of app.models.text) t.match(model.id, /@/)
   t.same([...app.models.ids].sort(), manifest.models.map((entry) => `${entry.name}@${entry.version}`).sort())
   t.same((await app.readiness.run()).checks.models, { ok: true, detail: app.models.ids.join(', ') })
+})
+
+t.test('the text model runs on a text thread; with TEXT_THREADS=0 on the event loop, scoring the same', async (t) => {
+  const threaded = await modelsApp(t)
+  t.ok(threaded.models.text[0] instanceof TextThreads)
+  const inline = await modelsApp(t, { TEXT_THREADS: '0', IMAGE_THREADS: '0' })
+  t.ok(inline.models.text[0] instanceof TextClassifier)
+  const items = [{ id: 'a', text: 'You are a worthless idiot' }]
+  t.strictSame(await threaded.models.text[0]!.classify(items), await inline.models.text[0]!.classify(items))
 })
 
 t.test('a missing manifest or model file is reported, not thrown', async (t) => {
