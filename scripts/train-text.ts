@@ -4,13 +4,14 @@
  *
  *   npm run train:text -- [--data ../shared/datasets] [--models models] [--seed 1] [--epochs 5] [--version 1.0.0]
  *                          [--loso] [--loso-epochs 2] [--loso-sources edos,convabuse]
- *                          [--weights jigsaw=3,toxic_spans=0.2]
+ *                          [--weights jigsaw=3,toxic_spans=0.2] [--balance 0.5]
  *
  * `--loso` also runs leave-one-source-out: for each abuse source, the model (with `--loso-epochs`, cheaper
  * than a full training) and the baseline are trained without it and compared on it.
  *
  * `--weights` sets datasets' loss weights over the defaults (DEFAULT_TRAIN_OPTIONS.datasetWeights), so a
- * candidate trained with other weights can be reproduced (with `--models` elsewhere than the shipped one's).
+ * candidate trained with other weights can be reproduced (with `--models` elsewhere than the shipped one's);
+ * `--balance p` weighs every other dataset by (5000 / its training texts)^p (see balancedWeights).
  *
  * The datasets are not part of the repository: `--data` names the directory holding them (default
  * `../shared/datasets`, beside the checkout). When files are missing it lists them and exits with 2.
@@ -30,13 +31,20 @@ const { values } = parseArgs({
     loso: { type: 'boolean', default: false },
     'loso-epochs': { type: 'string', default: '2' },
     'loso-sources': { type: 'string' },
-    weights: { type: 'string' }
+    weights: { type: 'string' },
+    balance: { type: 'string' }
   }
 })
 
 const integer = (name: string, value: string) => {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${value}`)
+  return n
+}
+
+const positive = (name: string, value: string) => {
+  const n = Number(value)
+  if (!(n > 0 && Number.isFinite(n))) throw new Error(`--${name} must be a positive number, got ${value}`)
   return n
 }
 
@@ -48,6 +56,7 @@ const metrics = await trainTextModel({
   epochs: integer('epochs', values.epochs),
   version: values.version,
   ...(values.weights ? { datasetWeights: { ...DEFAULT_TRAIN_OPTIONS.datasetWeights, ...parseDatasetWeights(values.weights) } } : {}),
+  ...(values.balance ? { sourceBalance: positive('balance', values.balance) } : {}),
   ...(values.loso ? { losoEpochs: integer('loso-epochs', values['loso-epochs']) } : {}),
   ...(values['loso-sources'] ? { losoSources: values['loso-sources'].split(',') as DatasetName[] } : {}),
   log: (line) => console.log(line)

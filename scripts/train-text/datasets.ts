@@ -63,6 +63,29 @@ export function parseDatasetWeights(spec: string): Partial<Record<DatasetName, n
   return out
 }
 
+/** Training texts at which a balanced dataset weighs 1, and the weights' bounds (see balancedWeights). */
+export const BALANCE = { reference: 5000, min: 0.2, max: 4 } as const
+
+/**
+ * Loss weights that keep sources of very different sizes from swamping one another: a dataset with n
+ * training texts weighs (BALANCE.reference / n)^power per text, clamped to BALANCE.min–max, unless
+ * `explicit` names it. At power 0.5 a dataset four times larger weighs twice as much in total, not four
+ * times; at 1 every dataset weighs the same in total.
+ */
+export function balancedWeights(
+  examples: readonly Example[],
+  explicit: Partial<Record<DatasetName, number>>,
+  power: number
+): Partial<Record<DatasetName, number>> {
+  const counts = new Map<DatasetName, number>()
+  for (const e of examples) if (e.split === 'train') counts.set(e.dataset, (counts.get(e.dataset) ?? 0) + 1)
+  const out: Partial<Record<DatasetName, number>> = {}
+  for (const [dataset, n] of counts) {
+    out[dataset] = explicit[dataset] ?? Math.min(BALANCE.max, Math.max(BALANCE.min, (BALANCE.reference / n) ** power))
+  }
+  return { ...explicit, ...out }
+}
+
 export const YOUTUBE_TEST_VIDEO = 'Youtube04-Eminem'
 /** Share of each training file kept aside for validation (calibration, thresholds, model selection). */
 export const VALIDATION_SHARE = 0.15

@@ -1,6 +1,6 @@
 import { SENSITIVITIES } from '../../src/policy/vocabulary.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
-import type { DatasetName } from './datasets.js'
+import { BALANCE, type DatasetName } from './datasets.js'
 import type { ReliabilityBin } from './calibration.js'
 import { renderCardExtras, type CardExtras } from './card-extras.js'
 import type { TextMetrics } from './pipeline.js'
@@ -328,7 +328,7 @@ export function renderModelCard(m: TextMetrics & CardExtras): string {
     `- Training: per-example AdaGrad (step ${m.training.learningRate}), ${m.training.epochs} epochs, seed ${m.training.seed}; naive-Bayes log-count`,
     `  ratios (smoothing ${m.training.nbSmoothing}, mass normalised per dataset and class) scale the features of ${m.training.nbHeads.join(', ')};`,
     '  each dataset has its own logit offset during training (dropped afterwards) so differing base rates do not leak',
-    `  into the shared weights. Dataset loss weights: ${Object.entries(m.training.datasetWeights).map(([d, w]) => `${d} ${w}`).join(', ') || 'all 1'} (others 1; 0 = validation only).`,
+    `  into the shared weights. Dataset loss weights: ${Object.entries(m.training.datasetWeights).map(([d, w]) => `${d} ${Number((w as number).toFixed(3))}`).join(', ') || 'all 1'} (others 1; 0 = validation only)${m.training.sourceBalance === undefined ? '' : `; those not set by hand are (${BALANCE.reference} / training texts)^${m.training.sourceBalance}, within ${BALANCE.min}–${BALANCE.max}`}.`,
     '  Deterministic for a seed: the same data and seed give the same file.',
     `- Datasets used: ${m.training.datasets.join(', ')}; MLMA languages: ${m.training.mlmaLanguages.join(', ')}. Left out after model`,
     '  selection on validation data: Davidson et al. (lowered OLID validation AUC, a known effect of its labelling)',

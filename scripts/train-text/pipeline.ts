@@ -25,6 +25,7 @@ import {
   DATASETS,
   LABEL_MAPPING,
   YOUTUBE_TEST_VIDEO,
+  balancedWeights,
   datasetSummary,
   loadDatasets,
   type DatasetName,
@@ -51,6 +52,11 @@ export interface TrainTextOptions {
   nbSmoothing: number
   /** Loss weight of each dataset's examples (default 1); 0 keeps a dataset for validation only. */
   datasetWeights: Partial<Record<DatasetName, number>>
+  /**
+   * When set, each dataset without an entry in `datasetWeights` gets the loss weight of balancedWeights
+   * with this power, so that small sources are not swamped by large ones.
+   */
+  sourceBalance?: number
   /** Heads whose features get naive-Bayes scaling. */
   nbHeads: readonly TextHead[]
   selection: DatasetSelection
@@ -142,6 +148,7 @@ export interface TextMetrics {
     nbSmoothing: number
     nbHeads: readonly TextHead[]
     datasetWeights: Partial<Record<DatasetName, number>>
+    sourceBalance?: number
     datasets: readonly DatasetName[]
     mlmaLanguages: readonly string[]
     calibrationExcludes: readonly DatasetName[]
@@ -212,9 +219,10 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
   log(`loaded and featurised ${examples.length} texts (${elapsed()})`)
 
   const sources = options.selection.datasets
+  const datasetWeights = options.sourceBalance === undefined ? options.datasetWeights : balancedWeights(examples, options.datasetWeights, options.sourceBalance)
   const fitOptions: ModelFitOptions = {
     sources,
-    datasetWeights: options.datasetWeights,
+    datasetWeights,
     nbHeads: options.nbHeads,
     nbSmoothing: options.nbSmoothing,
     buckets: FEATURIZER_CONFIG.buckets,
@@ -224,11 +232,11 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
   }
   const weights = fitModel(examples, features, fitOptions)
   roundToFloat16(weights.embedding)
-  const trainedOn = examples.filter((e) => e.split === 'train' && options.datasetWeights[e.dataset] !== 0).length
+  const trainedOn = examples.filter((e) => e.split === 'train' && datasetWeights[e.dataset] !== 0).length
   log(`trained on ${trainedOn} texts (${elapsed()})`)
   const baselineData = new BaselineData(examples)
   // a selection without abuse data (spam only) has nothing to compare
-  const baseline = baselineData.counts.rows.length > 0 ? baselineData.fit(options.datasetWeights) : undefined
+  const baseline = baselineData.counts.rows.length > 0 ? baselineData.fit(datasetWeights) : undefined
   if (baseline) log(`fitted the baseline on the same training texts: ${baselineData.counts.size} n-grams, ${baseline.iterations} lbfgs iterations (${elapsed()})`)
 
   const pick = (split: Example['split'], keep: (e: Example) => boolean = () => true) => {
@@ -425,7 +433,8 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
       learningRate: options.learningRate,
       nbSmoothing: options.nbSmoothing,
       nbHeads: options.nbHeads,
-      datasetWeights: options.datasetWeights,
+      datasetWeights,
+      ...(options.sourceBalance === undefined ? {} : { sourceBalance: options.sourceBalance }),
       datasets: sources,
       mlmaLanguages: options.selection.mlmaLanguages,
       calibrationExcludes: CALIBRATION_EXCLUDED

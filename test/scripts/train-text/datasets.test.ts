@@ -16,6 +16,8 @@ import {
   loadDatasets,
   mlmaLabels,
   parseDatasetWeights,
+  balancedWeights,
+  type Example,
   toxicSpansLabels,
   unquoteField,
   stableHash,
@@ -204,4 +206,13 @@ t.test('dataset weights from the command line', async (t) => {
   for (const bad of ['jigsaw', 'jigsaw=', 'jigsaw=-1', 'jigsaw=x', 'jigsaw=1=2', 'reddit=1', 'jigsaw=Infinity', '']) {
     t.throws(() => parseDatasetWeights(bad), RangeError, bad)
   }
+})
+
+t.test('balanced weights: (5000 / training texts)^power within 0.2–4, explicit weights kept', async (t) => {
+  const rows = (dataset: Example['dataset'], n: number, split: Example['split'] = 'train') =>
+    Array.from({ length: n }, (): Example => ({ dataset, group: 'all', split, text: '', labels: {} }))
+  const examples = [...rows('jigsaw', 1250), ...rows('jigsaw', 999, 'test'), ...rows('edos', 20000), ...rows('toxigen', 100), ...rows('olid', 50000), ...rows('sms_spam', 5000)]
+  const out = balancedWeights(examples, { sms_spam: 0.1, davidson: 0 }, 0.5)
+  t.same(out, { sms_spam: 0.1, davidson: 0, jigsaw: 2, edos: 0.5, toxigen: 4, olid: Math.sqrt(0.1) })
+  t.equal(balancedWeights(examples, {}, 1).olid, 0.2, 'clamped below')
 })

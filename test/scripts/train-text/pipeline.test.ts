@@ -118,6 +118,10 @@ t.test('trains from the datasets and writes model, manifest entry, metrics, thre
     t.match(card, '| 0 | – | – | 0.000 | 0.000 |')
     t.match(card, '| stormfront | left out | toxicity | 10 | 3 | 0.6100 | 0.7200 | **no** |')
     t.match(card, '| toxigen | left out | toxicity | 10 | 3 | 0.8100 | 0.7200 | yes |')
+    const balanced = structuredClone(metrics)
+    balanced.training.sourceBalance = 0.5
+    balanced.training.datasetWeights = { jigsaw: 1.08287, sms_spam: 0.1 }
+    t.match(renderModelCard(balanced), 'Dataset loss weights: jigsaw 1.083, sms_spam 0.1 (others 1; 0 = validation only); those not set by hand are (5000 / training texts)^0.5, within 0.2–4.')
     const older: Partial<TextMetrics> = structuredClone(metrics)
     delete older.comparisons
     t.match(renderModelCard(older as TextMetrics), 'Not measured for this model: it was trained before the baseline was part of the run.')
