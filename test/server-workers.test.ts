@@ -20,6 +20,7 @@ async function startWorkers(t: Tap, env: Record<string, string>) {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       REDIS_URL: await redisUrl(t),
+      REDIS_CLUSTER_NODES: '',
       REDIS_KEY_PREFIX: testPrefix(),
       SHUTDOWN_DELAY_MS: '300',
       OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
