@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto'
 import os from 'node:os'
 import autocannon from 'autocannon'
 import { KEYWORDS, items, user } from './fixtures.js'
-import { answerWith, startServer, stop, storeRules, type BenchServer } from './servers.js'
+import { answerWith, startServer, startWorkers, stop, storeRules, type BenchServer } from './servers.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
@@ -284,6 +284,52 @@ async function main() {
   }
 }
 
+/**
+ * `npm run bench -- --workers[=N]`: scaling with WORKERS. The service as `npm start` runs it, on a real Redis,
+ * with 1 and then N processes (default: this machine's CPUs), alternating rounds: warm and cold req/s and
+ * p99 at batch 50, and the ratio of N to 1. The load generator shares the machine: on few cores it takes
+ * CPU the workers would use.
+ */
+async function workersScaling(n: number) {
+  const bench = user()
+  const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH) })
+  const coldBodies = Array.from({ length: COLD_BODIES }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH, 1000 + k) }))
+  const redis = await redisForBench()
+  const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `fgbench:${process.pid}:`, OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0', OVERLOAD_MAX_IN_FLIGHT: '0' }
+  const counts = [1, n]
+  const servers: BenchServer[] = []
+  try {
+    for (const count of counts) servers.push(await startWorkers(count, env))
+    await storeRules(servers[0]!.url, bench)
+    for (const server of servers) {
+      await load(server.url, body)
+      await load(server.url, body, { fresh: coldBodies })
+    }
+    const warm = counts.map(() => [] as Figures[])
+    const cold = counts.map(() => [] as Figures[])
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, server] of servers.entries()) {
+        warm[i]!.push(await load(server.url, body))
+        cold[i]!.push(await load(server.url, body, { fresh: coldBodies }))
+      }
+    }
+    console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+    console.log(`dist/src/server.js on Redis ${redis.url}, batch ${BATCH}, autocannon ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per target (median, then min–max)\n`)
+    console.log(`${'target'.padEnd(34)} ${'req/s'.padStart(7)} ${'items/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(6)}   spread`)
+    counts.forEach((count, i) => {
+      console.log(row(`warm, redis, WORKERS=${count}`, summarise(warm[i]!)))
+      console.log(row(`cold, redis, WORKERS=${count}`, summarise(cold[i]!)))
+    })
+    const ratio = (figures: Figures[][]) => (summarise(figures[1]!).reqPerSec / summarise(figures[0]!).reqPerSec).toFixed(2)
+    console.log(`\nWORKERS=${n} / WORKERS=1 (req/s): warm ${ratio(warm)}, cold ${ratio(cold)}`)
+  } finally {
+    await Promise.all(servers.map((server) => stop(server.child)))
+    await redis.stop()
+  }
+}
+
 // `npm run bench -- --cluster`: the same request against processes sharing one Redis node and a Redis Cluster (bench/cluster.ts).
+const workersOption = process.argv.find((arg) => arg === '--workers' || arg.startsWith('--workers='))
 if (process.argv.includes('--cluster')) await import('./cluster.js')
+else if (workersOption) await workersScaling(Number(workersOption.split('=')[1] ?? os.availableParallelism()))
 else await main()

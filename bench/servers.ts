@@ -39,3 +39,24 @@ export async function storeRules(url: string, bench: ReturnType<typeof benchUser
   })
   if (!put.ok) throw new Error(`could not store the benchmark user's rules: ${put.status} ${await put.text()}`)
 }
+
+/**
+ * The service as `npm start` runs it (dist/src/server.js), with WORKERS=`workers` processes on one port;
+ * resolves once /readyz answers 200 (every worker that answers it has its models).
+ */
+export async function startWorkers(workers: number, env: Record<string, string>): Promise<BenchServer> {
+  const { freePort } = await import('../scripts/redis-servers.js')
+  const port = await freePort()
+  const child = fork(new URL('../dist/src/server.js', import.meta.url), [], {
+    execArgv: [],
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited ${child.exitCode} before it was ready`)
+    const ready = await fetch(`${url}/readyz`).then((res) => res.ok, () => false)
+    if (ready) return { child, url }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}

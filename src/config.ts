@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -16,6 +18,12 @@ const bool = z
  */
 export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(8080),
+  /**
+   * Processes serving the one port (Node's cluster module), each with its own model sessions and threads.
+   * Default: the CPUs the process may use (a cgroup CPU quota counted) with Redis; 1 with the embedded store,
+   * which would be a separate store in each process. In Kubernetes set it to the pod's CPU limit.
+   */
+  WORKERS: int(1, 256).optional(),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** `production` refuses to start without API keys unless AUTH_DISABLED=true. */
@@ -232,6 +240,9 @@ const ConsistentConfigSchema = ConfigSchema.superRefine((config, ctx) => {
   if (config.AUTH_KEYS_FILE !== undefined && config.AUTH_DISABLED) {
     ctx.addIssue({ code: 'custom', path: ['AUTH_DISABLED'], message: 'AUTH_KEYS_FILE is set too: choose keys or no keys' })
   }
+  if (config.WORKERS !== undefined && config.WORKERS > 1 && config.REDIS_URL === undefined && config.REDIS_CLUSTER_NODES === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['WORKERS'], message: 'more than 1 needs REDIS_URL or REDIS_CLUSTER_NODES: with the embedded store each process would keep its own rules' })
+  }
   if (config.NODE_ENV === 'production' && config.AUTH_KEYS_FILE === undefined && !config.AUTH_DISABLED) {
     ctx.addIssue({
       code: 'custom',
@@ -241,7 +252,7 @@ const ConsistentConfigSchema = ConfigSchema.superRefine((config, ctx) => {
   }
 })
 
-export type Config = z.infer<typeof ConfigSchema> & { POLICY_FILE: string }
+export type Config = z.infer<typeof ConfigSchema> & { POLICY_FILE: string; WORKERS: number }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -261,5 +272,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.REDIS_URL && config.REDIS_CLUSTER_NODES) {
     throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one (REDIS_URL: one node; REDIS_CLUSTER_NODES: a Redis Cluster)'])
   }
-  return { ...config, POLICY_FILE: config.POLICY_FILE ?? `${config.MODELS_DIR}/policy.json` }
+  const sharedStore = config.REDIS_URL !== undefined || config.REDIS_CLUSTER_NODES !== undefined
+  return {
+    ...config,
+    POLICY_FILE: config.POLICY_FILE ?? `${config.MODELS_DIR}/policy.json`,
+    WORKERS: config.WORKERS ?? (sharedStore ? usableCpus() : 1)
+  }
+}
+
+/**
+ * The CPUs this process may use: os.availableParallelism() (the CPUs it may run on), capped by a cgroup CPU
+ * quota (a container's CPU limit), which the former does not see. `cgroupRoot` is where the cgroup files are.
+ */
+export function usableCpus(cgroupRoot = '/sys/fs/cgroup'): number {
+  const quota = cpuQuota(cgroupRoot)
+  return Math.max(1, Math.min(availableParallelism(), quota === undefined ? Infinity : Math.floor(quota)))
+}
+
+/** The CPU quota in CPUs (cgroup v2 `cpu.max`, else v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`); undefined when there is none. */
+function cpuQuota(root: string): number | undefined {
+  const read = (file: string) => {
+    try {
+      return readFileSync(`${root}/${file}`, 'utf8').trim()
+    } catch {
+      return undefined
+    }
+  }
+  const v2 = read('cpu.max')?.split(' ')
+  const [quota, period] = v2 ? [v2[0], v2[1]] : [read('cpu/cpu.cfs_quota_us'), read('cpu/cpu.cfs_period_us')]
+  const cpus = Number(quota) / Number(period)
+  // "max" (v2) and -1 (v1) mean no quota
+  return Number.isFinite(cpus) && cpus > 0 ? cpus : undefined
 }

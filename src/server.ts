@@ -1,5 +1,6 @@
 // First: before anything loads onnxruntime.
 import './onnxruntime-env.js'
+import cluster from 'node:cluster'
 import { setTimeout } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
@@ -9,12 +10,17 @@ import { ConfigError, loadConfig } from './config.js'
 import { loggerOptions } from './logging.js'
 import { modelLoadsSettled } from './plugins/app/models.js'
 import { lowerOtherThreadsPriority } from './thread-priority.js'
+import { runPrimary } from './workers.js'
 
 /** How long in-flight requests and the plugins' closing may take once the listener is closed. */
 const DRAIN_MS = 10_000
 
 async function main() {
   const config = loadConfig()
+  // WORKERS > 1: this process only starts and stops the workers, which run this file again as cluster workers
+  if (config.WORKERS > 1 && cluster.isPrimary) {
+    return runPrimary({ workers: config.WORKERS, drainMs: config.SHUTDOWN_DELAY_MS + DRAIN_MS + 5000, log: pino(loggerOptions(config.LOG_LEVEL)) })
+  }
   const server = Fastify(fastifyOptions(config))
   const shutdown = new AbortController()
   await server.register(app, { config, shutdown: shutdown.signal })

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { ConfigError, loadConfig, usableCpus } from '../src/config.js'
 
 t.test('defaults: port 8080 on all interfaces, embedded store, policy beside the models', async (t) => {
   const config = loadConfig({})
@@ -62,4 +65,34 @@ t.test('Redis: REDIS_CLUSTER_NODES is a host:port list, and it excludes REDIS_UR
   t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-1' }), /REDIS_CLUSTER_NODES/)
   t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: ',' }), /REDIS_CLUSTER_NODES/)
   t.throws(() => loadConfig({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' }), /set one/)
+})
+
+t.test('WORKERS: 1 with the embedded store, else the usable CPUs; more than 1 needs a shared store', async (t) => {
+  t.equal(loadConfig({}).WORKERS, 1)
+  t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).WORKERS, usableCpus())
+  t.equal(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).WORKERS, usableCpus())
+  t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', WORKERS: '3' }).WORKERS, 3)
+  t.equal(loadConfig({ WORKERS: '1' }).WORKERS, 1)
+  t.throws(() => loadConfig({ WORKERS: '2' }), /WORKERS: more than 1 needs REDIS_URL or REDIS_CLUSTER_NODES/)
+  t.throws(() => loadConfig({ WORKERS: '0' }), ConfigError)
+})
+
+t.test('usable CPUs: the CPUs the process may run on, capped by a cgroup v2 or v1 CPU quota', async (t) => {
+  const cpus = availableParallelism()
+  const cgroup = async (files: Record<string, string>) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fg-cgroup-'))
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, file)), { recursive: true })
+      await writeFile(join(dir, file), text)
+    }
+    return dir
+  }
+  t.equal(usableCpus(await cgroup({})), cpus, 'no cgroup files: no quota')
+  t.equal(usableCpus(await cgroup({ 'cpu.max': 'max 100000\n' })), cpus, 'v2 without a quota')
+  t.equal(usableCpus(await cgroup({ 'cpu.max': '100000 100000\n' })), 1, 'v2: a quota of one CPU')
+  t.equal(usableCpus(await cgroup({ 'cpu.max': '50000 100000\n' })), 1, 'half a CPU: still one process')
+  t.equal(usableCpus(await cgroup({ 'cpu.max': '100000000 100000\n' })), cpus, 'a quota above the CPUs there are: the CPUs')
+  t.equal(usableCpus(await cgroup({ 'cpu/cpu.cfs_quota_us': '100000\n', 'cpu/cpu.cfs_period_us': '100000\n' })), 1, 'v1: a quota of one CPU')
+  t.equal(usableCpus(await cgroup({ 'cpu/cpu.cfs_quota_us': '-1\n', 'cpu/cpu.cfs_period_us': '100000\n' })), cpus, 'v1 without a quota')
+  t.ok(usableCpus() >= 1)
 })

@@ -61,6 +61,8 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
       LOG_LEVEL: 'info',
       SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
       REDIS_URL: redis.url,
+      // one process: this is about one process' draining (test/server-workers.test.ts drains several)
+      WORKERS: '1',
       REDIS_KEY_PREFIX: testPrefix(),
       SCORE_REDIS_BUDGET_MS: '1000',
       IMAGE_ALLOWED_HOSTS: '127.0.0.1',

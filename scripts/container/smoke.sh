@@ -63,6 +63,7 @@ echo "container:smoke: $IMAGE (Redis on 127.0.0.1:$redis_port, service on 127.0.
   --env AUTH_KEYS_FILE=/etc/feedguard/keys/keys.json \
   --env PORT="$app_port" \
   --env REDIS_URL="redis://127.0.0.1:$redis_port/0" \
+  --env WORKERS=1 \
   "$IMAGE" >/dev/null 2>"$work/podman-run.log" || {
   cat "$work/podman-run.log" >&2
   exit 1

@@ -8,6 +8,7 @@ const RuleId = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+  .describe('1–64 characters: letters, digits and _ . : -')
 
 /** Accepts any ISO 8601 date-time with an offset; stored normalised to UTC. */
 const Expiry = z.iso
@@ -15,36 +16,40 @@ const Expiry = z.iso
   .transform((value) => new Date(value).toISOString())
   .nullable()
   .optional()
+  .describe('an ISO 8601 date-time with an offset; null or absent: never')
 
 export const KeywordRuleInputSchema = z
   .object({
-    id: RuleId.optional(),
+    id: RuleId.optional().describe('1–64 characters: letters, digits and _ . : -; absent: the server assigns one; unique in the document'),
     value: z
       .string()
       .trim()
       .min(1)
       .max(1000)
-      .refine((value) => value !== '#', 'a hashtag keyword needs text after #'),
+      .refine((value) => value !== '#', 'a hashtag keyword needs text after #')
+      .describe('the word, phrase or #hashtag: 1 to MAX_KEYWORD_LENGTH (default 100) characters after trimming (FG_LIMIT_EXCEEDED past it), never more than 1,000'),
     mode: z.enum(['word', 'substring']).default('word'),
     targets: z
       .array(z.enum(KEYWORD_TARGETS))
       .min(1)
       .refine((targets) => new Set(targets).size === targets.length, 'targets must not repeat')
-      .default(['content', 'hashtags']),
+      .default(['content', 'hashtags'])
+      .describe('where to look: 1–3 of content, hashtags, author, each once; default content and hashtags'),
     action: z.enum(['hide', 'blur']).default('hide'),
     expiresAt: Expiry,
     surfaces: z
       .array(z.enum(SURFACES))
       .min(1)
       .refine((surfaces) => new Set(surfaces).size === surfaces.length, 'surfaces must not repeat')
-      .optional(),
+      .optional()
+      .describe('the surfaces it applies on, each once; absent: every surface'),
     exceptFollowing: z.boolean().default(false)
   })
   .strict()
 
 export const AuthorRuleInputSchema = z
   .object({
-    id: z.string().min(1).max(128),
+    id: z.string().min(1).max(128).describe('the creator\'s id: 1–128 characters'),
     action: z.enum(['hide', 'blur']).default('hide'),
     expiresAt: Expiry
   })
@@ -60,14 +65,20 @@ export const RulesDocumentInputSchema = z
     ageBand: z.enum(AGE_BANDS).default('adult'),
     restrictedMode: z.boolean().default(false),
     categories: CategoryChoicesSchema.default({}),
-    keywords: z.array(KeywordRuleInputSchema).default([]),
-    authors: z.array(AuthorRuleInputSchema).default([]),
+    keywords: z
+      .array(KeywordRuleInputSchema)
+      .default([])
+      .describe('at most MAX_KEYWORD_RULES (default 200) keyword rules; more answer 400 FG_LIMIT_EXCEEDED'),
+    authors: z
+      .array(AuthorRuleInputSchema)
+      .default([])
+      .describe('at most MAX_AUTHOR_RULES (default 1,000) creators; more answer 400 FG_LIMIT_EXCEEDED'),
     learned: z
       .array(z.object({ id: z.string().min(1).max(64) }).loose())
       .max(100_000)
       .optional()
       .describe(
-        'Absent: the learned rules are kept as they are. Present: only the learned rules listed (by id) are kept; learned rules are only ever created by feedback'
+        'Absent: the learned rules are kept as they are. Present: only the learned rules listed (by id, 1–64 characters; at most 100,000) are kept; learned rules are only ever created by feedback'
       )
   })
   .strict()

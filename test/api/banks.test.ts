@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
-import { build, startRedis, testPrefix } from '../helpers/app.js'
+import { build, redisEnv, startRedis, storeClient, testPrefix } from '../helpers/app.js'
 import { editedPicture, pictureAsPng, pictureHash } from '../helpers/pictures.js'
 import { imageHost } from '../helpers/image-host.js'
 
@@ -208,9 +208,10 @@ t.test('/v1/score: a banked image behind image.url is hidden on the request that
 })
 
 t.test('two replicas on one Redis: a bank change on one is matched by the other within a second', async (t) => {
-  const server = await startRedis()
-  t.teardown(() => server.stop())
-  const env = { REDIS_URL: server.url, REDIS_KEY_PREFIX: testPrefix() }
+  // The suite's Redis, one node or a cluster (test:cluster); the next test stops its Redis, so has its own.
+  const prefix = testPrefix()
+  await storeClient(t, prefix)
+  const env = { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix }
   const a = await build(t, env)
   const b = await build(t, env)
   const data = await banked()

@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: flushes and restarts a Redis of its own without persistence.
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { build, freePort, startRedis, type ThrowawayRedis } from '../helpers/app.js'

@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: stops and restarts a Redis of its own under the service.
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { build, startRedis, testPrefix } from '../helpers/app.js'

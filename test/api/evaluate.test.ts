@@ -1,18 +1,18 @@
 import t from 'tap'
 import { EvaluationSchema } from '../../src/api/schemas/policy.js'
 import { pictureAsPng } from '../helpers/pictures.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { build, keysMatching, redisEnv, storeClient, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 const post = (app: App, url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object })
 
 t.test('with the shipped models on Redis: the decision explained, and nothing written anywhere', async (t) => {
   const prefix = testPrefix()
-  const admin = await redisClient(t, prefix)
-  const app = await build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, DECISION_SAMPLE_RATE: '1' })
+  const admin = await storeClient(t, prefix)
+  const app = await build(t, { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix, DECISION_SAMPLE_RATE: '1' })
   const image = (await pictureAsPng(1)).toString('base64')
   // what start-up wrote (the data-set marker), before anything is tried
-  const before = (await admin.keys(`${prefix}*`)).sort()
+  const before = (await keysMatching(admin, `${prefix}*`)).sort()
   const res = await post(app, '/v1/policy/evaluate', {
     item: { text: 'Huge SPOILER: the ending', labels: [{ name: 'nudity', score: 0.75 }], image: { data: image } },
     surface: 'for_you',
@@ -27,12 +27,12 @@ t.test('with the shipped models on Redis: the decision explained, and nothing wr
   t.equal(body.sensitivity, 'standard')
   t.equal(body.models.length, 2, 'the text model and the image model')
   t.match(body.categories.find((c: { category: string }) => c.category === 'suggestive'), { source: /^model:/ })
-  t.same((await admin.keys(`${prefix}*`)).sort(), before, 'no score cache, no decision counts, no sample')
+  t.same((await keysMatching(admin, `${prefix}*`)).sort(), before, 'no score cache, no decision counts, no sample')
 
   const broken = await post(app, '/v1/policy/evaluate', { item: { text: 'hello', image: { data: Buffer.from('not an image').toString('base64') } } })
   t.equal(broken.statusCode, 200)
   t.match(broken.json(), { decision: { action: 'allow' }, imageSkipped: /\S/ })
-  t.same((await admin.keys(`${prefix}*`)).sort(), before)
+  t.same((await keysMatching(admin, `${prefix}*`)).sort(), before)
 })
 
 t.test('a user\'s stored rules, settings overridden; floors make thresholds stricter; bad input is 400', async (t) => {

@@ -4,7 +4,7 @@ import { InsightsSchema } from '../../src/api/schemas/insights.js'
 import { CreatorSignalsSchema, ItemSignalsSchema, ReviewQueueSchema, VerdictSchema } from '../../src/api/schemas/items.js'
 import { RulesDocumentSchema } from '../../src/api/schemas/rules.js'
 import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { build, redisEnv, storeClient, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
@@ -21,8 +21,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
   const makeApp = async (t: Parameters<typeof build>[0], env: Record<string, string> = {}): Promise<App> => {
     if (storeKind === 'memory') return build(t, env, { models: [] })
     const prefix = testPrefix()
-    await redisClient(t, prefix)
-    return build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, ...env }, { models: [] })
+    await storeClient(t, prefix)
+    return build(t, { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix, ...env }, { models: [] })
   }
 
   t.test(`${storeKind}: feedback teaches the user's rules; scoring applies them with feedback reasons`, async (t) => {
@@ -176,8 +176,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
 
 t.test('redis: a rules document holding only learned state expires; one with the user\'s own settings does not', async (t) => {
   const prefix = testPrefix()
-  const admin = await redisClient(t, prefix)
-  const app = await build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, FEEDBACK_ITEM_HIDE_DAYS: '2' }, { models: [] })
+  const admin = await storeClient(t, prefix)
+  const app = await build(t, { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix, FEEDBACK_ITEM_HIDE_DAYS: '2' }, { models: [] })
   await post(app, '/v1/feedback', { userId: 'u', kind: 'not_interested', itemId: 'v1' })
   const ttl = await admin.pttl(`${prefix}{u:u}:rules`)
   t.ok(ttl > 86_400_000 && ttl <= 2 * 86_400_000, `expires with its last learned rule (${ttl} ms)`)

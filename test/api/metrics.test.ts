@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: stops a Redis of its own to count the failures.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'

@@ -3,7 +3,7 @@ import t from 'tap'
 import { InsightsSchema } from '../../src/api/schemas/insights.js'
 import { PolicyDocumentSchema, SimulationSchema } from '../../src/api/schemas/policy.js'
 import { PolicySchema } from '../../src/policy/policy.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { build, redisEnv, storeClient, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 type Doc = { version: string; categories: Record<string, Record<string, { blurAt?: number; hideAt?: number }>> }
@@ -19,8 +19,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
     const base = { DECISION_SAMPLE_RATE: '1', DECISION_FLUSH_MS: '600000', ...env }
     if (storeKind === 'memory') return build(t, base, { models: [] })
     const prefix = testPrefix()
-    await redisClient(t, prefix)
-    return build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, ...base }, { models: [] })
+    await storeClient(t, prefix)
+    return build(t, { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix, ...base }, { models: [] })
   }
 
   t.test(`${storeKind}: GET /v1/policy is the live policy in the policy file's format`, async (t) => {
@@ -88,8 +88,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
     if (storeKind === 'memory') app = await build(t, env, { models: [] })
     else {
       const prefix = testPrefix()
-      await redisClient(t, prefix)
-      app = await build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, ...env }, { models: [] })
+      await storeClient(t, prefix)
+      app = await build(t, { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix, ...env }, { models: [] })
     }
     await post(app, '/v1/score', { userId: 'u1', surface: 'for_you', items })
     const res = await app.inject({ method: 'GET', url: '/v1/insights?window=2h' })

@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: starts the service before its Redis exists.
 import t from 'tap'
 import { build, freePort, startRedis, testPrefix } from '../helpers/app.js'
 

@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: a master and a replica made with --replicaof (the cluster's replica wait is in test/redis/replica-wait.test.ts).
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { build, startRedis, testPrefix, until, type ThrowawayRedis } from '../helpers/app.js'

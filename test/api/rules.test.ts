@@ -1,6 +1,6 @@
 import t from 'tap'
 import { RulesDocumentSchema } from '../../src/api/schemas/rules.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { build, redisEnv, storeClient, testPrefix } from '../helpers/app.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
@@ -9,8 +9,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
   const makeApp = async (t: Parameters<typeof build>[0], env: Record<string, string> = {}): Promise<App> => {
     if (storeKind === 'memory') return build(t, env)
     const prefix = testPrefix()
-    await redisClient(t, prefix)
-    return build(t, { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix, ...env })
+    await storeClient(t, prefix)
+    return build(t, { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix, ...env })
   }
 
   t.test(`${storeKind}: the rules document lifecycle`, async (t) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
 import { ScoreResponseSchema } from '../../src/api/schemas/score.js'
-import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { build, keysMatching, redisEnv, storeClient, testPrefix } from '../helpers/app.js'
 import { noise, pdqImages } from '../helpers/images.js'
 import { eventually, imageHost } from '../helpers/image-host.js'
 
@@ -135,14 +135,14 @@ t.test('by default no URL is fetched: the item says so', async (t) => {
 
 t.test('replicas share image scores through Redis, within the request’s one round trip', async (t) => {
   const prefix = testPrefix()
-  const redis = await redisClient(t, prefix)
-  const env = { REDIS_URL: await redisUrl(t), REDIS_KEY_PREFIX: prefix }
+  const redis = await storeClient(t, prefix)
+  const env = { ...(await redisEnv(t)), REDIS_KEY_PREFIX: prefix }
   // The second replica answers from the caches only: it can only have the scores from Redis.
   const [one, two] = [await build(t, { ...env, IMAGE_BUDGET_MS: '3000' }), await build(t, { ...env, IMAGE_BUDGET_MS: '0' })]
   const items = [{ id: 'p', image: { data: b64(await noise(64, 48, 3).png().toBuffer()) } }]
   const first = (await score(one, { userId: 'u1', items })).json()
   t.ok('sexual' in first.decisions[0].scores, 'scored by the first replica')
-  await eventually(async () => (await redis.keys(`${prefix}img:*`)).length === 1)
+  await eventually(async () => (await keysMatching(redis, `${prefix}img:*`)).length === 1)
   const second = (await score(two, { userId: 'u1', items })).json()
   t.notOk('pendingImages' in second.meta)
   t.same(second.decisions, first.decisions)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { CachedClassifier, contentHash } from '../../src/classifiers/cached-classifier.js'
 import type { Classifier, ClassifierItem } from '../../src/classifiers/types.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, testPrefix } from '../helpers/redis.js'
+import { keysMatching, storeClient, testPrefix } from '../helpers/redis.js'
 
 /** A model that scores toxicity by text length, counting what it is asked. */
 function countingModel() {
@@ -54,7 +54,7 @@ t.test('disabled: every call classifies', async (t) => {
 
 t.test('Redis: replicas share scores through the request batch; a failed read is a miss', async (t) => {
   const prefix = testPrefix()
-  const redis = await redisClient(t, prefix)
+  const redis = await storeClient(t, prefix)
   const options = { enabled: true, redis, keyPrefix: prefix, maxItems: 100, ttlSeconds: 60 }
   const one = countingModel()
   const two = countingModel()
@@ -62,8 +62,8 @@ t.test('Redis: replicas share scores through the request batch; a failed read is
   const replicaB = new CachedClassifier(two.model, textOf, options)
   await classify(replicaA, [{ id: 'a', text: 'shared' }], new ReadBatch(redis))
   // The write-back is asynchronous: wait until it landed.
-  for (let i = 0; i < 50 && (await redis.keys(`${prefix}sc:*`)).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-  t.equal(await redis.ttl((await redis.keys(`${prefix}sc:*`))[0]!) > 0, true, 'cached entries expire')
+  for (let i = 0; i < 50 && (await keysMatching(redis, `${prefix}sc:*`)).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  t.equal(await redis.ttl((await keysMatching(redis, `${prefix}sc:*`))[0]!) > 0, true, 'cached entries expire')
   const batch = new ReadBatch(redis)
   const fromB = await classify(replicaB, [{ id: 'a', text: 'shared' }], batch)
   t.same(two.seen, [], 'replica B did not classify')

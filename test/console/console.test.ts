@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, redisClient, redisUrl, testPrefix } from '../helpers/app.js'
+import { build, redisEnv, storeClient, testPrefix } from '../helpers/app.js'
 import { ARTIFACTS, launchBrowser, seriousViolations } from '../helpers/browser.js'
 import { buildConsole } from '../helpers/console.js'
 import { bearer, keysFile, newKey } from '../helpers/keys.js'
@@ -16,9 +16,9 @@ const admin = newKey('admin', ['admin'])
 const analyst = newKey('analyst', ['insights', 'moderate'])
 const reader = newKey('reader', ['insights'])
 const prefix = testPrefix()
-await redisClient(t, prefix)
+await storeClient(t, prefix)
 const app = await build(t, {
-  REDIS_URL: await redisUrl(t),
+  ...(await redisEnv(t)),
   REDIS_KEY_PREFIX: prefix,
   DECISION_SAMPLE_RATE: '1',
   REPORT_REVIEW_THRESHOLD: '2',

@@ -167,3 +167,9 @@ export function assertCoalesced(t: Tap & { ok(value: unknown, message: string): 
   t.ok(rebuilds.length > 0 && resyncs >= 1, `resynced after the failover (${rebuilds.length} subscriber rebuilds)`)
   t.ok(resyncs <= Math.floor(burstMs / RESYNC_MAX_WAIT_MS) + 1, `${resyncs} resyncs for ${rebuilds.length} rebuilds over ${burstMs} ms`)
 }
+
+/** KEYS on one node or on every master of a cluster (where KEYS asks one node only). */
+export async function keysMatching(redis: Redis | Cluster, pattern: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+  return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat()
+}

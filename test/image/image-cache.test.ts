@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
 import t from 'tap'
 import { dataKey, decodeEntry, encodeEntry, ImageCache, urlKey, type ImageEntry } from '../../src/image/image-cache.js'
 import { hashFromHex, hashToHex } from '../../src/pdq/pdq.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, testPrefix } from '../helpers/redis.js'
+import { storeClient, testPrefix } from '../helpers/redis.js'
 
 const hex = (digit: string) => digit.repeat(64)
 const entry: ImageEntry = { scores: { sexual: 0.25, suggestive: 0.5 }, hash: { hash: hashFromHex(hex('a')), quality: 87 } }
@@ -53,7 +53,7 @@ t.test('in process: entries and failures by key; disabled, nothing is kept', asy
 
 t.test('Redis: reads ride on the request batch; a failed read is a miss; writes need a ready connection', async (t) => {
   const prefix = testPrefix()
-  const redis = await redisClient(t, prefix)
+  const redis = await storeClient(t, prefix)
   await redis.ping()
   const cache = new ImageCache('m@1:pdq1', { ...options, redis, keyPrefix: prefix })
   cache.store(['u:1'], entry)
@@ -72,7 +72,7 @@ t.test('Redis: reads ride on the request batch; a failed read is a miss; writes 
   t.same(other.memory('u:1'), { entry: found }, 'kept in process once read')
   t.equal(await other.queueRead('u:1', new ReadBatch(null)), null, 'a read that cannot be made is a miss')
 
-  const waiting = new Redis(redis.options.port!, redis.options.host!, { lazyConnect: true })
+  const waiting = redis instanceof Cluster ? redis.duplicate(undefined, { lazyConnect: true }) : redis.duplicate({ lazyConnect: true })
   const notReady = new ImageCache('m@1:pdq1', { ...options, redis: waiting, keyPrefix: prefix })
   notReady.store(['u:9'], entry)
   t.same(notReady.memory('u:9'), { entry }, 'kept in process')

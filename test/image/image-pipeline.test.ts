@@ -11,7 +11,7 @@ import { ImagePipeline, type ImagePipelineOptions, type ImageScorer } from '../.
 import { prepareImage } from '../../src/image/prepare.js'
 import { hashToHex } from '../../src/pdq/pdq.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
-import { redisClient, testPrefix } from '../helpers/redis.js'
+import { keysMatching, storeClient, testPrefix } from '../helpers/redis.js'
 import { gradient, modelPath, noise, pdqImages } from '../helpers/images.js'
 import { eventually, imageHost } from '../helpers/image-host.js'
 
@@ -250,7 +250,7 @@ t.test('a full queue drops work and counts it, by jobs and by the bytes they hol
 
 t.test('the shared cache: another replica finds the image in Redis within the request’s one round trip', async (t) => {
   const prefix = testPrefix()
-  const redis = await redisClient(t, prefix)
+  const redis = await storeClient(t, prefix)
   await redis.ping()
   const host = await imageHost(t)
   const cache = { ...options().cache, redis, keyPrefix: prefix, ttlSeconds: 120 }
@@ -259,7 +259,7 @@ t.test('the shared cache: another replica finds the image in Redis within the re
   const bytes = await png(14)
   const url = host.serve('/shared.png', bytes)
   const first = await score(one, [{ id: 'u', image: { url } }], undefined, new ReadBatch(redis))
-  const keys = () => redis.keys(`${prefix}img:*`)
+  const keys = () => keysMatching(redis, `${prefix}img:*`)
   await eventually(async () => (await keys()).length === 2)
   t.same((await keys()).map((key) => key.slice(prefix.length).split(':').slice(0, 4).join(':')).sort(), ['img:nsfwjs-mobilenetv2@1.0.0:pdq1:d', 'img:nsfwjs-mobilenetv2@1.0.0:pdq1:u'], 'by content hash and by URL')
   for (const key of await keys()) t.ok((await redis.ttl(key)) > 100, 'with a TTL')

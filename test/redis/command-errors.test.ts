@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: error replies on one connection.
 import t from 'tap'
 import { Command, Redis } from 'ioredis'
 import { freePort, redisUrl } from '../helpers/redis.js'

@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: blocks one connection to time out one pipeline (test/redis/per-node.test.ts covers the cluster's reads).
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { BudgetExceeded, ReadBatch } from '../../src/redis/read-batch.js'

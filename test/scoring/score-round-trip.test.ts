@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: counts the pipelines of one connection (test/api/score-redis-nodes.test.ts counts them per node on a cluster).
 import t from 'tap'
 import type { Redis } from 'ioredis'
 import { defaultAggregateOptions } from '../../src/feedback/aggregate-store.js'

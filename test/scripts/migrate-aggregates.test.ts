@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: the one-off migration from the single-node key layout takes REDIS_URL only.
 import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import { migrateAggregates } from '../../scripts/migrate-aggregates.js'

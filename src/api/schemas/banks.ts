@@ -28,10 +28,13 @@ export const HashBankEntrySchema = z
 const entryFields = {
   hash: PdqHex.optional().describe('a PDQ hash (64 hex digits, the reference tools\' format)'),
   image: z
-    .object({ data: z.base64().max(14_000_000).optional().describe('the image, base64'), url: z.url().max(4096).optional() })
+    .object({
+      data: z.base64().max(14_000_000).optional().describe('the image, base64: up to 14,000,000 characters; the decoded image at most BANK_IMAGE_MAX_PIXELS (default 50,000,000) pixels'),
+      url: z.url().max(4096).optional().describe('up to 4,096 characters; fetched only from IMAGE_ALLOWED_HOSTS, at most IMAGE_MAX_BYTES')
+    })
     .optional()
     .describe('an image to hash instead of a hash'),
-  contentId: z.string().min(1).max(256).optional().describe('your id for the content'),
+  contentId: z.string().min(1).max(256).optional().describe('your id for the content: 1–256 characters'),
   action: HashAction.optional().describe('what a match does, for everyone; default hide')
 }
 
@@ -52,7 +55,7 @@ const HashBankEntryInputSchema = z
 
 export function addEntriesBodySchema(maxEntries: number) {
   return z
-    .object({ ...entryFields, entries: z.array(HashBankEntryInputSchema).min(1).max(maxEntries).optional().describe('several entries at once') })
+    .object({ ...entryFields, entries: z.array(HashBankEntryInputSchema).min(1).max(maxEntries).optional().describe(`several entries at once: 1–${maxEntries} (MAX_BANK_ENTRIES_PER_REQUEST)`) })
     .superRefine((body, ctx) => {
       if (body.entries === undefined) return checkEntry(body, ctx)
       if (body.hash !== undefined || body.image !== undefined || body.contentId !== undefined || body.action !== undefined) {
@@ -69,10 +72,12 @@ export function bankNameSchema(pattern: string) {
     .min(1)
     .max(128)
     .regex(new RegExp(pattern), `bank names match ${pattern}`)
+    .describe(`1–128 characters matching ${pattern} (BANK_NAME_PATTERN)`)
 }
 
-export const NewBankSchema = (bankName: z.ZodString) => z.object({ name: bankName, description: z.string().max(500).optional(), enabled: z.boolean().optional() })
-export const BankPatchSchema = z.object({ enabled: z.boolean().optional(), description: z.string().max(500).nullable().optional() })
+const BankDescription = z.string().max(500).describe('up to 500 characters')
+export const NewBankSchema = (bankName: z.ZodString) => z.object({ name: bankName, description: BankDescription.optional(), enabled: z.boolean().optional() })
+export const BankPatchSchema = z.object({ enabled: z.boolean().optional(), description: BankDescription.nullable().optional() })
 export const HashBankListSchema = z.object({ banks: z.array(HashBankSchema) })
 export const AddedEntriesSchema = z.object({ entries: z.array(HashBankEntrySchema) })
 export const EntryPageQuerySchema = z.object({

@@ -6,11 +6,12 @@ import { loadConfig } from '../../../src/config.js'
 import { hashImage } from '../../../src/image/image-hash.js'
 import banksPlugin, { type BanksPluginOptions } from '../../../src/plugins/app/banks.js'
 import readiness from '../../../src/plugins/app/readiness.js'
+import type { RedisClient } from '../../../src/redis/connection.js'
 import configPlugin from '../../../src/plugins/external/config.js'
 import { imageHost } from '../../helpers/image-host.js'
 import { pictureAsPng, pictureHash } from '../../helpers/pictures.js'
 import { killSubscriber } from '../../helpers/kill-subscriber.js'
-import { redisClient, redisUrl, startRedis, testPrefix } from '../../helpers/redis.js'
+import { redisClient, redisUrl, startRedis, storeClient, storeConnections, testPrefix } from '../../helpers/redis.js'
 
 type Tap = import('tap').Test
 
@@ -34,7 +35,7 @@ function connections(t: Tap, url: string) {
  */
 async function banksApp(
   t: Tap,
-  options: { env?: Record<string, string>; redis?: Redis; subscriber?: Redis } & BanksPluginOptions = {}
+  options: { env?: Record<string, string>; redis?: RedisClient; subscriber?: RedisClient } & BanksPluginOptions = {}
 ): Promise<{ app: FastifyInstance; lines: string[]; readiness: () => Promise<unknown> }> {
   const lines: string[] = []
   const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) } } })
@@ -43,8 +44,8 @@ async function banksApp(
   await app.register(
     fp(
       async (instance) => {
-        instance.decorate('redis', options.redis ?? null)
-        instance.decorate('redisSubscriber', options.subscriber ?? null)
+        instance.decorate<RedisClient | null>('redis', options.redis ?? null)
+        instance.decorate<RedisClient | null>('redisSubscriber', options.subscriber ?? null)
       },
       { name: 'redis' }
     )
@@ -106,9 +107,9 @@ t.test('without Redis: an embedded store, loaded at once, and said so', async (t
 
 t.test('with Redis up: the Redis store, subscribed and loaded before serving; entries by image.url are fetched like item images', async (t) => {
   const prefix = testPrefix()
-  await redisClient(t, prefix)
-  const { redis, subscriber } = connections(t, await redisUrl(t))
-  await new Promise((resolve) => redis.once('ready', resolve))
+  await storeClient(t, prefix)
+  // The suite's Redis, one node or a cluster (test:cluster); the other Redis tests here need a node of their own.
+  const { redis, subscriber } = await storeConnections(t)
   const host = await imageHost(t)
   const url = host.serve('/a.png', await pictureAsPng(1))
   const { banks } = (await banksApp(t, { env: { REDIS_KEY_PREFIX: prefix, ...LOCAL_IMAGES }, redis, subscriber })).app

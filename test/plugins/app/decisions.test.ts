@@ -1,3 +1,4 @@
+// Single-node Redis on purpose, not in `npm run test:cluster`: stops a Redis of its own under the plugin.
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'

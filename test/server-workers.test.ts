@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import t from 'tap'
+import { freePort, redisUrl, testPrefix } from './helpers/redis.js'
+import { typescriptNodeArgs } from './helpers/node-args.js'
+
+interface LogLine {
+  pid: number
+  msg: string
+  req?: { url: string }
+}
+
+/** The server in cluster mode on a free port, its JSON log lines read as they come. */
+async function startWorkers(t: Tap, env: Record<string, string>) {
+  const port = await freePort()
+  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      REDIS_URL: await redisUrl(t),
+      REDIS_CLUSTER_NODES: '',
+      REDIS_KEY_PREFIX: testPrefix(),
+      SHUTDOWN_DELAY_MS: '300',
+      OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
+      OVERLOAD_SHED_LOOP_DELAY_MS: '0',
+      ...env
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  t.teardown(() => child.kill('SIGKILL'))
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  const lines = (): LogLine[] =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine)
+  return { child, port, exited, lines, output: () => output }
+}
+type Tap = import('tap').Test
+
+// each test starts the service's processes, which on a loaded machine takes a minute or more
+t.setTimeout(900_000)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+t.test('WORKERS=2: two processes answer on one port, one that dies is replaced, SIGTERM drains them all and the primary exits 0', async (t) => {
+  const run = await startWorkers(t, { WORKERS: '2' })
+  const listening = () => new Set(run.lines().filter((line) => line.msg.startsWith('Server listening')).map((line) => line.pid))
+  while (listening().size < 2) {
+    if (run.child.exitCode !== null) throw new Error(`the primary exited before both workers listened (${run.output()})`)
+    await sleep(200)
+  }
+  const workers = listening()
+  t.notOk(workers.has(run.child.pid!), 'the primary serves nothing itself')
+
+  // 404s are logged with the pid of the process that answered: connections go to the workers in turn
+  for (let i = 0; i < 8; i++) {
+    const res = await fetch(`http://127.0.0.1:${run.port}/no-such-route-${i}`, { headers: { connection: 'close' } })
+    t.equal(res.status, 404)
+    t.equal(((await res.json()) as { code: string }).code, 'FG_NOT_FOUND')
+  }
+  const scored = await fetch(`http://127.0.0.1:${run.port}/v1/score`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: 'u1', surface: 'for_you', items: [{ id: 'a', text: 'Sunday pancakes with the family' }] })
+  })
+  t.equal(scored.status, 200, 'a worker scores with its own model sessions')
+  await sleep(300)
+  const answered = new Set(run.lines().filter((line) => line.msg === 'incoming request' && line.req?.url.startsWith('/no-such-route')).map((line) => line.pid))
+  t.same([...answered].sort(), [...workers].sort(), 'both workers answered')
+
+  // a worker that dies while serving is replaced
+  process.kill([...workers][0]!, 'SIGKILL')
+  while (listening().size < 3) {
+    if (run.child.exitCode !== null) throw new Error(`the primary exited before a new worker listened (${run.output()})`)
+    await sleep(200)
+  }
+  t.ok(run.lines().some((line) => line.msg === 'worker died: starting another'))
+  const serving = [...listening()].filter((pid) => pid !== [...workers][0])
+
+  run.child.kill('SIGTERM')
+  await sleep(50)
+  run.child.kill('SIGTERM') // a second one changes nothing: the workers are draining already
+  const [code, signal] = await run.exited
+  t.equal(code, 0, `the primary exits 0 (${run.output().slice(-2000)})`)
+  t.equal(signal, null)
+  const complete = new Set(run.lines().filter((line) => line.msg === 'shutdown complete').map((line) => line.pid))
+  t.same([...complete].sort(), serving.sort(), 'every worker drained and closed')
+})
+
+t.test('WORKERS=2: workers that cannot start stop the primary, which exits 1', async (t) => {
+  const run = await startWorkers(t, { WORKERS: '2', POLICY_FILE: '/nonexistent/policy.json' })
+  const [code] = await run.exited
+  t.equal(code, 1, run.output().slice(-2000))
+  t.ok(run.lines().some((line) => line.msg === 'worker failed to start: stopping'))
+})
