@@ -47,6 +47,7 @@ const cases: ScoreCase[] = [
   { name: '`a b a b` transcripts, the same 200 as substrings', keywords: words(ab200, 'substring'), items: transcripts('a b ') },
   { name: '`a a a` transcripts, keywords aaa and spoiler', keywords: words(['aaa', 'spoiler']), items: transcripts('a ') },
   { name: '`aaaa…` transcripts, 200 keywords `a…a b`', keywords: words(Array.from({ length: 200 }, (_, index) => 'a'.repeat(1 + (index % 90)) + " b")), items: transcripts('a') },
+  { name: '`1 1 1` transcripts, a keyword of 100 ones and 11', keywords: words(['1'.repeat(100), '11']), items: transcripts('1 ') },
   { name: '`a-a-a` transcripts, keywords aaa, spoiler, a-a', keywords: words(['aaa', 'spoiler', 'a-a']), items: transcripts('a-') },
   { name: '`s.p.o.i.l.e.r` transcripts, 200 keywords with spaces', keywords: spaced200, items: transcripts('s.p.o.i.l.e.r ') },
   { name: 'emoji-run transcripts, 200 emoji keywords', keywords: words(Array.from({ length: 200 }, (_, index) => '😀'.repeat(1 + (index % 50)) + 'x')), items: transcripts('😀') },

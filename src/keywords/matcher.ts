@@ -28,9 +28,9 @@ import {
 } from './analysis.js'
 import { wordKeys } from './dictionary.js'
 import { collapseRuns, keywordWordKey, textWordKeys } from './inflection.js'
-import { EMOJI, HASH, LEET, NO_SPACE, SPACE, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
+import { EMOJI, HASH, LEET, NO_SPACE, ReadingBuffers, SPACE, TextBuffers, normalizeText, readText, type NormalizedText, type Reading } from './normalize.js'
 import { findWithSymbols, keywordSymbols, type KeywordSymbols } from './symbols.js'
-import { RunText, samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
+import { RunBuffers, RunText, samePattern, substringSearch, toPattern, toRuns, type Pattern, type SubstringSearch } from './substring.js'
 import { Atoms, LINK_JOIN, LINK_NONE, LINK_SPACED, spacedGaps, tagWord, tokenize } from './tokens.js'
 
 export { analysisCacheSize, analyzeField, configureAnalysisCache } from './analysis.js'
@@ -102,11 +102,35 @@ function addUnique(list: number[], value: number): void {
   if (!list.includes(value)) list.push(value)
 }
 
+/**
+ * What compiling a keyword reads it into, reused from keyword to keyword (compiling is synchronous and keeps none
+ * of it): allocating them for each of 200 keywords was a third of compiling them.
+ */
+const compiling = {
+  text: new TextBuffers(),
+  body: new TextBuffers(),
+  folded: new ReadingBuffers(),
+  plain: new ReadingBuffers(),
+  atoms: new Atoms({ length: 0, text: '', units: new Uint16Array(0), classes: new Uint8Array(0), changed: false }, 256),
+  runs: new RunBuffers()
+}
+
 /** The readings a keyword is compiled from: folded, and plain when that differs and no leet symbol was typed. */
 function keywordReadings(text: NormalizedText, plainIfSymbols: boolean): Reading[] {
-  const folded = readText(text, true)
-  if (!folded.changed || (!plainIfSymbols && text.classes.includes(LEET))) return [folded]
-  return [folded, readText(text, false)]
+  const folded = readText(text, true, compiling.folded)
+  if (!folded.changed || (!plainIfSymbols && hasClass(text, LEET))) return [folded]
+  return [folded, readText(text, false, compiling.plain)]
+}
+
+/** Whether a unit of the text is of the class (its arrays, reused, may be longer than it). */
+function hasClass(text: NormalizedText, unitClass: number): boolean {
+  for (let position = 0; position < text.length; position++) if (text.classes[position] === unitClass) return true
+  return false
+}
+
+/** The atoms of a keyword's reading, in the atoms reused while compiling. */
+function keywordAtoms(reading: Reading, text: NormalizedText): Atoms {
+  return tokenize(reading, text, [], false, compiling.atoms)
 }
 
 const NOTHING_KEPT_APART: ReadonlySet<number> = new Set()
@@ -270,6 +294,20 @@ class CollapsedWalk {
     return true
   }
 
+  /**
+   * Appends `count` more of the join's last unit (an elongation, or spaced-out digits, going on): the collapsed
+   * join is unchanged, so this costs nothing per unit.
+   */
+  repeatLast(count: number): void {
+    this.run += count
+    if (count > 0) this.plain = false
+  }
+
+  /** The digit the whole join repeats (`1 1 1 1`), or -1 when it is anything else. */
+  repeatedDigit(): number {
+    return this.length === 1 && isDigitUnit(this.lastUnit) ? this.lastUnit : -1
+  }
+
   /** The trie node the join is, when it is a keyword word's prefix as written (nothing repeated); -1 otherwise. */
   exactNode(): number {
     return this.plain && this.onTrie === this.length ? this.node : -1
@@ -345,27 +383,27 @@ class MatcherBuilder {
   }
 
   add(rule: KeywordRuleInput, index: number): void {
-    const normalized = normalizeText(rule.value)
+    const normalized = normalizeText(rule.value, compiling.text)
     let bodyStart = 0
     while (bodyStart < normalized.length && normalized.classes[bodyStart] === SPACE) bodyStart++
     const isTagRule = normalized.classes[bodyStart] === HASH
     if (isTagRule) {
       // `#spoiler` is about hashtags whatever the targets say
-      while (normalized.classes[bodyStart] === HASH) bodyStart++
+      while (bodyStart < normalized.length && normalized.classes[bodyStart] === HASH) bodyStart++
       this.contexts[index] = IN_TAGS
-      const body = normalizeText(rule.value.slice(normalized.sourceStart[bodyStart] ?? rule.value.length))
+      const body = normalizeText(rule.value.slice(bodyStart < normalized.length ? normalized.sourceStart[bodyStart] : rule.value.length), compiling.body)
       if (rule.mode === 'substring') this.addPatterns(body, index)
       else this.addTagWord(body, index)
       return
     }
     for (const target of rule.targets) this.contexts[index]! |= TARGET_CONTEXTS[target]
     // words written without spaces (or emoji) are matched inside the text, whatever its language
-    const insideWords = normalized.classes.includes(NO_SPACE) || normalized.classes.includes(EMOJI)
+    const insideWords = hasClass(normalized, NO_SPACE) || hasClass(normalized, EMOJI)
     if (rule.mode === 'substring' || insideWords) return this.addPatterns(normalized, index)
     const readings = keywordReadings(normalized, false)
-    const symbols = keywordSymbols(normalized, readings[0]!, tokenize(readings[0]!, normalized, [], false))
+    const symbols = keywordSymbols(normalized, readings[0]!, keywordAtoms(readings[0]!, normalized))
     const keptApart = symbols?.keptApart ?? NOTHING_KEPT_APART
-    const sequences = readings.flatMap((reading) => wordSequences(tokenize(reading, normalized, [], false), keptApart))
+    const sequences = readings.flatMap((reading) => wordSequences(keywordAtoms(reading, normalized), keptApart))
     if (sequences.length === 0) return this.addPatterns(normalized, index) // only symbols: match them as written
     if (symbols !== null) this.symbols[index] = symbols
     for (const words of sequences) this.addWords(words, index)
@@ -407,7 +445,7 @@ class MatcherBuilder {
 
   private addPatterns(text: NormalizedText, rule: number): void {
     for (const reading of keywordReadings(text, true)) {
-      this.addPattern(toPattern(toRuns(reading, spacedGaps(tokenize(reading, text, [], false), text.length)), rule))
+      this.addPattern(toPattern(toRuns(reading, spacedGaps(keywordAtoms(reading, text), text.length), compiling.runs), rule))
     }
   }
 
@@ -472,6 +510,14 @@ class IdTable<V> {
 }
 
 const NO_KEYS: readonly number[] = []
+/** More than the longest word of a keyword (KEYWORD_MAX_LENGTH): digit runs are keyed by digit and length. */
+const DIGIT_RUN_LENGTHS = 1 << 16
+const DIGIT_ZERO = 0x30
+
+interface DigitRuns {
+  readonly keys: ReadonlyMap<number, readonly number[]>
+  readonly lengths: readonly Int32Array[]
+}
 /** Joined words whose keys a matcher remembers: a bound, as texts choose them. */
 const MAX_JOINED_KEYS = 512
 
@@ -492,6 +538,8 @@ class RuleIds {
   private readonly joinedKeyIds = new Map<string, readonly number[]>()
   /** the same, by collapsed trie node, for words written as a keyword word's prefix */
   private readonly nodeKeys: Array<readonly number[] | undefined> = []
+  /** see digitRuns */
+  private digitRunWords: DigitRuns | null = null
 
   constructor(
     readonly generation: number,
@@ -528,6 +576,46 @@ class RuleIds {
       this.joinedKeyIds.set(word, keys)
     }
     return keys
+  }
+
+  /**
+   * joinedKeys of a digit repeated `length` times (`1111`): digits are never squeezed, and no plural ends in one,
+   * so its only key is itself.
+   */
+  digitRunKeys(digit: number, length: number): readonly number[] {
+    const keys = this.digitRuns().keys.get(digit * DIGIT_RUN_LENGTHS + length)
+    // The walk asks only at lengths nextDigitRunLength gave it, which are those of words: the fallback is not reached.
+    /* c8 ignore next */
+    return keys ?? NO_KEYS
+  }
+
+  /** The shortest length over `length` of a word of the trie that repeats `digit`; Infinity for none. */
+  nextDigitRunLength(digit: number, length: number): number {
+    const lengths = this.digitRuns().lengths[digit - DIGIT_ZERO]!
+    let low = 0
+    let high = lengths.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (lengths[middle]! <= length) low = middle + 1
+      else high = middle
+    }
+    return low < lengths.length ? lengths[low]! : Infinity
+  }
+
+  /** The trie's words made of one digit repeated: their keys by digit * DIGIT_RUN_LENGTHS + length, their lengths by digit, sorted. */
+  private digitRuns(): DigitRuns {
+    if (this.digitRunWords === null) {
+      const keys = new Map<number, readonly number[]>()
+      const lengths: number[][] = Array.from({ length: 10 }, () => [])
+      for (const [word, id] of this.wordIds) {
+        const digit = word.charCodeAt(0)
+        if (!isDigitUnit(digit) || !repeatsOnly(word, digit)) continue
+        keys.set(digit * DIGIT_RUN_LENGTHS + word.length, [id])
+        lengths[digit - DIGIT_ZERO]!.push(word.length)
+      }
+      this.digitRunWords = { keys, lengths: lengths.map((list) => Int32Array.from(list).sort()) }
+    }
+    return this.digitRunWords
   }
 
   /** The keys joinedKeys found for a collapsed trie node (-1: none), if it was asked already. */
@@ -662,6 +750,12 @@ class WordWalk {
   private deepJoins: Array<readonly JoinedWord[] | undefined> = []
   /** the texts of the field's atoms, by atom, for those with a joining link (see FieldAnalysis.joinTexts) */
   private partTexts: string[] = []
+  /**
+   * By atom with a joining link: how many units the parts hold up to it (differences give a join's length), and the
+   * furthest atom up to which the parts after it only repeat its last unit (`a a a a`, `1 1 1 1`).
+   */
+  private partEnds = new Int32Array(0)
+  private repeatsUntil = new Int32Array(0)
   private readonly collapsed: CollapsedWalk
   /**
    * What the walk knows of each trie node (by IdNode.id), valid while nodeWalks[id] is this walk's number: how many
@@ -769,7 +863,24 @@ class WordWalk {
   private indexPartTexts(analysis: FieldAnalysis, texts: readonly string[]): void {
     const { data, joinAtomsAt } = analysis
     if (this.partTexts.length < analysis.atomCount) this.partTexts = new Array<string>(analysis.atomCount)
-    for (let index = 0; index < texts.length; index++) this.partTexts[data[joinAtomsAt + index]!] = texts[index]!
+    if (this.partEnds.length < analysis.atomCount) {
+      this.partEnds = new Int32Array(analysis.atomCount)
+      this.repeatsUntil = new Int32Array(analysis.atomCount)
+    }
+    const { partTexts, partEnds, repeatsUntil } = this
+    let units = 0
+    for (let index = 0; index < texts.length; index++) {
+      const atom = data[joinAtomsAt + index]!
+      partTexts[atom] = texts[index]!
+      units += texts[index]!.length
+      partEnds[atom] = units
+    }
+    for (let index = texts.length - 1; index >= 0; index--) {
+      const atom = data[joinAtomsAt + index]!
+      const text = texts[index]!
+      const repeats = index + 1 < texts.length && isJoined(this.link(atom)) && repeatsOnly(texts[index + 1]!, text.charCodeAt(text.length - 1))
+      repeatsUntil[atom] = repeats ? repeatsUntil[atom + 1]! : atom
+    }
   }
 
   private follow(node: IdNode, first: number, last: number): void {
@@ -835,6 +946,7 @@ class WordWalk {
    */
   private joinedWords(index: number, first: string, walk: CollapsedWalk): readonly JoinedWord[] {
     const { words } = this
+    const ids = this.ids!
     const analysis = this.analysis!
     // the join's length; its text is made only when its keys are looked up
     let wordLength = first.length
@@ -852,7 +964,11 @@ class WordWalk {
       walk.append(part)
       if (wordLength > words.maxJoinedLength || !walk.startsKeywordWord()) break
       if (elongated && previousKeys !== null) {
-        // `s p o i l e r r r r r …`: one join per elongation rather than one per letter, so a long run costs a step per letter
+        // `s p o i l e r r r r r …`: one join per elongation, at its end or as far as the join may run, reached at once
+        const end = this.lastWithin(last, this.repeatsUntil[last]!, index, words.maxJoinedLength)
+        walk.repeatLast(this.partEnds[end]! - this.partEnds[last]!)
+        wordLength = this.partEnds[end]! - this.partEnds[index]! + first.length
+        last = end
         if (previousKeys.length > 0) elongatedLast = last
         continue
       }
@@ -862,13 +978,39 @@ class WordWalk {
       }
       previousKeys = null
       // spaced-out letters are a word only as a run of three or more
+      const digit = walk.repeatedDigit()
       if (!spaced || last - index >= 2) {
-        previousKeys = walk.mayBeKeywordWord() ? this.keysOfJoin(index, last, walk.exactNode()) : NO_KEYS
+        previousKeys = !walk.mayBeKeywordWord() ? NO_KEYS : digit !== -1 ? ids.digitRunKeys(digit, wordLength) : this.keysOfJoin(index, last, walk.exactNode())
         if (previousKeys.length > 0) joined.push({ last, keys: previousKeys })
+      }
+      if (digit !== -1 && this.repeatsUntil[last]! > last) {
+        // `1 1 1 1 …`: digits are never squeezed, so the join has keys only at the lengths of the user's words made
+        // of that digit; it goes on to the step before the next such length, or to the end of the run
+        const until = this.lastWithin(last, this.repeatsUntil[last]!, index, Math.min(words.maxJoinedLength, ids.nextDigitRunLength(digit, wordLength) - 1))
+        walk.repeatLast(this.partEnds[until]! - this.partEnds[last]!)
+        wordLength = this.partEnds[until]! - this.partEnds[index]! + first.length
+        last = until
       }
     }
     if (elongatedLast !== -1) joined.push({ last: elongatedLast, keys: previousKeys! })
     return joined
+  }
+
+  /**
+   * The furthest atom from `from` to `until` at which the join starting at atom `first` is at most `maxLength`
+   * units long (`from` when none is).
+   */
+  private lastWithin(from: number, until: number, first: number, maxLength: number): number {
+    const { partEnds } = this
+    const most = maxLength + partEnds[first]! - this.partTexts[first]!.length
+    let low = from
+    let high = until
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1
+      if (partEnds[middle]! <= most) low = middle
+      else high = middle - 1
+    }
+    return low
   }
 
   /** RuleIds.joinedKeys of the join of atoms index to last, whose text is made only when they are not known by node. */
@@ -880,6 +1022,12 @@ class WordWalk {
     for (let atom = index; atom <= last; atom++) word += this.partTexts[atom]!
     return ids.joinedKeys(word, node)
   }
+}
+
+/** Whether `text` is `unit` repeated. */
+function repeatsOnly(text: string, unit: number): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) !== unit) return false
+  return true
 }
 
 /** The first index in data[at, at + count) holding a value >= key (the values are sorted). */

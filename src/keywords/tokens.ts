@@ -196,18 +196,18 @@ WORD_UNITS[APOSTROPHE] = IN_WORD
 /**
  * The atoms of a reading. Words are runs of letters, marks and digits (a negation's apostrophe stays inside);
  * with `splitParts` (author names), and inside hashtags, words are also split at camelCase and letter/digit
- * boundaries into parts linked with LINK_JOIN. `into` is reused when given.
+ * boundaries into parts linked with LINK_JOIN. They are written to `into`, reused by callers that tokenize many readings.
  */
 export function tokenize(
   reading: Reading,
   text: NormalizedText,
   tags: readonly Tag[],
   splitParts: boolean,
-  into?: Atoms
+  into: Atoms
 ): Atoms {
   const { classes } = reading
   const { length } = text
-  const atoms = into ?? new Atoms(reading)
+  const atoms = into
   atoms.reading = reading
   atoms.count = 0
   let tagIndex = 0

@@ -143,3 +143,49 @@ t.test('a joined word continues a phrase by the keys the phrase has, whichever o
     { rule: 2, start: 2, end: 18 }
   ])
 })
+
+t.test('spaced-out digits join at the lengths of the keyword words made of them, nothing in between', async (t) => {
+  expectMatches(
+    t,
+    [
+      ['1111', 'call 1 1 1 1 now'],
+      ['111', '1 1 1 1 1'],
+      ['1111 x', 'a 1 1 1 1 x'],
+      ['2 1111', '2 1 1 1 1 1'],
+      ['11111', 'x 1 1 1 1 1 1 1 y'],
+      ['1111 x', '1 1 1 1 1 x']
+    ],
+    [
+      ['1111', '1 1 1'],
+      ['111 x', '1 1 x 1 1 1 1'],
+      ['11 x', '1 1 x'],
+      ['111', '1 2 1 1']
+    ]
+  )
+  // a long run of spaced-out digits costs a step per length of the user's words, not one per digit (issue 14); two
+  // spaced-out characters are never a word
+  const matcher = compileKeywordRules([
+    { id: 'long', value: '1'.repeat(100), mode: 'word', targets: ['content'] },
+    { id: 'short', value: '11', mode: 'word', targets: ['content'] },
+    { id: 'then', value: `${'1'.repeat(30)} x`, mode: 'word', targets: ['content'] }
+  ])
+  const text = '1 '.repeat(20_000) + 'x'
+  t.same(matcher.match(text, 'content'), [
+    { rule: 0, start: 0, end: 199 },
+    { rule: 2, start: 39_940, end: 40_001 }
+  ])
+})
+
+t.test('a spaced-out elongation as long as a transcript: one join per start, as far as a join may run', async (t) => {
+  const matcher = compileKeywordRules([
+    { id: 'a', value: 'aaa', mode: 'word', targets: ['content'] },
+    { id: 'b', value: 'aaa b', mode: 'word', targets: ['content'] },
+    { id: 'c', value: 'b aa', mode: 'word', targets: ['content'] }
+  ])
+  const text = 'a-'.repeat(20_000) + 'b a-a'
+  t.same(matcher.match(text, 'content'), [
+    { rule: 0, start: 0, end: 13 },
+    { rule: 1, start: 39_986, end: 40_001 },
+    { rule: 2, start: 40_000, end: 40_005 }
+  ])
+})
