@@ -5,7 +5,7 @@
  * and SIGINT are passed on as SIGTERM, so every worker drains as a single process does, and the primary
  * exits once they all have: 0 when every one exited 0. SIGHUP (re-read the API keys) is passed on too.
  * A worker that dies while serving is replaced; one that fails before it listens stops them all, and the
- * primary exits 1, as a single process' failed start-up would.
+ * primary exits with its code (2 for a configuration problem, else 1), as a single process' failed start-up would.
  */
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
@@ -20,7 +20,7 @@ export interface PrimaryOptions {
 export function runPrimary({ workers, drainMs, log }: PrimaryOptions): void {
   const listening = new Set<Worker>()
   let stopping = false
-  /** The primary's exit code: 1 when a worker failed to start or to drain (not one that died and was replaced). */
+  /** The primary's exit code, from the first worker that failed to start or to drain (not one that died and was replaced). */
   let failed = 0
 
   const fork = () => {
@@ -49,7 +49,8 @@ export function runPrimary({ workers, drainMs, log }: PrimaryOptions): void {
       log.error({ pid: worker.process.pid, code, signal }, 'worker died: starting another')
       return fork()
     }
-    if (code !== 0) failed = 1
+    // the first failure decides: 2 (a configuration problem, as a worker's start-up reports it) or 1
+    if (code !== 0 && failed === 0) failed = code === 2 ? 2 : 1
     if (!stopping) {
       // never listened: its start-up failed (and logged why); the others would fail alike
       log.fatal({ pid: worker.process.pid, code, signal }, 'worker failed to start: stopping')

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { typescriptNodeArgs } from './helpers/node-args.js'
 
-// No models to load (a missing manifest is reported, not fatal): these tests are about starting at all.
+// No models to load (a missing manifest is reported, not fatal): these tests are about starting at all, in one
+// process (WORKERS=1, whatever REDIS_URL the suite runs with: the workers' primary has server-workers.test.ts).
 const emptyModels = mkdtempSync(join(tmpdir(), 'fg-no-models-'))
 t.teardown(() => rmSync(emptyModels, { recursive: true, force: true }))
 
@@ -13,7 +14,7 @@ t.teardown(() => rmSync(emptyModels, { recursive: true, force: true }))
 function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
-      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', MODELS_DIR: emptyModels, POLICY_FILE: 'models/policy.json', AUTH_KEYS_FILE: '', AUTH_DISABLED: '', ...env },
+      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', MODELS_DIR: emptyModels, POLICY_FILE: 'models/policy.json', AUTH_KEYS_FILE: '', AUTH_DISABLED: '', WORKERS: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let output = ''

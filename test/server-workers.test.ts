@@ -93,9 +93,14 @@ t.test('WORKERS=2: two processes answer on one port, one that dies is replaced, 
   t.same([...complete].sort(), serving.sort(), 'every worker drained and closed')
 })
 
-t.test('WORKERS=2: workers that cannot start stop the primary, which exits 1', async (t) => {
+t.test('WORKERS=2: workers that cannot start stop the primary, which exits with their code', async (t) => {
   const run = await startWorkers(t, { WORKERS: '2', POLICY_FILE: '/nonexistent/policy.json' })
   const [code] = await run.exited
   t.equal(code, 1, run.output().slice(-2000))
   t.ok(run.lines().some((line) => line.msg === 'worker failed to start: stopping'))
+
+  // a keys file that cannot be read is a configuration problem: 2, from the workers as from one process
+  const keys = await startWorkers(t, { WORKERS: '2', AUTH_KEYS_FILE: '/nonexistent/keys.json' })
+  const [keysCode] = await keys.exited
+  t.equal(keysCode, 2, keys.output().slice(-2000))
 })
