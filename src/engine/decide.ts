@@ -118,7 +118,10 @@ class KeywordScan {
     if (!text) return
     const rules = this.#rules
     const context = this.#context
-    for (const match of rules.matcher.match(text, kind)) {
+    // (a look-up only when there are long fields: hashing every caption would cost more than its match)
+    const prematched = kind === 'content' && context.keywordMatches !== undefined && context.keywordMatches.size > 0 ? context.keywordMatches.get(text) : undefined
+    const matches = prematched ?? rules.matcher.match(text, kind)
+    for (const match of matches) {
       if (this.#seen.includes(match.rule)) continue
       if (rules.keywordExpiry[match.rule]! <= context.now) continue
       const learned = rules.keywordLearned[match.rule]

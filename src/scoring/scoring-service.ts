@@ -5,7 +5,7 @@ import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifier
 import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { ImageHash } from '../image/image-hash.js'
-import { analyzeField } from '../keywords/matcher.js'
+import type { KeywordMatch, KeywordMatcher } from '../keywords/matcher.js'
 import type { ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
@@ -97,7 +97,7 @@ export interface ItemStatusReader {
  * in one go, and a request of long transcripts would otherwise hold the loop for all of them.
  */
 const DECIDE_SLICE_MS = 10
-/** Texts at least this long are analysed apart from the rest of their item (a 100,000-character transcript takes milliseconds). */
+/** Texts at least this long are matched apart from the rest of their item, in steps (a 100,000-character transcript takes milliseconds). */
 const LONG_TEXT = 10_000
 
 function yieldToLoop(): Promise<void> {
@@ -105,23 +105,24 @@ function yieldToLoop(): Promise<void> {
 }
 
 /**
- * Analyses (for keyword matching) an item's long texts one at a time, letting other work run after each once
- * the slice that started at `sliceStart` is used up: the decision then finds them in the analysis cache.
- * Returns when the current slice started.
+ * Matches an item's long texts against the user's keywords in steps, letting other work run whenever the slice
+ * that started at `sliceStart` is used up: whatever the rules, one such text never holds the loop for long. The
+ * decision reads the matches from `into`. Returns when the current slice started.
  */
-async function analyzeLongTexts(item: FeedItem, sliceStart: number): Promise<number> {
+async function matchLongTexts(item: FeedItem, matcher: KeywordMatcher, into: Map<string, readonly KeywordMatch[]>, sliceStart: number): Promise<number> {
   for (const text of [item.text, item.overlayText, item.transcript]) {
-    if (text === undefined || text.length < LONG_TEXT) continue
-    analyzeField(text, 'content')
-    if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+    if (text === undefined || text.length < LONG_TEXT || into.has(text)) continue
+    const steps = matcher.matchInSteps(text, 'content')
+    while (!steps.step(sliceStart + DECIDE_SLICE_MS)) {
       await yieldToLoop()
       sliceStart = performance.now()
     }
+    into.set(text, steps.matches)
   }
   return sliceStart
 }
 
-/** Whether analyzeLongTexts has anything to do for the item: most have no long text, and need no await. */
+/** Whether matchLongTexts has anything to do for the item: most have no long text, and need no await. */
 function hasLongText(item: FeedItem): boolean {
   return isLong(item.text) || isLong(item.overlayText) || isLong(item.transcript)
 }
@@ -179,7 +180,8 @@ export class ScoringService {
 
     const hashDeadline = started - (request.elapsedMs ?? 0) + (this.#deps.bankHashWaitMs ?? Infinity)
     const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults?.hashes() ?? dataHashes, hashDeadline, degradedReasons) : undefined
-    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
+    const keywordMatches = new Map<string, readonly KeywordMatch[]>()
+    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons, keywordMatches }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
     const decisions: Decision[] = []
     const evidences: CategoryEvidence[] = []
@@ -191,7 +193,7 @@ export class ScoringService {
         sliceStart = performance.now()
       }
       const item = request.items[index]!
-      if (lookup.rules.matcher.size > 0 && hasLongText(item)) sliceStart = await analyzeLongTexts(item, sliceStart)
+      if (lookup.rules.matcher.size > 0 && hasLongText(item)) sliceStart = await matchLongTexts(item, lookup.rules.matcher, keywordMatches, sliceStart)
       // on ties, upstream labels win over models, text over images
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
