@@ -122,6 +122,13 @@ async function matchLongTexts(item: FeedItem, matcher: KeywordMatcher, into: Map
   return sliceStart
 }
 
+/** Whether matchLongTexts has anything to do for the item: most have no long text, and need no await. */
+function hasLongText(item: FeedItem): boolean {
+  return isLong(item.text) || isLong(item.overlayText) || isLong(item.transcript)
+}
+
+const isLong = (text: string | undefined) => text !== undefined && text.length >= LONG_TEXT
+
 export { classifierText }
 
 /**
@@ -186,7 +193,7 @@ export class ScoringService {
         sliceStart = performance.now()
       }
       const item = request.items[index]!
-      if (lookup.rules.matcher.size > 0) sliceStart = await matchLongTexts(item, lookup.rules.matcher, keywordMatches, sliceStart)
+      if (lookup.rules.matcher.size > 0 && hasLongText(item)) sliceStart = await matchLongTexts(item, lookup.rules.matcher, keywordMatches, sliceStart)
       // on ties, upstream labels win over models, text over images
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)
