@@ -32,8 +32,40 @@ export function degradedKind(reason: string): string {
   return /^[a-z][a-z0-9_]{0,39}$/.test(kind) ? kind : 'other'
 }
 
+/**
+ * Increments of a counter with two labels, kept here and added to the counter when it is read (a scrape, or
+ * the workers' figures gathered): prom-client hashes an increment's labels on every call, and every /v1/score
+ * answer counts several. Label pairs come from small vocabularies, so the entries stay few.
+ */
+class PendingCounts<L extends string> {
+  readonly #byFirst = new Map<string, Map<string, { labels: Partial<Record<L, string>>; count: number }>>()
+
+  constructor(private readonly labelsOf: (first: string, second: string) => Partial<Record<L, string>>) {}
+
+  add(first: string, second: string, count: number): void {
+    let bySecond = this.#byFirst.get(first)
+    if (bySecond === undefined) this.#byFirst.set(first, (bySecond = new Map()))
+    const entry = bySecond.get(second)
+    if (entry === undefined) bySecond.set(second, { labels: this.labelsOf(first, second), count })
+    else entry.count += count
+  }
+
+  /** Adds what is pending to `counter`. */
+  addTo(counter: Counter<L>): void {
+    for (const bySecond of this.#byFirst.values()) {
+      for (const entry of bySecond.values()) {
+        if (entry.count === 0) continue
+        counter.inc(entry.labels, entry.count)
+        entry.count = 0
+      }
+    }
+  }
+}
+
 export class Metrics implements MetricsRecorder {
   readonly registry = new Registry()
+  readonly #pendingDecisions = new PendingCounts<'action' | 'reason'>((action, reason) => ({ action, reason }))
+  readonly #pendingCacheLookups = new PendingCounts<'cache' | 'result'>((cache, result) => ({ cache, result }))
 
   readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -54,11 +86,12 @@ export class Metrics implements MetricsRecorder {
     registers: [this.registry]
   })
 
-  readonly decisions = new Counter({
+  readonly decisions: Counter<'action' | 'reason'> = new Counter({
     name: 'feedguard_decisions_total',
     help: 'Item decisions answered by /v1/score, by action and by the type of the headline (most severe) reason (`none` for allow).',
     labelNames: ['action', 'reason'] as const,
-    registers: [this.registry]
+    registers: [this.registry],
+    collect: (): void => this.#pendingDecisions.addTo(this.decisions)
   })
 
   readonly scoreAnswers = new Counter({
@@ -81,11 +114,12 @@ export class Metrics implements MetricsRecorder {
     registers: [this.registry]
   })
 
-  readonly cacheRequests = new Counter({
+  readonly cacheRequests: Counter<'cache' | 'result'> = new Counter({
     name: 'feedguard_cache_requests_total',
     help: 'Cache look-ups on the scoring path, by cache (rules, text_scores, image) and result (hit: from any tier, in process or Redis).',
     labelNames: ['cache', 'result'] as const,
-    registers: [this.registry]
+    registers: [this.registry],
+    collect: (): void => this.#pendingCacheLookups.addTo(this.cacheRequests)
   })
 
   readonly modelInferenceDuration = new Histogram({
@@ -150,8 +184,8 @@ export class Metrics implements MetricsRecorder {
   }
 
   cacheLookups(cache: CacheName, hits: number, misses: number): void {
-    if (hits > 0) this.cacheRequests.inc({ cache, result: 'hit' }, hits)
-    if (misses > 0) this.cacheRequests.inc({ cache, result: 'miss' }, misses)
+    if (hits > 0) this.#pendingCacheLookups.add(cache, 'hit', hits)
+    if (misses > 0) this.#pendingCacheLookups.add(cache, 'miss', misses)
   }
 
   modelRun(kind: ModelKind, model: string, seconds: number, batchSize: number): void {
@@ -164,16 +198,10 @@ export class Metrics implements MetricsRecorder {
   }
 
   scoreAnswer(decisions: readonly Decision[], degradedReasons: readonly string[]): void {
-    // Counted per request, not per item: one increment per (action, reason) seen.
-    const counts = new Map<string, { action: string; reason: string; n: number }>()
-    for (const decision of decisions) {
-      const reason = decision.reasons[0]?.type ?? 'none'
-      const key = `${decision.action} ${reason}`
-      const found = counts.get(key)
-      if (found) found.n++
-      else counts.set(key, { action: decision.action, reason, n: 1 })
+    for (let index = 0; index < decisions.length; index++) {
+      const decision = decisions[index]!
+      this.#pendingDecisions.add(decision.action, decision.reasons[0]?.type ?? 'none', 1)
     }
-    for (const { action, reason, n } of counts.values()) this.decisions.inc({ action, reason }, n)
     this.scoreAnswers.inc({ degraded: degradedReasons.length > 0 ? 'true' : 'false' })
     for (const kind of new Set(degradedReasons.map(degradedKind))) this.degradedAnswers.inc({ reason: kind })
   }

@@ -68,6 +68,31 @@ t.test('status classes', async (t) => {
   t.equal(statusClass(503), '5xx')
 })
 
+t.test('decisions and cache look-ups are added to their counters when read: every scrape sees all of them, once', async (t) => {
+  const metrics = new Metrics()
+  const lines = async () => (await metrics.scrape()).body.split('\n')
+  metrics.scoreAnswer([{ id: 'a', action: 'allow', reasons: [] }], [])
+  metrics.cacheLookups('rules', 1, 0)
+  metrics.cacheLookups('text_scores', 3, 2)
+  for (let scrape = 0; scrape < 2; scrape++) {
+    const body = await lines()
+    t.ok(body.includes('feedguard_decisions_total{action="allow",reason="none"} 1'), `scrape ${scrape + 1}: the decision, once`)
+    t.ok(body.includes('feedguard_cache_requests_total{cache="text_scores",result="miss"} 2'))
+  }
+  metrics.scoreAnswer([{ id: 'b', action: 'allow', reasons: [] }, { id: 'c', action: 'blur', reasons: [{ type: 'author', action: 'blur', authorId: 'x' }] }], [])
+  metrics.cacheLookups('text_scores', 1, 0)
+  const body = await lines()
+  for (const line of [
+    'feedguard_decisions_total{action="allow",reason="none"} 2',
+    'feedguard_decisions_total{action="blur",reason="author"} 1',
+    'feedguard_cache_requests_total{cache="rules",result="hit"} 1',
+    'feedguard_cache_requests_total{cache="text_scores",result="hit"} 4',
+    'feedguard_cache_requests_total{cache="text_scores",result="miss"} 2'
+  ]) {
+    t.ok(body.includes(line), line)
+  }
+})
+
 t.test('degraded reasons are labelled by their kind, never by their text', async (t) => {
   t.equal(degradedKind('rules_unavailable: rules store: connect ECONNREFUSED 10.0.0.7:6379; using policy defaults'), 'rules_unavailable')
   t.equal(degradedKind('model_failed: feedguard-text@1.0.0: boom'), 'model_failed')
