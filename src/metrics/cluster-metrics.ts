@@ -48,8 +48,8 @@ export class WorkerMetrics {
     new AggregatorRegistry()
     process.on('message', (message: Partial<ScrapeAnswer>) => {
       if (message?.type !== SCRAPE_ANSWER) return
-      const waiting = this.#waiting.get(message.id!)
-      if (!waiting) return
+      // the primary answers each request once, to the worker that sent it
+      const waiting = this.#waiting.get(message.id!)!
       this.#waiting.delete(message.id!)
       if (message.body !== undefined) waiting.resolve(message.body)
       else waiting.reject(new Error(`the workers' metrics could not be gathered: ${message.error}`))
