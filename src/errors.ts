@@ -84,3 +84,5 @@ export const badRequest = (message: string) => new FeedguardError('FG_BAD_REQUES
 
 export const overloaded = () =>
   new FeedguardError('FG_OVERLOADED', 503, 'the service is overloaded: retry after the time Retry-After gives')
+
+export const metricsUnavailable = (reason: string) => new FeedguardError('FG_METRICS_UNAVAILABLE', 503, reason)

@@ -6,9 +6,11 @@
  * exits once they all have: 0 when every one exited 0. SIGHUP (re-read the API keys) is passed on too.
  * A worker that dies while serving is replaced; one that fails before it listens stops them all, and the
  * primary exits with its code (2 for a configuration problem, else 1), as a single process' failed start-up would.
+ * `GET /metrics`, whichever worker answers it, has every worker's figures: the primary gathers them.
  */
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
+import { serveClusterMetrics } from './metrics/cluster-metrics.js'
 
 export interface PrimaryOptions {
   workers: number
@@ -49,8 +51,10 @@ export function runPrimary({ workers, drainMs, log }: PrimaryOptions): void {
       log.error({ pid: worker.process.pid, code, signal }, 'worker died: starting another')
       return fork()
     }
+    // stopped by the primary's own SIGTERM before it listened (still loading its models): a stop, not a failure
+    const stoppedStarting = stopping && !served && signal === 'SIGTERM'
     // the first failure decides: 2 (a configuration problem, as a worker's start-up reports it) or 1
-    if (code !== 0 && failed === 0) failed = code === 2 ? 2 : 1
+    if (code !== 0 && !stoppedStarting && failed === 0) failed = code === 2 ? 2 : 1
     if (!stopping) {
       // never listened: its start-up failed (and logged why); the others would fail alike
       log.fatal({ pid: worker.process.pid, code, signal }, 'worker failed to start: stopping')
@@ -61,6 +65,7 @@ export function runPrimary({ workers, drainMs, log }: PrimaryOptions): void {
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
   process.on('SIGHUP', () => stopAll('SIGHUP'))
+  serveClusterMetrics()
   log.info({ workers, pid: process.pid }, 'starting the workers')
   for (let i = 0; i < workers; i++) fork()
 }

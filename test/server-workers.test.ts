@@ -74,6 +74,16 @@ t.test('WORKERS=2: two processes answer on one port, one that dies is replaced, 
   const answered = new Set(run.lines().filter((line) => line.msg === 'incoming request' && line.req?.url.startsWith('/no-such-route')).map((line) => line.pid))
   t.same([...answered].sort(), [...workers].sort(), 'both workers answered')
 
+  // whichever worker a scrape reaches, /metrics counts every worker's requests
+  for (let scrape = 0; scrape < 2; scrape++) {
+    const metrics = await fetch(`http://127.0.0.1:${run.port}/metrics`, { headers: { connection: 'close' } })
+    t.equal(metrics.status, 200)
+    const body = await metrics.text()
+    t.match(body, /^http_request_duration_seconds_count\{route="unmatched",method="GET",status_class="4xx"\} 8$/m, 'the 404s of both workers')
+    t.match(body, /^feedguard_score_answers_total\{degraded="false"\} 1$/m)
+    t.match(body, /^feedguard_redis_connected\{connection="commands"\} 1$/m, 'connected: every worker is')
+  }
+
   // a worker that dies while serving is replaced
   process.kill([...workers][0]!, 'SIGKILL')
   while (listening().size < 3) {
@@ -103,4 +113,53 @@ t.test('WORKERS=2: workers that cannot start stop the primary, which exits with 
   const keys = await startWorkers(t, { WORKERS: '2', AUTH_KEYS_FILE: '/nonexistent/keys.json' })
   const [keysCode] = await keys.exited
   t.equal(keysCode, 2, keys.output().slice(-2000))
+})
+
+t.test('WORKERS=2: a SIGTERM while the workers still load stops them, and the primary exits 0', async (t) => {
+  const run = await startWorkers(t, { WORKERS: '2' })
+  while (!run.lines().some((line) => line.msg === 'starting the workers')) {
+    if (run.child.exitCode !== null) throw new Error(`the primary exited before starting the workers (${run.output()})`)
+    await sleep(20)
+  }
+  run.child.kill('SIGTERM')
+  const [code] = await run.exited
+  t.equal(code, 0, run.output().slice(-2000))
+  t.notOk(
+    run.lines().some((line) => line.msg.startsWith('Server listening')),
+    'stopped before listening'
+  )
+})
+
+t.test('WORKERS=2: a scrape fails with 503 FG_METRICS_UNAVAILABLE while a worker cannot answer, never with a partial sum', async (t) => {
+  const run = await startWorkers(t, { WORKERS: '2' })
+  const listening = () => [...new Set(run.lines().filter((line) => line.msg.startsWith('Server listening')).map((line) => line.pid))]
+  while (listening().length < 2) {
+    if (run.child.exitCode !== null) throw new Error(`the primary exited before both workers listened (${run.output()})`)
+    await sleep(200)
+  }
+  const [stopped] = listening()
+  const resume = () => {
+    try {
+      process.kill(stopped!, 'SIGCONT')
+    } catch {
+      // exited already, with the primary
+    }
+  }
+  process.kill(stopped!, 'SIGSTOP')
+  t.teardown(resume)
+  // connections go to the workers in turn: of two, one reaches the worker still running
+  const answers = await Promise.all(
+    [0, 1].map((index) =>
+      fetch(`http://127.0.0.1:${run.port}/metrics?scrape=${index}`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(15_000) }).then(
+        async (res) => ({ status: res.status, body: (await res.json()) as { code: string } }),
+        () => null
+      )
+    )
+  )
+  const answered = answers.filter((answer) => answer !== null)
+  t.equal(answered.length, 1, 'the stopped worker answers nothing')
+  t.same(answered[0], { status: 503, body: { ...answered[0]!.body, code: 'FG_METRICS_UNAVAILABLE' } })
+  resume()
+  const metrics = await fetch(`http://127.0.0.1:${run.port}/metrics`, { headers: { connection: 'close' } })
+  t.equal(metrics.status, 200, 'once it answers again, scrapes do')
 })

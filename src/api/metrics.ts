@@ -9,6 +9,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getMetrics', summary: 'Prometheus metrics (text format 0.0.4): requests, decisions, caches, models, Redis, the image pipeline, the process',
         tags: ['ops'],
+        description: 'With WORKERS above 1, every worker\'s figures, gathered by the primary (counters and histograms summed); 503 `FG_METRICS_UNAVAILABLE` when a worker did not answer within 5 s.',
         produces: ['text/plain']
       }
     },

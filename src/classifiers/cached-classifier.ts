@@ -116,7 +116,7 @@ export class CachedClassifier {
         // A failed or late cache read is only a miss: the item is classified instead.
         const key = this.#redisKey(item.id, content)
         remote[index] = batch
-          .add(key, (pipeline) => pipeline.get(key), (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
+          .add(key, ['get', key], (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
           .catch(() => null)
       }
     }

@@ -41,12 +41,12 @@ export class DecisionRecorder {
     const { sampleRate, maxBuffered } = this.#options
     for (let i = 0; i < decisions.length; i++) {
       const decision = decisions[i]!
-      const key = countKey(decision.action, (decision.reasons[0]?.type ?? 'none') as HeadlineReason)
+      const key = countKeyOf(decision.action, (decision.reasons[0]?.type ?? 'none') as HeadlineReason)
       counts[key] = (counts[key] ?? 0) + 1
       if (sampleRate === 0 || this.#samples.length >= maxBuffered) continue
       const scored = evidence[i]!
       // Items without any category score decide the same under every policy: nothing to learn from them.
-      if (Object.keys(scored).length === 0 || this.#random() >= sampleRate) continue
+      if (isEmpty(scored) || this.#random() >= sampleRate) continue
       this.#samples.push({
         itemId: decision.id,
         at,
@@ -72,4 +72,20 @@ export class DecisionRecorder {
       this.#store.addSamples(samples)
     ])
   }
+}
+
+/** countKey's keys by action, then headline reason: both come from small vocabularies, so each is made once. */
+const COUNT_KEYS = new Map<Decision['action'], Map<HeadlineReason, string>>()
+
+function countKeyOf(action: Decision['action'], reason: HeadlineReason): string {
+  let byReason = COUNT_KEYS.get(action)
+  if (byReason === undefined) COUNT_KEYS.set(action, (byReason = new Map()))
+  let key = byReason.get(reason)
+  if (key === undefined) byReason.set(reason, (key = countKey(action, reason)))
+  return key
+}
+
+function isEmpty(evidence: CategoryEvidence): boolean {
+  for (const _ in evidence) return false
+  return true
 }

@@ -1,5 +1,5 @@
 import { scoresOf } from '../classifiers/shared-scores.js'
-import type { FieldKind } from '../keywords/matcher.js'
+import type { FieldKind, KeywordMatch } from '../keywords/matcher.js'
 import { ACTION_SEVERITY, CATEGORIES, SENSITIVITIES, type Category, type Sensitivity } from '../policy/vocabulary.js'
 import type { Policy, ThresholdPair } from '../policy/policy.js'
 import type { CompiledRules } from '../rules/compiled-rules.js'
@@ -87,6 +87,8 @@ class KeywordScan {
   /** rules already reported for the current item (matches are few: a list beats a map) */
   readonly #seen: number[] = []
   readonly #learned: FeedbackReason[] = []
+  /** the matches of the `hashtags[]` entries seen so far, by text: a batch's items share most of their hashtags */
+  readonly #hashtagMatches = new Map<string, readonly KeywordMatch[]>()
   #followed = false
   #out: Reason[] = []
 
@@ -118,7 +120,10 @@ class KeywordScan {
     if (!text) return
     const rules = this.#rules
     const context = this.#context
-    for (const match of rules.matcher.match(text, kind)) {
+    // (a look-up only when there are long fields: hashing every caption would cost more than its match)
+    const prematched = kind === 'content' && context.keywordMatches !== undefined && context.keywordMatches.size > 0 ? context.keywordMatches.get(text) : undefined
+    const matches = prematched ?? (kind === 'hashtag' ? this.#hashtagMatchesOf(text) : rules.matcher.match(text, kind))
+    for (const match of matches) {
       if (this.#seen.includes(match.rule)) continue
       if (rules.keywordExpiry[match.rule]! <= context.now) continue
       const learned = rules.keywordLearned[match.rule]
@@ -143,6 +148,15 @@ class KeywordScan {
         end: match.end
       })
     }
+  }
+
+  #hashtagMatchesOf(text: string): readonly KeywordMatch[] {
+    let matches = this.#hashtagMatches.get(text)
+    if (matches === undefined) {
+      matches = this.#rules.matcher.match(text, 'hashtag')
+      this.#hashtagMatches.set(text, matches)
+    }
+    return matches
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CategoryEvidence } from '../classifiers/types.js'
+import type { KeywordMatch } from '../keywords/matcher.js'
 import type { Action, Category, Surface } from '../policy/vocabulary.js'
 import type { FeedbackSignal, LearnedKind } from '../rules/schema.js'
 
@@ -113,6 +114,11 @@ export interface DecisionContext {
   itemStatuses?: ReadonlyMap<string, ItemStatus>
   /** Reasons found before deciding that apply to everyone (known-image hash matches), by item id. */
   platformReasons?: ReadonlyMap<string, readonly Reason[]>
+  /**
+   * The user's keyword matches of long content fields, found before deciding (in steps, letting other work run
+   * between them), by the field's text; other fields are matched while deciding.
+   */
+  keywordMatches?: ReadonlyMap<string, readonly KeywordMatch[]>
 }
 
 export type { CategoryEvidence }

@@ -374,9 +374,9 @@ export class RedisAggregateStore implements AggregateStore {
     }
     const keys = itemIds.map((itemId) => this.#keys.status(itemId))
     // One node holds them all: one MGET. On a cluster every item has its own slot: one GET each, grouped by node.
-    if (!batch.cluster) return batch.add(keys[0]!, (pipeline) => pipeline.mget(keys), parse(itemIds))
+    if (!batch.cluster) return batch.add(keys[0]!, ['mget', ...keys], parse(itemIds))
     return Promise.all(
-      keys.map((key, index) => batch.add(key, (pipeline) => pipeline.get(key), (reply) => parse([itemIds[index]!])([reply])))
+      keys.map((key, index) => batch.add(key, ['get', key], (reply) => parse([itemIds[index]!])([reply])))
     ).then((maps) => new Map(maps.flatMap((map) => [...map])))
   }
 

@@ -99,7 +99,7 @@ export class ImageCache {
     return batch
       .add(
         redisKey,
-        (pipeline) => pipeline.get(redisKey),
+        ['get', redisKey],
         (reply) => (typeof reply === 'string' ? decodeEntry(reply) : null)
       )
       .then((entry) => {

@@ -63,6 +63,45 @@ export interface KeywordMatcher {
   match(text: string, kind: FieldKind): readonly KeywordMatch[]
   /** match() on a field analysed already (analyzeField): the same result, for any number of matchers. */
   matchAnalyzed(analysis: FieldAnalysis): readonly KeywordMatch[]
+  /**
+   * match() in steps, for long fields: the caller lets other work run between them, so that a long text with
+   * rules that make it slow to match (phrases the text almost repeats) never holds the event loop for long.
+   */
+  matchInSteps(text: string, kind: FieldKind): KeywordMatchSteps
+}
+
+export interface KeywordMatchSteps {
+  /** Matches until done (true) or until `deadline`, a performance.now() time, has passed (false: call again). */
+  step(deadline: number): boolean
+  /** match()'s result, once step() has returned true. */
+  readonly matches: readonly KeywordMatch[]
+}
+
+/** The steps of a field with nothing to walk: matched already. */
+class FinishedSteps implements KeywordMatchSteps {
+  constructor(readonly matches: readonly KeywordMatch[]) {}
+
+  step(): boolean {
+    return true
+  }
+}
+
+/** The steps of a word walk, then the rest of the field's match at once (it is linear in the field). */
+class WalkSteps implements KeywordMatchSteps {
+  matches: readonly KeywordMatch[] = NO_MATCHES
+
+  constructor(
+    private readonly walk: WordWalk,
+    private finish: (() => readonly KeywordMatch[]) | null
+  ) {}
+
+  step(deadline: number): boolean {
+    if (this.finish === null) return true
+    if (!this.walk.walkAtoms(deadline)) return false
+    this.matches = this.finish()
+    this.finish = null
+    return true
+  }
 }
 
 /** Where a rule may match: anywhere in content, inside hashtags (inline or hashtags[] entries), in author names. */
@@ -86,6 +125,8 @@ const JOIN_ELONGATION_ROOM = 2
  * times probing the user's table with one of the field's keys (a hash).
  */
 const BINARY_SEARCH_COST = 4
+/** How many atoms a walk in steps (matchInSteps) walks between looks at the clock. */
+const WALK_STEP_ATOMS = 16
 
 interface TrieNode {
   children: Map<string, TrieNode> | null
@@ -704,13 +745,43 @@ class CompiledMatcher implements KeywordMatcher {
 
   matchAnalyzed(given: FieldAnalysis): readonly KeywordMatch[] {
     if ((this.kindContexts & KIND_CONTEXTS[given.kind]) === 0) return NO_MATCHES
-    // key ids from before the dictionary started afresh mean nothing now: the text is analysed again
-    const analysis = given.generation === wordKeys.generation ? given : analyzeField(given.text, given.kind)
-    if (this.ids?.generation !== analysis.generation) this.ids = new RuleIds(analysis.generation, this.words.trie, this.tagRules, this.symbols)
-    const { ids, field } = this
+    const analysis = this.current(given)
+    const ids = this.idsFor(analysis)
+    const { field } = this
     field.start(analysis)
     if (this.words.trie.children !== null && analysis.atomCount > 0) this.walk.walkAll(analysis, ids)
-    if (ids.tagRuleCount > 0) this.matchTags(analysis, ids.tagRules)
+    return this.finishMatch(analysis, ids, field)
+  }
+
+  matchInSteps(text: string, kind: FieldKind): KeywordMatchSteps {
+    if ((this.kindContexts & KIND_CONTEXTS[kind]) === 0) return new FinishedSteps(NO_MATCHES)
+    const analysis = this.current(analyzeField(text, kind))
+    const ids = this.idsFor(analysis)
+    // a walk and matches of its own: other fields are matched with the matcher's while this one waits between steps
+    const field = new FieldMatches(this.contexts, this.symbols)
+    field.start(analysis)
+    if (this.words.trie.children === null || analysis.atomCount === 0) return new FinishedSteps(this.finishMatch(analysis, ids, field))
+    const walk = new WordWalk(this.words, field)
+    walk.begin(analysis, ids)
+    return new WalkSteps(walk, () => {
+      walk.finish()
+      return this.finishMatch(analysis, ids, field)
+    })
+  }
+
+  /** The analysis itself, or when its key ids are from before the dictionary started afresh, the text analysed again. */
+  private current(given: FieldAnalysis): FieldAnalysis {
+    return given.generation === wordKeys.generation ? given : analyzeField(given.text, given.kind)
+  }
+
+  private idsFor(analysis: FieldAnalysis): RuleIds {
+    if (this.ids?.generation !== analysis.generation) this.ids = new RuleIds(analysis.generation, this.words.trie, this.tagRules, this.symbols)
+    return this.ids
+  }
+
+  /** What follows the word walk: hashtag rules and substring patterns, then the field's matches. */
+  private finishMatch(analysis: FieldAnalysis, ids: RuleIds, field: FieldMatches): readonly KeywordMatch[] {
+    if (ids.tagRuleCount > 0) this.matchTags(analysis, ids.tagRules, field)
     if (this.search !== null) {
       const { data, plainRunsAt } = analysis
       this.search.search(this.runs.point(data, analysis.foldedRunsAt), field.recordSpan)
@@ -719,13 +790,13 @@ class CompiledMatcher implements KeywordMatcher {
     return field.results()
   }
 
-  private matchTags(analysis: FieldAnalysis, tagRules: IdTable<readonly number[]>): void {
+  private matchTags(analysis: FieldAnalysis, tagRules: IdTable<readonly number[]>, field: FieldMatches): void {
     const { data, tagKeysAt } = analysis
     for (let pair = 0; pair < analysis.tagKeyCount; pair++) {
       const rules = tagRules.get(data[tagKeysAt + pair * 2 + 1]!)
       if (rules === undefined) continue
       const tag = data[tagKeysAt + pair * 2]!
-      for (const rule of rules) this.field.recordTag(rule, tag)
+      for (const rule of rules) field.recordTag(rule, tag)
     }
   }
 }
@@ -763,6 +834,9 @@ class WordWalk {
    * matches then (UNSETTLED when one of them had none).
    */
   private walkNumber = 0
+  /** where walkAtoms goes on from: the next atom, and the next of the analysis' join starts */
+  private nextAtom = 0
+  private nextJoin = 0
   private nodeWalks = new Int32Array(0)
   private nodeChecked = new Int32Array(0)
   private nodeLatest = new Int32Array(0)
@@ -775,16 +849,10 @@ class WordWalk {
   }
 
   walkAll(analysis: FieldAnalysis, ids: RuleIds): void {
-    this.analysis = analysis
-    this.ids = ids
-    const { data } = analysis
-    this.data = data
-    this.startNodeMemory(ids.nodeCount)
-    if (analysis.joinTexts !== null) this.indexPartTexts(analysis, analysis.joinTexts)
-    const { keyCount, sortedKeysAt, sortedAtomsAt, joinStartsAt, joinStartCount } = analysis
+    this.begin(analysis, ids)
+    const { data, keyCount, sortedKeysAt, sortedAtomsAt } = analysis
     // the joins starting at an atom are followed with its keys, atoms in order: the earliest matches come first,
     // and later phrases through settled nodes are cut short (see settled)
-    let nextJoin = 0
     if (sortedKeysAt !== -1 && keyCount > ids.firstKeys.length * BINARY_SEARCH_COST) {
       for (const key of ids.firstKeys) {
         for (let index = lowerBound(data, sortedKeysAt, keyCount, key); index < keyCount && data[sortedKeysAt + index] === key; index++) {
@@ -792,17 +860,50 @@ class WordWalk {
         }
       }
     } else {
-      const { keysAt } = analysis
-      for (let atom = 0; atom < analysis.atomCount; atom++) {
-        const keysEnd = analysis.keysEnd(atom)
-        for (let entry = analysis.keysStart(atom); entry < keysEnd; entry++) {
-          const node = ids.root.get(data[keysAt + entry]!)
-          if (node !== undefined) this.follow(node, atom, atom)
-        }
-        if (nextJoin < joinStartCount && data[joinStartsAt + nextJoin] === atom) this.followJoinsFrom(data[joinStartsAt + nextJoin++]!, ids)
-      }
+      this.walkAtoms(Infinity)
     }
-    while (nextJoin < joinStartCount) this.followJoinsFrom(data[joinStartsAt + nextJoin++]!, ids)
+    this.finish()
+  }
+
+  /** Starts a walk of the field's atoms: walkAtoms then walks them, and finish ends the walk. */
+  begin(analysis: FieldAnalysis, ids: RuleIds): void {
+    this.analysis = analysis
+    this.ids = ids
+    this.data = analysis.data
+    this.startNodeMemory(ids.nodeCount)
+    if (analysis.joinTexts !== null) this.indexPartTexts(analysis, analysis.joinTexts)
+    this.nextAtom = 0
+    this.nextJoin = 0
+  }
+
+  /**
+   * Follows the phrases and joins starting at the next atoms, in order, until every atom is walked (true) or
+   * `deadline` (a performance.now() time, looked at every WALK_STEP_ATOMS atoms) has passed (false).
+   */
+  walkAtoms(deadline: number): boolean {
+    const analysis = this.analysis!
+    const ids = this.ids!
+    const { data, keysAt, joinStartsAt, joinStartCount, atomCount } = analysis
+    for (let atom = this.nextAtom; atom < atomCount; atom++) {
+      if (deadline !== Infinity && atom % WALK_STEP_ATOMS === 0 && atom > this.nextAtom && performance.now() >= deadline) {
+        this.nextAtom = atom
+        return false
+      }
+      const keysEnd = analysis.keysEnd(atom)
+      for (let entry = analysis.keysStart(atom); entry < keysEnd; entry++) {
+        const node = ids.root.get(data[keysAt + entry]!)
+        if (node !== undefined) this.follow(node, atom, atom)
+      }
+      if (this.nextJoin < joinStartCount && data[joinStartsAt + this.nextJoin] === atom) this.followJoinsFrom(data[joinStartsAt + this.nextJoin++]!, ids)
+    }
+    this.nextAtom = atomCount
+    return true
+  }
+
+  /** Follows the joins not followed yet, and forgets the walk's joins. */
+  finish(): void {
+    const { data, joinStartsAt, joinStartCount } = this.analysis!
+    while (this.nextJoin < joinStartCount) this.followJoinsFrom(data[joinStartsAt + this.nextJoin++]!, this.ids!)
     for (const atom of this.joined) {
       this.joins[atom] = undefined
       this.deepJoins[atom] = undefined

@@ -5,9 +5,12 @@
  * never a user id, an item id or a keyword.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client'
+import cluster from 'node:cluster'
 import type { Decision } from '../engine/types.js'
+import { metricsUnavailable } from '../errors.js'
 import type { ImagePipelineStats } from '../image/image-pipeline.js'
 import type { CacheName, ModelKind, MetricsRecorder } from './recorder.js'
+import { WorkerMetrics } from './cluster-metrics.js'
 
 /** Request latency buckets (seconds): scoring answers in milliseconds, image budgets reach seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -120,6 +123,9 @@ export class Metrics implements MetricsRecorder {
   /** The image pipeline the image families read at each scrape, when there is one. */
   #images: { model: string; stats: () => ImagePipelineStats } | undefined
 
+  /** In a cluster worker (WORKERS > 1): scrapes answer every worker's figures (cluster-metrics.ts). */
+  readonly #workers = cluster.isWorker ? new WorkerMetrics(this.registry) : null
+
   constructor() {
     // Process and Node.js figures: CPU, memory, heap spaces, event-loop lag, GC pauses, handles.
     collectDefaultMetrics({ register: this.registry })
@@ -129,6 +135,8 @@ export class Metrics implements MetricsRecorder {
       name: 'feedguard_redis_connected',
       help: 'Whether a Redis connection is ready (1) or not (0), by connection (commands, subscriber); absent without Redis.',
       labelNames: ['connection'],
+      // with several workers: ready only if every worker's connection is
+      aggregator: 'min',
       registers: [this.registry],
       collect() {
         for (const [connection, ready] of connections) this.set({ connection }, ready() ? 1 : 0)
@@ -177,7 +185,13 @@ export class Metrics implements MetricsRecorder {
 
   /** The exposition in Prometheus' text format, and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+    if (!this.#workers) return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+    try {
+      return { contentType: this.registry.contentType, body: await this.#workers.scrape() }
+    } catch (err) {
+      // a partial sum would read as counters going back: the scrape fails instead, and the next one sums them all
+      throw metricsUnavailable((err as Error).message)
+    }
   }
 
   #imagePipelineFamilies() {
@@ -225,7 +239,7 @@ export class Metrics implements MetricsRecorder {
     counter({ name: 'feedguard_image_jobs_deduplicated_total', help: 'Image submissions that joined a job already waiting or running.' }, (s) => [[{}, s.queue.deduplicated]])
     counter({ name: 'feedguard_image_jobs_dropped_total', help: 'Image jobs refused because the queue was full.' }, (s) => [[{}, s.queue.dropped]])
     counter({ name: 'feedguard_image_model_runs_total', help: 'Runs of the image model (one per micro-batch).' }, (s) => [[{}, s.batches.batches]])
-    gauge({ name: 'feedguard_image_model_batch_max', help: 'Largest micro-batch the image model ran.' }, (s) => s.batches.largestBatch)
+    gauge({ name: 'feedguard_image_model_batch_max', help: 'Largest micro-batch the image model ran.', aggregator: 'max' }, (s) => s.batches.largestBatch)
     gauge({ name: 'feedguard_image_cache_entries', help: 'Images in the in-process image cache.' }, (s) => s.cachedImages)
   }
 }

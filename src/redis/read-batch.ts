@@ -1,4 +1,3 @@
-import type { ChainableCommander } from 'ioredis'
 import { isCluster, type RedisClient } from './connection.js'
 import { nodeOf } from './per-node.js'
 
@@ -9,29 +8,29 @@ export class BudgetExceeded extends Error {
   }
 }
 
+/** A read: the command's name, then its arguments (`['hget', key, 'doc']`). */
+export type ReadCommand = readonly [name: string, ...args: Array<string | number>]
+
 interface QueuedRead {
+  command: ReadCommand
   parse: (reply: unknown) => unknown
   resolve: (value: unknown) => void
   reject: (err: Error) => void
 }
 
-/** One node's share of the batch: a pipeline and the reads whose replies it brings back, in order. */
-interface NodeBatch {
-  pipeline: ChainableCommander
-  reads: QueuedRead[]
-}
-
 /**
  * The scoring path's single round of Redis reads. Each component (rules, score cache, item statuses)
  * queues the reads it needs, naming the key each touches; `run` sends them as one pipeline per node
- * that holds a needed key (one in all on a single node; on a cluster, grouped by the slot map),
+ * that holds a needed key (one in all on a single node; on a cluster, grouped by the slot map; a node's
+ * only read goes as a plain command: ioredis builds a pipeline by copying every custom command onto it),
  * concurrently, and waits at most the budget for all of them. Past the budget, or on any connection
  * error, every read of the late or failed node rejects and its component falls back. A batch with
  * nothing queued costs no round trip; without Redis there is nothing to queue.
  */
 export class ReadBatch {
   readonly #redis: RedisClient | null
-  readonly #nodes = new Map<string, NodeBatch>()
+  /** the reads queued per node, in order */
+  readonly #nodes = new Map<string, QueuedRead[]>()
   #size = 0
   #nodesTouched = 0
 
@@ -58,24 +57,24 @@ export class ReadBatch {
    * Queues one command on `key` (every key the command touches must share its slot); the promise
    * settles when the batch has run. Needs a Redis-backed batch.
    */
-  add<T>(key: string, queue: (pipeline: ChainableCommander) => void, parse: (reply: unknown) => T): Promise<T> {
+  add<T>(key: string, command: ReadCommand, parse: (reply: unknown) => T): Promise<T> {
     const redis = this.#redis
     if (!redis) return Promise.reject(new Error('no Redis connection to batch reads on'))
     const node = nodeOf(redis, key)
-    let batch = this.#nodes.get(node)
-    if (!batch) {
-      batch = { pipeline: redis.pipeline(), reads: [] }
-      this.#nodes.set(node, batch)
+    let reads = this.#nodes.get(node)
+    if (!reads) {
+      reads = []
+      this.#nodes.set(node, reads)
     }
-    queue(batch.pipeline)
     this.#size++
-    const reads = batch.reads
+    const queued = reads
     return new Promise<T>((resolve, reject) => {
-      reads.push({ parse, resolve: resolve as (value: unknown) => void, reject })
+      queued.push({ command, parse, resolve: resolve as (value: unknown) => void, reject })
     })
   }
 
   async run(budgetMs: number): Promise<void> {
+    const redis = this.#redis!
     const batches = [...this.#nodes.values()]
     this.#nodes.clear()
     this.#size = 0
@@ -86,29 +85,38 @@ export class ReadBatch {
       timer = setTimeout(() => reject(new BudgetExceeded(budgetMs)), budgetMs)
     })
     try {
-      await Promise.all(batches.map((batch) => settle(batch, deadline)))
+      await Promise.all(batches.map((reads) => settle(redis, reads, deadline)))
     } finally {
       clearTimeout(timer)
     }
   }
 }
 
-async function settle({ pipeline, reads }: NodeBatch, deadline: Promise<never>): Promise<void> {
+async function settle(redis: RedisClient, reads: readonly QueuedRead[], deadline: Promise<never>): Promise<void> {
   try {
+    if (reads.length === 1) {
+      const read = reads[0]!
+      answer(read, await Promise.race([redis.call(...read.command), deadline]))
+      return
+    }
+    const pipeline = redis.pipeline()
+    for (const read of reads) pipeline.call(...read.command)
     // A plain pipeline (no MULTI) always answers one reply per queued command.
     const replies = (await Promise.race([pipeline.exec(), deadline]))!
     reads.forEach((read, index) => {
       const [err, reply] = replies[index]!
       if (err) read.reject(err)
-      else {
-        try {
-          read.resolve(read.parse(reply))
-        } catch (parseErr) {
-          read.reject(parseErr as Error)
-        }
-      }
+      else answer(read, reply)
     })
   } catch (err) {
     for (const read of reads) read.reject(err as Error)
+  }
+}
+
+function answer(read: QueuedRead, reply: unknown): void {
+  try {
+    read.resolve(read.parse(reply))
+  } catch (parseErr) {
+    read.reject(parseErr as Error)
   }
 }

@@ -135,7 +135,7 @@ export class RedisRulesStore implements RulesStore {
 
   read(userId: string, batch: ReadBatch): Promise<RulesDocument> {
     const key = this.key(userId)
-    return batch.add(key, (pipeline) => pipeline.hget(key, 'doc'), (reply) => parseStoredRules(reply as string | null))
+    return batch.add(key, ['hget', key, 'doc'], (reply) => parseStoredRules(reply as string | null))
   }
 
   async update<T>(userId: string, change: RulesChange<T>, expectedVersion?: number) {

@@ -5,7 +5,7 @@ import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifier
 import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { ImageHash } from '../image/image-hash.js'
-import { analyzeField } from '../keywords/matcher.js'
+import type { KeywordMatch } from '../keywords/matcher.js'
 import type { ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
@@ -15,6 +15,7 @@ import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import { attachModelSpans, classifierText } from './model-spans.js'
+import { DECIDE_SLICE_MS, hasLongText, matchLongTexts, yieldToLoop } from './long-texts.js'
 
 export interface ScoreRequest {
   userId: string
@@ -92,35 +93,6 @@ export interface ItemStatusReader {
   readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>>
 }
 
-/**
- * How long deciding a batch keeps the event loop before letting other work run: one item's fields are matched
- * in one go, and a request of long transcripts would otherwise hold the loop for all of them.
- */
-const DECIDE_SLICE_MS = 10
-/** Texts at least this long are analysed apart from the rest of their item (a 100,000-character transcript takes milliseconds). */
-const LONG_TEXT = 10_000
-
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
-}
-
-/**
- * Analyses (for keyword matching) an item's long texts one at a time, letting other work run after each once
- * the slice that started at `sliceStart` is used up: the decision then finds them in the analysis cache.
- * Returns when the current slice started.
- */
-async function analyzeLongTexts(item: FeedItem, sliceStart: number): Promise<number> {
-  for (const text of [item.text, item.overlayText, item.transcript]) {
-    if (text === undefined || text.length < LONG_TEXT) continue
-    analyzeField(text, 'content')
-    if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
-      await yieldToLoop()
-      sliceStart = performance.now()
-    }
-  }
-  return sliceStart
-}
-
 export { classifierText }
 
 /**
@@ -172,7 +144,8 @@ export class ScoringService {
 
     const hashDeadline = started - (request.elapsedMs ?? 0) + (this.#deps.bankHashWaitMs ?? Infinity)
     const platformReasons = banksActive ? await this.#bankMatches(request.items, imageResults?.hashes() ?? dataHashes, hashDeadline, degradedReasons) : undefined
-    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons }
+    const keywordMatches = new Map<string, readonly KeywordMatch[]>()
+    const context: DecisionContext = { userId: request.userId, surface: request.surface, now: this.#now(), itemStatuses, platformReasons, keywordMatches }
     const decider = new Decider(this.#deps.policy, lookup.rules, context)
     const decisions: Decision[] = []
     const evidences: CategoryEvidence[] = []
@@ -184,7 +157,7 @@ export class ScoringService {
         sliceStart = performance.now()
       }
       const item = request.items[index]!
-      if (lookup.rules.matcher.size > 0) sliceStart = await analyzeLongTexts(item, sliceStart)
+      if (lookup.rules.matcher.size > 0 && hasLongText(item)) sliceStart = await matchLongTexts(item, lookup.rules.matcher, keywordMatches, sliceStart)
       // on ties, upstream labels win over models, text over images
       let evidence = item.labels ? this.#labels.evidenceFor(item.labels) : NO_EVIDENCE
       for (const perModel of modelEvidence) evidence = combineEvidence(evidence, perModel[index]!)

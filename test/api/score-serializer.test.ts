@@ -2,6 +2,11 @@ import t from 'tap'
 import { serializeScoreResponse } from '../../src/api/score-serializer.js'
 import { scoresOf, shareEvidence } from '../../src/classifiers/shared-scores.js'
 import type { ScoreResponse } from '../../src/scoring/scoring-service.js'
+import { decide } from '../../src/engine/decide.js'
+import type { FeedItem } from '../../src/engine/types.js'
+import { compilePolicy, PolicySchema } from '../../src/policy/policy.js'
+import { compileRules } from '../../src/rules/compiled-rules.js'
+import { defaultRules, type KeywordRule } from '../../src/rules/schema.js'
 import { build } from '../helpers/app.js'
 
 t.test('shared evidence: frozen, its scores made once, invisible to for…in and JSON', async (t) => {
@@ -40,6 +45,39 @@ t.test('writes exactly what JSON.stringify writes, for every shape of answer', a
     { userId: 'u', decisions: [], meta: { policyVersion: 'p', rulesVersion: 0, degraded: false, models: [] } }
   ]
   for (const response of responses) t.equal(serializeScoreResponse(response), JSON.stringify(response))
+})
+
+t.test("keyword and hashtag reasons as the decision engine makes them: JSON.stringify's bytes", async (t) => {
+  const policy = compilePolicy(
+    PolicySchema.parse({
+      version: 'p',
+      categories: { sexual: { strict: {}, standard: { blurAt: 0.5 }, relaxed: {} } },
+      platform: { hideAt: {} },
+      floors: { minors: {}, restrictedMode: { categories: {} } },
+      labelAliases: {}
+    })
+  )
+  const keyword = (id: string, value: string): KeywordRule => ({
+    id,
+    value,
+    mode: 'word',
+    targets: ['content', 'hashtags', 'author'],
+    action: 'hide',
+    expiresAt: null,
+    exceptFollowing: false
+  })
+  const rules = compileRules({ ...defaultRules(), version: 1, keywords: [keyword('k "1"', 'spöiler'), keyword('k\\2', '#finale'), keyword('k3', 'leak')] })
+  const items: FeedItem[] = [
+    { id: 'a "x"', text: 'the SPÖILER \u2028 "quoted"', hashtags: ['Finale'], author: { id: 'c', name: 'leak\ttv' } },
+    { id: 'b', overlayText: 'a leak', hashtags: ['x', 'spöiler'] }
+  ]
+  const decisions = items.map((item) => decide(policy, rules, item, { sexual: { score: 0.75, source: 'label:nudity' } }, { userId: 'u', surface: 'for_you', now: 0 }))
+  t.same(
+    decisions.flatMap((decision) => decision.reasons.map((reason) => reason.type)),
+    ['keyword', 'hashtag', 'keyword', 'category', 'keyword', 'keyword', 'category']
+  )
+  const response: ScoreResponse = { userId: 'u', decisions, meta: { policyVersion: 'p', rulesVersion: 1, degraded: false, models: [] } }
+  t.equal(serializeScoreResponse(response), JSON.stringify(response))
 })
 
 t.test('/v1/score answers through it; errors keep their own shape', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decide } from '../../src/engine/decide.js'
+import { decide, Decider } from '../../src/engine/decide.js'
 import type { CategoryEvidence, DecisionContext, FeedItem } from '../../src/engine/types.js'
 import { compilePolicy, PolicySchema } from '../../src/policy/policy.js'
 import { compileRules } from '../../src/rules/compiled-rules.js'
@@ -85,6 +85,21 @@ t.test('one reason per rule: its first match in field order', async (t) => {
 t.test('hashtag rules give hashtag reasons', async (t) => {
   const d = decide(policy, rules({ keywords: [keyword('#spoiler')] }), { id: 'i', hashtags: ['Spoiler'] }, {}, ctx)
   t.match(d.reasons, [{ type: 'hashtag', field: 'hashtags[0]' }])
+})
+
+t.test("the items of one batch share hashtags: each item's own reasons, fields and spans, for the same rules", async (t) => {
+  const compiled = rules({ keywords: [keyword('#spoiler'), keyword('cat', { action: 'blur', exceptFollowing: true })] })
+  const decider = new Decider(policy, compiled, ctx)
+  const items: FeedItem[] = [
+    { id: 'a', hashtags: ['fyp', 'Spoiler'] },
+    { id: 'b', hashtags: ['Spoiler', 'fyp', 'cats'], author: { id: 'x', followed: true } },
+    { id: 'c', text: 'a spoiler', hashtags: ['cats', 'Spoiler', 'Spoiler'] }
+  ]
+  const decided = items.map((item) => decider.decide(item, {}))
+  t.same(decided, items.map((item) => decide(policy, compiled, item, {}, ctx)), 'as each is decided on its own')
+  t.match(decided[0]!.reasons, [{ type: 'hashtag', field: 'hashtags[1]', match: 'Spoiler' }])
+  t.same(decided[1]!.reasons.map((r) => r.type === 'hashtag' && r.field), ['hashtags[0]'], 'a followed creator: the rule excepting them does not fire')
+  t.same(decided[2]!.reasons.map((r) => 'field' in r && r.field), ['hashtags[1]', 'hashtags[0]'], 'each rule once, at its first match; most severe first')
 })
 
 t.test('surfaces, expiry and exceptFollowing limit where a rule applies', async (t) => {

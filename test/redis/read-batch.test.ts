@@ -1,7 +1,7 @@
 // Single-node Redis on purpose, not in `npm run test:cluster`: blocks one connection to time out one pipeline (test/redis/per-node.test.ts covers the cluster's reads).
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { BudgetExceeded, ReadBatch } from '../../src/redis/read-batch.js'
+import { BudgetExceeded, ReadBatch, type ReadCommand } from '../../src/redis/read-batch.js'
 import { redisClient, redisUrl, testPrefix } from '../helpers/redis.js'
 
 t.test('queued reads go out as one pipeline and settle with their parsed replies', async (t) => {
@@ -9,10 +9,10 @@ t.test('queued reads go out as one pipeline and settle with their parsed replies
   const admin = await redisClient(t, prefix)
   await admin.set(`${prefix}a`, '1')
   const batch = new ReadBatch(admin)
-  const a = batch.add(`${prefix}a`, (p) => p.get(`${prefix}a`), (reply) => Number(reply))
-  const missing = batch.add(`${prefix}b`, (p) => p.get(`${prefix}b`), (reply) => reply)
-  const wrongType = batch.add(`${prefix}a`, (p) => p.hget(`${prefix}a`, 'f'), (reply) => reply)
-  const badParse = batch.add(`${prefix}a`, (p) => p.get(`${prefix}a`), () => {
+  const a = batch.add(`${prefix}a`, ['get', `${prefix}a`], (reply) => Number(reply))
+  const missing = batch.add(`${prefix}b`, ['get', `${prefix}b`], (reply) => reply)
+  const wrongType = batch.add(`${prefix}a`, ['hget', `${prefix}a`, 'f'], (reply) => reply)
+  const badParse = batch.add(`${prefix}a`, ['get', `${prefix}a`], () => {
     throw new Error('unparseable')
   })
   t.equal(batch.size, 4)
@@ -24,9 +24,35 @@ t.test('queued reads go out as one pipeline and settle with their parsed replies
   t.equal(batch.size, 0)
 })
 
+t.test("a node's only read goes as a plain command, with the same answers and errors", async (t) => {
+  const prefix = testPrefix()
+  const admin = await redisClient(t, prefix)
+  await admin.set(`${prefix}a`, '1')
+  await admin.set(`${prefix}many`, 'x')
+  const read = async <T>(command: ReadCommand, parse: (reply: unknown) => T) => {
+    const batch = new ReadBatch(admin)
+    const answer = batch.add(`${prefix}a`, command, parse)
+    await batch.run(1000)
+    return answer
+  }
+  t.equal(await read(['get', `${prefix}a`], (reply) => Number(reply)), 1)
+  t.same(await read(['mget', `${prefix}a`, `${prefix}b`, `${prefix}many`], (reply) => reply), ['1', null, 'x'])
+  t.equal(await read(['hget', `${prefix}b`, 'doc'], (reply) => reply), null)
+  await t.rejects(
+    read(['hget', `${prefix}a`, 'f'], (reply) => reply),
+    /WRONGTYPE/
+  )
+  await t.rejects(
+    read(['get', `${prefix}a`], () => {
+      throw new Error('unparseable')
+    }),
+    /unparseable/
+  )
+})
+
 t.test('an empty batch costs nothing; a batch without Redis queues nothing', async (t) => {
   await new ReadBatch(null).run(1)
-  await t.rejects(new ReadBatch(null).add('k', () => {}, () => 1), /no Redis connection/)
+  await t.rejects(new ReadBatch(null).add('k', ['get', 'k'], () => 1), /no Redis connection/)
 })
 
 t.test('past the budget every queued read rejects', async (t) => {
@@ -36,7 +62,7 @@ t.test('past the budget every queued read rejects', async (t) => {
   t.teardown(() => blocker.disconnect())
   const batch = new ReadBatch(redis)
   // BLPOP on an empty list holds the pipeline's connection past the budget.
-  const slow = batch.add('empty', (p) => p.blpop(`${testPrefix()}empty`, 1), (reply) => reply)
+  const slow = batch.add('empty', ['blpop', `${testPrefix()}empty`, 1], (reply) => reply)
   await batch.run(20)
   await t.rejects(slow, BudgetExceeded)
   void blocker
