@@ -1,7 +1,9 @@
 import type { TextFeatures } from '../../src/text/featurize.js'
 import { TEXT_HEADS, type TextHead } from '../../src/text/heads.js'
-import { NgramCounts, baselineScores, fitBaseline } from './baseline.js'
-import type { DatasetName, Example } from './datasets.js'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { BASELINE_C, BASELINE_MAX_ITERATIONS, BASELINE_NGRAMS, NgramCounts, baselineScores, fitBaseline } from './baseline.js'
+import { stableHash, type DatasetName, type Example } from './datasets.js'
 import { rocAuc } from './metrics.js'
 import { naiveBayesScale, predictLogits, trainModel, type TextModelWeights, type TrainingExample } from './model.js'
 
@@ -11,29 +13,32 @@ import { naiveBayesScale, predictLogits, trainModel, type TextModelWeights, type
  * unseen platform looks like to the model.
  */
 
-/**
- * The head each abuse dataset is judged on, beside the baseline's one "abusive" score: toxicity, except
- * GermEval 2026, which labels violence only (its "nothing" leaves other abuse unlabelled), judged on threat.
- */
-export const ABUSE_HEAD: Readonly<Partial<Record<DatasetName, TextHead>>> = {
-  jigsaw: 'toxicity',
-  olid: 'toxicity',
-  germeval: 'toxicity',
-  mlma: 'toxicity',
-  davidson: 'toxicity',
-  edos: 'toxicity',
-  toxic_spans: 'toxicity',
-  convabuse: 'toxicity',
-  implicit_hate: 'toxicity',
-  stormfront: 'toxicity',
-  toxigen: 'toxicity',
-  germeval2026: 'threat'
-}
+/** The datasets that label abuse, each compared with the baseline on the model's toxicity score. */
+export const ABUSE_DATASETS: readonly DatasetName[] = [
+  'jigsaw',
+  'olid',
+  'germeval',
+  'mlma',
+  'davidson',
+  'edos',
+  'toxic_spans',
+  'convabuse',
+  'implicit_hate',
+  'stormfront',
+  'toxigen',
+  'germeval2026'
+]
 
-/** The "abusive" label of an example: its dataset's abuse head, when the example labels it. */
+/** The model head judged beside the baseline's one "abusive" score, on every abuse dataset. */
+export const ABUSE_HEAD: TextHead = 'toxicity'
+
+/**
+ * The "abusive" label of an example (the baseline's label, and what the toxicity score is judged on): its
+ * toxicity label. On GermEval 2026, which labels violent statements only, that is any of its five kinds of
+ * them against "nothing" (see GERMEVAL2026_LABELS).
+ */
 export function abuseLabel(example: Example): 0 | 1 | undefined {
-  const head = ABUSE_HEAD[example.dataset]
-  return head === undefined ? undefined : example.labels[head]
+  return ABUSE_DATASETS.includes(example.dataset) ? example.labels.toxicity : undefined
 }
 
 export interface ModelFitOptions {
@@ -84,9 +89,24 @@ export class BaselineData {
   readonly counts = new NgramCounts()
   /** Row of `counts` per example index, -1 when the example has no abuse label. */
   readonly rowOf: Int32Array
+  /** Hash of every row's text and abuse label, in order: the rows a cached fit's scores belong to. */
+  private readonly rowsKey: number
 
-  constructor(readonly examples: readonly Example[]) {
+  /**
+   * `cacheDir`, when given, keeps each fit's scores of every row there, keyed by the rows and the training
+   * rows: a later run with the same data and the same training rows (e.g. another candidate model's
+   * leave-one-source-out) reads them instead of fitting again.
+   */
+  constructor(
+    readonly examples: readonly Example[],
+    readonly cacheDir?: string
+  ) {
     this.rowOf = Int32Array.from(examples, (e) => (abuseLabel(e) === undefined ? -1 : this.counts.add(e.text)))
+    let key = stableHash(`${BASELINE_C} ${BASELINE_NGRAMS.min}-${BASELINE_NGRAMS.max} ${BASELINE_MAX_ITERATIONS}`)
+    examples.forEach((e, i) => {
+      if (this.rowOf[i] !== -1) key = mixInto(key, stableHash(e.text) ^ (abuseLabel(e) as number))
+    })
+    this.rowsKey = key
   }
 
   /** Fits on the training rows `keep` accepts (datasets of weight 0 left out, as for the model); returns a scorer of example indexes. */
@@ -98,17 +118,51 @@ export class BaselineData {
       rows.push(this.rowOf[i] as number)
       labels.push(abuseLabel(e) as number)
     })
-    const model = fitBaseline(this.counts, rows, labels)
+    const all = this.cachedScores(rows) ?? this.fitAndScore(rows, labels)
     return {
-      iterations: model.iterations,
-      score: (indices: readonly number[]) =>
-        baselineScores(
-          model,
-          this.counts,
-          indices.map((i) => this.rowOf[i] as number)
-        )
+      iterations: all.iterations,
+      cached: all.cached,
+      score: (indices: readonly number[]) => Float64Array.from(indices, (i) => all.scores[this.rowOf[i] as number] as number)
     }
   }
+
+  private cacheFile(rows: readonly number[]): string | undefined {
+    if (this.cacheDir === undefined) return undefined
+    const key = rows.reduce((h, r) => mixInto(h, r), this.rowsKey)
+    return join(this.cacheDir, `baseline-${this.rowsKey.toString(16)}-${key.toString(16)}-${rows.length}.f64`)
+  }
+
+  /** Scores of every row from the cache (the file's first value is the fit's iterations), when there. */
+  private cachedScores(rows: readonly number[]) {
+    const file = this.cacheFile(rows)
+    if (file === undefined || !existsSync(file)) return undefined
+    const buffer = readFileSync(file)
+    const values = new Float64Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 8)
+    return { iterations: values[0] as number, cached: true, scores: values.subarray(1) }
+  }
+
+  private fitAndScore(rows: readonly number[], labels: readonly number[]) {
+    const model = fitBaseline(this.counts, rows, labels)
+    const scores = baselineScores(
+      model,
+      this.counts,
+      this.counts.rows.map((_, r) => r)
+    )
+    const file = this.cacheFile(rows)
+    if (file !== undefined) {
+      mkdirSync(dirname(file), { recursive: true })
+      const values = new Float64Array(scores.length + 1)
+      values[0] = model.iterations
+      values.set(scores, 1)
+      writeFileSync(file, new Uint8Array(values.buffer))
+    }
+    return { iterations: model.iterations, cached: false, scores }
+  }
+}
+
+/** Folds a 32-bit value into a running FNV-style hash. */
+function mixInto(hash: number, value: number): number {
+  return Math.imul(hash ^ value, 0x01000193) >>> 0
 }
 
 export interface Comparison {
@@ -133,9 +187,8 @@ export function compare(
   split: Comparison['split']
 ): Comparison | undefined {
   const first = examples[indices[0] as number]
-  const head = first && ABUSE_HEAD[first.dataset]
-  if (!first || !head) return undefined
-  const k = TEXT_HEADS.indexOf(head)
+  if (!first || !ABUSE_DATASETS.includes(first.dataset)) return undefined
+  const k = TEXT_HEADS.indexOf(ABUSE_HEAD)
   const kept: number[] = []
   const model: number[] = []
   const labels: number[] = []
@@ -151,7 +204,7 @@ export function compare(
   return {
     dataset: first.dataset,
     split,
-    head,
+    head: ABUSE_HEAD,
     count: labels.length,
     positives,
     model: round(rocAuc(model, labels)),
@@ -174,7 +227,7 @@ export function leaveOneSourceOut(
 ): Comparison[] {
   const out: Comparison[] = []
   for (const source of only) {
-    if (ABUSE_HEAD[source] === undefined || !options.sources.includes(source)) continue
+    if (!ABUSE_DATASETS.includes(source) || !options.sources.includes(source)) continue
     const indices = examples.flatMap((e, i) => (e.dataset === source ? [i] : []))
     const without = (e: Example) => e.dataset !== source
     const weights = fitModel(examples, features, options, without)

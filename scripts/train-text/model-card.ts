@@ -169,7 +169,11 @@ export function renderModelCard(m: TextMetrics & CardExtras): string {
           'The reference baseline, fitted in the same run on the same training texts: TF-IDF over character 2–5-grams within',
           'word boundaries (scikit-learn `char_wb`, sublinear tf, L2-normalised rows), logistic regression with C = 4 and',
           'balanced class weights, one binary "abusive" score (scripts/train-text/baseline.ts). Its label, and the model head',
-          'compared, is toxicity, except GermEval 2026 (violence only), compared on threat. ROC-AUC on each test split;',
+          'compared, is toxicity on every dataset, as the issue\'s done-when asks of the `toxicity`/abuse score. GermEval',
+          '2026 labels violent statements only, each of its five kinds (calls to violence, propensity, support, glorification,',
+          'other) abuse and "nothing" not: that is its toxicity label, for the model and the baseline alike. Its `threat`',
+          'head, which learns only calls to and propensity for violence from it, is judged with the other heads under',
+          '"Metrics per head and split". ROC-AUC on each test split;',
           m.training.losoEpochs === undefined
             ? 'leave-one-source-out was not run for this card (`npm run train:text -- --loso`).'
             : `"left out" rows train both without that source (the model with ${m.training.losoEpochs} epochs instead of ${m.training.epochs}) and test on all of it.`,

@@ -65,6 +65,8 @@ export interface TrainTextOptions {
   losoEpochs?: number
   /** The sources leave-one-source-out leaves out (default: every abuse source). */
   losoSources?: readonly DatasetName[]
+  /** Directory keeping the baseline's fitted scores between runs on the same data (see BaselineData). */
+  baselineCache?: string
   log: (line: string) => void
 }
 
@@ -234,10 +236,13 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
   roundToFloat16(weights.embedding)
   const trainedOn = examples.filter((e) => e.split === 'train' && datasetWeights[e.dataset] !== 0).length
   log(`trained on ${trainedOn} texts (${elapsed()})`)
-  const baselineData = new BaselineData(examples)
+  const baselineData = new BaselineData(examples, options.baselineCache)
   // a selection without abuse data (spam only) has nothing to compare
   const baseline = baselineData.counts.rows.length > 0 ? baselineData.fit(datasetWeights) : undefined
-  if (baseline) log(`fitted the baseline on the same training texts: ${baselineData.counts.size} n-grams, ${baseline.iterations} lbfgs iterations (${elapsed()})`)
+  if (baseline) {
+    const from = baseline.cached ? ', scores read from the cache' : ''
+    log(`fitted the baseline on the same training texts: ${baselineData.counts.size} n-grams, ${baseline.iterations} lbfgs iterations${from} (${elapsed()})`)
+  }
 
   const pick = (split: Example['split'], keep: (e: Example) => boolean = () => true) => {
     const rows: Example[] = []

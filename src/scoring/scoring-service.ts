@@ -5,7 +5,7 @@ import type { CategoryEvidence, Classifier, ClassifierItem } from '../classifier
 import { Decider } from '../engine/decide.js'
 import type { Decision, DecisionContext, FeedItem, ItemStatus } from '../engine/types.js'
 import type { ImageHash } from '../image/image-hash.js'
-import type { KeywordMatch, KeywordMatcher } from '../keywords/matcher.js'
+import type { KeywordMatch } from '../keywords/matcher.js'
 import type { ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
@@ -15,6 +15,7 @@ import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import { attachModelSpans, classifierText } from './model-spans.js'
+import { DECIDE_SLICE_MS, hasLongText, matchLongTexts, yieldToLoop } from './long-texts.js'
 
 export interface ScoreRequest {
   userId: string
@@ -91,43 +92,6 @@ export interface ItemStatusReader {
   /** One read for the whole batch, queued on the request's batch. */
   readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>>
 }
-
-/**
- * How long deciding a batch keeps the event loop before letting other work run: one item's fields are matched
- * in one go, and a request of long transcripts would otherwise hold the loop for all of them.
- */
-const DECIDE_SLICE_MS = 10
-/** Texts at least this long are matched apart from the rest of their item, in steps (a 100,000-character transcript takes milliseconds). */
-const LONG_TEXT = 10_000
-
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
-}
-
-/**
- * Matches an item's long texts against the user's keywords in steps, letting other work run whenever the slice
- * that started at `sliceStart` is used up: whatever the rules, one such text never holds the loop for long. The
- * decision reads the matches from `into`. Returns when the current slice started.
- */
-async function matchLongTexts(item: FeedItem, matcher: KeywordMatcher, into: Map<string, readonly KeywordMatch[]>, sliceStart: number): Promise<number> {
-  for (const text of [item.text, item.overlayText, item.transcript]) {
-    if (text === undefined || text.length < LONG_TEXT || into.has(text)) continue
-    const steps = matcher.matchInSteps(text, 'content')
-    while (!steps.step(sliceStart + DECIDE_SLICE_MS)) {
-      await yieldToLoop()
-      sliceStart = performance.now()
-    }
-    into.set(text, steps.matches)
-  }
-  return sliceStart
-}
-
-/** Whether matchLongTexts has anything to do for the item: most have no long text, and need no await. */
-function hasLongText(item: FeedItem): boolean {
-  return isLong(item.text) || isLong(item.overlayText) || isLong(item.transcript)
-}
-
-const isLong = (text: string | undefined) => text !== undefined && text.length >= LONG_TEXT
 
 export { classifierText }
 

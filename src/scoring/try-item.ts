@@ -3,11 +3,13 @@ import { combineEvidence, UpstreamLabels } from '../classifiers/upstream-labels.
 import { Decider } from '../engine/decide.js'
 import type { Decision, FeedItem } from '../engine/types.js'
 import { imageCategoryScores } from '../image/categories.js'
+import type { KeywordMatch } from '../keywords/matcher.js'
 import type { ImageScorer } from '../image/image-pipeline.js'
 import type { Policy, ThresholdPair } from '../policy/policy.js'
 import { SENSITIVITIES, type Category, type Sensitivity, type Surface } from '../policy/vocabulary.js'
 import { compileRules } from '../rules/compiled-rules.js'
 import type { RulesDocument } from '../rules/schema.js'
+import { hasLongText, matchLongTexts } from './long-texts.js'
 import { attachModelSpans, classifierText } from './model-spans.js'
 
 export interface TryItemDeps {
@@ -71,7 +73,9 @@ export async function tryItem(deps: TryItemDeps, request: TryItemRequest): Promi
     }
   }
   const rules = compileRules(request.rules)
-  const decision = new Decider(deps.policy, rules, { userId: '', surface: request.surface, now: Date.now() }).decide(item, evidence, true)
+  const keywordMatches = new Map<string, readonly KeywordMatch[]>()
+  if (rules.matcher.size > 0 && hasLongText(item)) await matchLongTexts(item, rules.matcher, keywordMatches, performance.now())
+  const decision = new Decider(deps.policy, rules, { userId: '', surface: request.surface, now: Date.now(), keywordMatches }).decide(item, evidence, true)
   await attachModelSpans(deps.text, [item], [decision])
   const sensitivity = effectiveSensitivity(deps.policy, request.rules)
   const categories = Object.entries(evidence).map(([category, { score, source }]) => {

@@ -47,3 +47,22 @@ for (const { name, items, keywords, action } of cases) {
     t.ok(maxDelayMs < bound, `event loop held at most ${maxDelayMs.toFixed(0)} ms (bound ${bound.toFixed(0)} ms, load ${os.loadavg()[0]!.toFixed(1)})`)
   })
 }
+
+t.test(`trying an item with long fields against throwaway rules (/v1/policy/evaluate): no stall over ${LOOP_DELAY_BOUND_MS} ms`, async (t) => {
+  const app = await build(t, { IMAGE_THREADS: '0' })
+  // each field as long as the API allows (captions and on-screen text: 20,000 characters)
+  const [text, overlayText] = transcripts('a b ', 2).map((item) => item.transcript.slice(0, 20_000))
+  const transcript = 'a b '.repeat(24_000) + 'x7'
+
+  const phrases = Array.from({ length: 200 }, (_, index) => ({ value: 'a b '.repeat(1 + (index % 20)) + 'x' + index }))
+  const payload = { item: { text, overlayText, transcript }, rules: { keywords: phrases } }
+  const evaluate = () => app.inject({ method: 'POST', url: '/v1/policy/evaluate', payload })
+  await evaluate()
+  const { results, maxDelayMs } = await leastMaxLoopDelay(5, evaluate)
+  for (const res of results) {
+    t.equal(res.statusCode, 200, res.body.slice(0, 300))
+    t.match(res.json().decision.reasons, [{ type: 'keyword', value: phrases[7]!.value, field: 'transcript' }], 'the phrase at the end of the last field')
+  }
+  const bound = loopDelayBoundMs()
+  t.ok(maxDelayMs < bound, `event loop held at most ${maxDelayMs.toFixed(0)} ms (bound ${bound.toFixed(0)} ms, load ${os.loadavg()[0]!.toFixed(1)})`)
+})

@@ -93,7 +93,7 @@ t.test('the new abuse sets load with their own labels and splits', async (t) => 
   t.ok(violence.some((e) => e.text.includes('; aufhängen') && e.text.includes('\nnoch')), 'quoted field with ; and a line break')
   t.ok(violence.some((e) => e.labels.threat === 1 && e.labels.toxicity === 1))
   t.ok(violence.some((e) => e.labels.toxicity === 1 && e.labels.threat === undefined), 'support / glorification / other: threat masked')
-  t.same(violence.find((e) => e.labels.threat === 0)?.labels, { threat: 0 })
+  t.same(violence.find((e) => e.labels.threat === 0)?.labels, { toxicity: 0, threat: 0 }, '"nothing": no violent statement, not abusive')
 })
 
 t.test('label functions', async (t) => {

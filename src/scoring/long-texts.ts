@@ -1,0 +1,44 @@
+/**
+ * Long texts on the decision path: an item's fields of LONG_TEXT characters or more are matched against the
+ * user's keywords in steps before the item is decided, with other work let run between them, so that no text and
+ * no rules hold the event loop for long. Used wherever items are decided on a request: /v1/score, /v1/evaluate.
+ */
+import type { FeedItem } from '../engine/types.js'
+import type { KeywordMatch, KeywordMatcher } from '../keywords/matcher.js'
+
+/**
+ * How long deciding a batch keeps the event loop before letting other work run: one item's fields are matched
+ * in one go, and a request of long transcripts would otherwise hold the loop for all of them.
+ */
+export const DECIDE_SLICE_MS = 10
+/** Texts at least this long are matched apart from the rest of their item, in steps (a 100,000-character transcript takes milliseconds). */
+const LONG_TEXT = 10_000
+
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Matches an item's long texts against the user's keywords in steps, letting other work run whenever the slice
+ * that started at `sliceStart` is used up: whatever the rules, one such text never holds the loop for long. The
+ * decision reads the matches from `into`. Returns when the current slice started.
+ */
+export async function matchLongTexts(item: FeedItem, matcher: KeywordMatcher, into: Map<string, readonly KeywordMatch[]>, sliceStart: number): Promise<number> {
+  for (const text of [item.text, item.overlayText, item.transcript]) {
+    if (text === undefined || text.length < LONG_TEXT || into.has(text)) continue
+    const steps = matcher.matchInSteps(text, 'content')
+    while (!steps.step(sliceStart + DECIDE_SLICE_MS)) {
+      await yieldToLoop()
+      sliceStart = performance.now()
+    }
+    into.set(text, steps.matches)
+  }
+  return sliceStart
+}
+
+/** Whether matchLongTexts has anything to do for the item: most have no long text, and need no await. */
+export function hasLongText(item: FeedItem): boolean {
+  return isLong(item.text) || isLong(item.overlayText) || isLong(item.transcript)
+}
+
+const isLong = (text: string | undefined) => text !== undefined && text.length >= LONG_TEXT
