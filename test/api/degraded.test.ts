@@ -76,6 +76,8 @@ t.test('a slow Redis: scoring does not wait past its budget', async (t) => {
   const app = await build(t, { REDIS_URL: server.url, REDIS_KEY_PREFIX: testPrefix(), SCORE_REDIS_BUDGET_MS: '30' })
   const admin = new Redis(server.url)
   t.teardown(() => admin.disconnect())
+  // connected before the sleep is sent: on a busy machine connecting alone could outlast the wait below
+  await admin.ping()
   const sleeping = admin.call('DEBUG', 'SLEEP', '0.6')
   await new Promise((resolve) => setTimeout(resolve, 50))
   const started = Date.now()

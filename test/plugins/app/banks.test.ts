@@ -126,6 +126,8 @@ t.test('with Redis not answering yet: loads in the background once it does, degr
   t.teardown(() => server.stop())
   const admin = new Redis(server.url)
   t.teardown(() => admin.disconnect())
+  // connected before the sleep is sent: on a busy machine connecting alone could outlast the wait below
+  await admin.ping()
   const sleeping = admin.call('DEBUG', 'SLEEP', '0.5')
   await new Promise((resolve) => setTimeout(resolve, 50))
   const { redis, subscriber } = connections(t, server.url)
