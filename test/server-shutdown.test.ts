@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
@@ -8,7 +6,7 @@ import t from 'tap'
 import { freePort, startRedis, testPrefix } from './helpers/redis.js'
 import { imageHost } from './helpers/image-host.js'
 import { pdqImages } from './helpers/images.js'
-import { typescriptNodeArgs } from './helpers/node-args.js'
+import { spawnServer } from './helpers/server-process.js'
 
 const SHUTDOWN_DELAY_MS = 1500
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -53,40 +51,32 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
   const host = await imageHost(t)
   const imageUrl = host.serve('/held.jpg', readFileSync(join(pdqImages, 'reg-test-input/labelme-subset/q0122.jpg')), { type: 'image/jpeg', held: true })
   const port = await freePort()
-  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
-      REDIS_URL: redis.url,
-      // one process: this is about one process' draining (test/server-workers.test.ts drains several)
-      WORKERS: '1',
-      REDIS_KEY_PREFIX: testPrefix(),
-      SCORE_REDIS_BUDGET_MS: '1000',
-      IMAGE_ALLOWED_HOSTS: '127.0.0.1',
-      IMAGE_ALLOW_HTTP: 'true',
-      IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true',
-      IMAGE_FETCH_TIMEOUT_MS: '20000',
-      // This test is about draining, not overload: the suite runs files in parallel on two cores, where the event
-      // loop of this child can lag past the shedding threshold and turn answers into 503 FG_OVERLOADED.
-      OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
-      OVERLOAD_SHED_LOOP_DELAY_MS: '0'
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+  const { child, output, exited } = spawnServer({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+    REDIS_URL: redis.url,
+    // one process: this is about one process' draining (test/server-workers.test.ts drains several)
+    WORKERS: '1',
+    REDIS_KEY_PREFIX: testPrefix(),
+    SCORE_REDIS_BUDGET_MS: '1000',
+    IMAGE_ALLOWED_HOSTS: '127.0.0.1',
+    IMAGE_ALLOW_HTTP: 'true',
+    IMAGE_ALLOW_PRIVATE_ADDRESSES: 'true',
+    IMAGE_FETCH_TIMEOUT_MS: '20000',
+    // This test is about draining, not overload: the suite runs files in parallel on two cores, where the event
+    // loop of this child can lag past the shedding threshold and turn answers into 503 FG_OVERLOADED.
+    OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
+    OVERLOAD_SHED_LOOP_DELAY_MS: '0'
   })
-  let logs = ''
-  child.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()))
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
 
   // Models load first: wait for the service to be ready (generous: the machine may be loaded).
   for (const deadline = Date.now() + 180_000; ; await sleep(200)) {
-    if (Date.now() > deadline) throw new Error(`not ready in time:\n${logs}`)
+    if (Date.now() > deadline) throw new Error(`not ready in time:\n${output()}`)
     const ready = await send(port, 'GET', '/readyz', false).catch(() => undefined)
     if (ready?.status === 200) break
   }
@@ -134,7 +124,7 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
   await sleep(200)
   host.release('/held.jpg')
   const late = await inFlight
-  const [code, signal] = await exited
+  const { code, signal } = await exited
 
   t.same(failures, [], 'no request failed')
   const afterSignal = answers.filter((answer) => answer.at > signalledAt).length
@@ -145,6 +135,6 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
   t.ok(late.at > closedAt, 'after the listener had closed')
   t.equal(JSON.parse(late.body).decisions.length, 1)
   t.equal(code, 0, `exit code 0 (signal ${signal})`)
-  t.match(logs, /"msg":"shutdown complete"/, 'a log line says when it is done')
-  t.notMatch(logs, /"level":(50|60)/, 'no error logged')
+  t.match(output(), /"msg":"shutdown complete"/, 'a log line says when it is done')
+  t.notMatch(output(), /"level":(50|60)/, 'no error logged')
 })

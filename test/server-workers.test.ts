@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import t from 'tap'
 import { freePort, redisUrl, testPrefix } from './helpers/redis.js'
-import { typescriptNodeArgs } from './helpers/node-args.js'
+import { spawnServer } from './helpers/server-process.js'
 
 interface LogLine {
   pid: number
@@ -13,33 +11,26 @@ interface LogLine {
 /** The server in cluster mode on a free port, its JSON log lines read as they come. */
 async function startWorkers(t: Tap, env: Record<string, string>) {
   const port = await freePort()
-  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      REDIS_URL: await redisUrl(t),
-      REDIS_CLUSTER_NODES: '',
-      REDIS_KEY_PREFIX: testPrefix(),
-      SHUTDOWN_DELAY_MS: '300',
-      OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
-      OVERLOAD_SHED_LOOP_DELAY_MS: '0',
-      ...env
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+  const server = spawnServer({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    REDIS_URL: await redisUrl(t),
+    REDIS_CLUSTER_NODES: '',
+    REDIS_KEY_PREFIX: testPrefix(),
+    SHUTDOWN_DELAY_MS: '300',
+    OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0',
+    OVERLOAD_SHED_LOOP_DELAY_MS: '0',
+    ...env
   })
-  t.teardown(() => child.kill('SIGKILL'))
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  t.teardown(() => server.child.kill('SIGKILL'))
   const lines = (): LogLine[] =>
-    output
+    server
+      .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine)
-  return { child, port, exited, lines, output: () => output }
+  return { ...server, port, lines }
 }
 type Tap = import('tap').Test
 
@@ -96,7 +87,7 @@ t.test('WORKERS=2: two processes answer on one port, one that dies is replaced, 
   run.child.kill('SIGTERM')
   await sleep(50)
   run.child.kill('SIGTERM') // a second one changes nothing: the workers are draining already
-  const [code, signal] = await run.exited
+  const { code, signal } = await run.exited
   t.equal(code, 0, `the primary exits 0 (${run.output().slice(-2000)})`)
   t.equal(signal, null)
   const complete = new Set(run.lines().filter((line) => line.msg === 'shutdown complete').map((line) => line.pid))
@@ -105,13 +96,13 @@ t.test('WORKERS=2: two processes answer on one port, one that dies is replaced, 
 
 t.test('WORKERS=2: workers that cannot start stop the primary, which exits with their code', async (t) => {
   const run = await startWorkers(t, { WORKERS: '2', POLICY_FILE: '/nonexistent/policy.json' })
-  const [code] = await run.exited
+  const { code } = await run.exited
   t.equal(code, 1, run.output().slice(-2000))
   t.ok(run.lines().some((line) => line.msg === 'worker failed to start: stopping'))
 
   // a keys file that cannot be read is a configuration problem: 2, from the workers as from one process
   const keys = await startWorkers(t, { WORKERS: '2', AUTH_KEYS_FILE: '/nonexistent/keys.json' })
-  const [keysCode] = await keys.exited
+  const { code: keysCode } = await keys.exited
   t.equal(keysCode, 2, keys.output().slice(-2000))
 })
 
@@ -122,7 +113,7 @@ t.test('WORKERS=2: a SIGTERM while the workers still load stops them, and the pr
     await sleep(20)
   }
   run.child.kill('SIGTERM')
-  const [code] = await run.exited
+  const { code } = await run.exited
   t.equal(code, 0, run.output().slice(-2000))
   t.notOk(
     run.lines().some((line) => line.msg.startsWith('Server listening')),

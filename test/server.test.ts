@@ -2,36 +2,24 @@
  * The server as its own process, as an orchestrator runs it: it starts on a busy machine, stops cleanly on
  * SIGTERM, and a start-up that fails exits with the documented code and says why — never an abort.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
+import { spawn } from 'node:child_process'
 import { writeFile, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { freePort } from './helpers/redis.js'
-import { typescriptNodeArgs } from './helpers/node-args.js'
+import { spawnServer, type ServerProcess } from './helpers/server-process.js'
 
 // Starting the real models several times on a loaded machine takes minutes.
 t.setTimeout(900_000)
 
-interface Run {
-  child: ChildProcess
+interface Run extends ServerProcess {
   port: number
-  output: () => string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
 async function startServer(env: Record<string, string> = {}): Promise<Run> {
   const port = await freePort()
-  const child = spawn(process.execPath, [...typescriptNodeArgs(), 'src/server.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }))
-  return { child, port, output: () => output, exited }
+  return { port, ...spawnServer({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: '', ...env }) }
 }
 
 /** Resolves true once /readyz answers 200, false if the process exits first. */
