@@ -2,6 +2,8 @@ import { isCluster, type RedisClient } from './connection.js'
 
 /** However long a burst of subscription rebuilds lasts, a resync follows its first within this long. */
 export const RESYNC_MAX_WAIT_MS = 1000
+/** How long a burst of subscription rebuilds on a cluster must be quiet before its resync (see the constructor). */
+export const RESYNC_SETTLE_MS = 300
 
 /**
  * One store's change notifications on a subscriber connection it shares with other stores (and does
@@ -32,7 +34,7 @@ export class ChannelSubscription {
     channels: string | readonly string[],
     onMessage: (message: string) => void,
     onResync: () => void,
-    { resyncSettleMs = 300 }: { resyncSettleMs?: number } = {}
+    { resyncSettleMs = RESYNC_SETTLE_MS }: { resyncSettleMs?: number } = {}
   ) {
     this.#subscriber = subscriber
     this.#channels = typeof channels === 'string' ? [channels] : channels
