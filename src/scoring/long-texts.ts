@@ -7,8 +7,8 @@ import type { FeedItem } from '../engine/types.js'
 import type { KeywordMatch, KeywordMatcher } from '../keywords/matcher.js'
 
 /**
- * How long deciding a batch keeps the event loop before letting other work run: one item's fields are matched
- * in one go, and a request of long transcripts would otherwise hold the loop for all of them.
+ * How long deciding a batch keeps the event loop before letting other work run: between items, and between the
+ * steps of a long text's match (a request of long transcripts would otherwise hold the loop for all of them).
  */
 export const DECIDE_SLICE_MS = 10
 /** Texts at least this long are matched apart from the rest of their item, in steps (a 100,000-character transcript takes milliseconds). */
