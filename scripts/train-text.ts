@@ -5,6 +5,7 @@
  *   npm run train:text -- [--data ../shared/datasets] [--models models] [--seed 1] [--epochs 5] [--version 1.0.0]
  *                          [--loso] [--loso-epochs 2] [--loso-sources edos,convabuse]
  *                          [--weights jigsaw=3,toxic_spans=0.2] [--balance 0.5] [--baseline-cache /tmp/baseline]
+ *                          [--base-rate-offsets]
  *
  * `--loso` also runs leave-one-source-out: for each abuse source, the model (with `--loso-epochs`, cheaper
  * than a full training) and the baseline are trained without it and compared on it.
@@ -12,6 +13,8 @@
  * `--weights` sets datasets' loss weights over the defaults (DEFAULT_TRAIN_OPTIONS.datasetWeights), so a
  * candidate trained with other weights can be reproduced (with `--models` elsewhere than the shipped one's);
  * `--balance p` weighs every other dataset by (5000 / its training texts)^p (see balancedWeights).
+ *
+ * `--base-rate-offsets` starts each source's per-head offset at its base rate's log-odds (see TrainOptions.baseRateOffsets).
  *
  * `--baseline-cache dir` keeps the baseline's scores of every fit there: candidates compared on the same data
  * (their leave-one-source-out folds above all) then fit the baseline once. The cache is keyed by the texts, their
@@ -37,7 +40,8 @@ const { values } = parseArgs({
     'loso-sources': { type: 'string' },
     weights: { type: 'string' },
     balance: { type: 'string' },
-    'baseline-cache': { type: 'string' }
+    'baseline-cache': { type: 'string' },
+    'base-rate-offsets': { type: 'boolean', default: false }
   }
 })
 
@@ -63,6 +67,7 @@ const metrics = await trainTextModel({
   ...(values.weights ? { datasetWeights: { ...DEFAULT_TRAIN_OPTIONS.datasetWeights, ...parseDatasetWeights(values.weights) } } : {}),
   ...(values.balance ? { sourceBalance: positive('balance', values.balance) } : {}),
   ...(values.loso ? { losoEpochs: integer('loso-epochs', values['loso-epochs']) } : {}),
+  ...(values['base-rate-offsets'] ? { baseRateOffsets: true } : {}),
   ...(values['baseline-cache'] ? { baselineCache: resolve(values['baseline-cache']) } : {}),
   ...(values['loso-sources'] ? { losoSources: values['loso-sources'].split(',') as DatasetName[] } : {}),
   log: (line) => console.log(line)

@@ -37,6 +37,8 @@ export interface ModelFitOptions {
   seed: number
   epochs: number
   learningRate: number
+  /** See TrainOptions.baseRateOffsets. */
+  baseRateOffsets?: boolean
 }
 
 /** Trains the model (uncalibrated) on the training rows that `keep` accepts. */
@@ -67,6 +69,7 @@ export function fitModel(examples: readonly Example[], features: readonly TextFe
     seed: options.seed,
     epochs: options.epochs,
     learningRate: options.learningRate,
+    ...(options.baseRateOffsets ? { baseRateOffsets: true } : {}),
     featureScale
   })
 }

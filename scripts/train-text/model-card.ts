@@ -331,7 +331,7 @@ export function renderModelCard(m: TextMetrics & CardExtras): string {
     `- Model: logit_k = Σ weight_i · E[bucket_i, k] + b_k; E is stored as float16 (${mb} MB), calibration folded in.`,
     `- Training: per-example AdaGrad (step ${m.training.learningRate}), ${m.training.epochs} epochs, seed ${m.training.seed}; naive-Bayes log-count`,
     `  ratios (smoothing ${m.training.nbSmoothing}, mass normalised per dataset and class) scale the features of ${m.training.nbHeads.join(', ')};`,
-    '  each dataset has its own logit offset during training (dropped afterwards) so differing base rates do not leak',
+    `  each dataset has its own logit offset during training (dropped afterwards${m.training.baseRateOffsets ? "; started at the log-odds of the dataset's base rate" : ''}) so differing base rates do not leak`,
     `  into the shared weights. Dataset loss weights: ${Object.entries(m.training.datasetWeights).map(([d, w]) => `${d} ${Number((w as number).toFixed(3))}`).join(', ') || 'all 1'} (others 1; 0 = validation only)${m.training.sourceBalance === undefined ? '' : `; those not set by hand are (${BALANCE.reference} / training texts)^${m.training.sourceBalance}, within ${BALANCE.min}–${BALANCE.max}`}.`,
     '  Deterministic for a seed: the same data and seed give the same file.',
     `- Datasets used: ${m.training.datasets.join(', ')}; MLMA languages: ${m.training.mlmaLanguages.join(', ')}. Left out after model`,

@@ -53,6 +53,12 @@ export interface TrainOptions {
    * ratios; absent = 1. It is folded into the returned weights.
    */
   featureScale?: Float32Array
+  /**
+   * Start each source's per-head offset at the log-odds of its (weighted) positive rate instead of 0, so that
+   * the offsets hold the sources' base rates from the first step and features common to one source (e.g. the
+   * `@user` of tweets) are not pushed to carry it.
+   */
+  baseRateOffsets?: boolean
 }
 
 export function sigmoid(x: number): number {
@@ -110,6 +116,7 @@ export function trainModel(examples: readonly TrainingExample[], options: TrainO
   const gBias = new Float64Array(heads)
   const offsets = new Float64Array(options.sources * heads)
   const gOffsets = new Float64Array(offsets.length)
+  if (options.baseRateOffsets) offsets.set(baseRateLogits(examples, options.sources, heads))
   const logits = new Float64Array(heads)
   const dLogits = new Float64Array(heads)
   const lr = options.learningRate
@@ -157,6 +164,22 @@ export function trainModel(examples: readonly TrainingExample[], options: TrainO
   }
   if (scale) for (let i = 0; i < embedding.length; i++) embedding[i] = (embedding[i] as number) * (scale[i] as number)
   return weights
+}
+
+/** Per source and head (`[sources, heads]`), the log-odds of the examples' weighted positive rate, smoothed by one of each class; 0 where unlabelled. */
+export function baseRateLogits(examples: readonly TrainingExample[], sources: number, heads: number): Float64Array {
+  const positives = new Float64Array(sources * heads)
+  const totals = new Float64Array(sources * heads)
+  for (const example of examples) {
+    for (let k = 0; k < heads; k++) {
+      const y = example.labels[k] as number
+      if (y < 0) continue
+      const at = example.source * heads + k
+      totals[at] = (totals[at] as number) + example.weight
+      positives[at] = (positives[at] as number) + y * example.weight
+    }
+  }
+  return positives.map((p, at) => ((totals[at] as number) === 0 ? 0 : Math.log((p + 1) / ((totals[at] as number) - p + 1))))
 }
 
 /**

@@ -57,6 +57,8 @@ export interface TrainTextOptions {
    * with this power, so that small sources are not swamped by large ones.
    */
   sourceBalance?: number
+  /** Start the per-source offsets at the sources' base rates (see TrainOptions.baseRateOffsets). */
+  baseRateOffsets?: boolean
   /** Heads whose features get naive-Bayes scaling. */
   nbHeads: readonly TextHead[]
   selection: DatasetSelection
@@ -147,6 +149,7 @@ export interface TextMetrics {
     epochs: number
     losoEpochs?: number
     learningRate: number
+    baseRateOffsets?: boolean
     nbSmoothing: number
     nbHeads: readonly TextHead[]
     datasetWeights: Partial<Record<DatasetName, number>>
@@ -230,7 +233,8 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
     buckets: FEATURIZER_CONFIG.buckets,
     seed: options.seed,
     epochs: options.epochs,
-    learningRate: options.learningRate
+    learningRate: options.learningRate,
+    ...(options.baseRateOffsets ? { baseRateOffsets: true } : {})
   }
   const weights = fitModel(examples, features, fitOptions)
   roundToFloat16(weights.embedding)
@@ -436,6 +440,7 @@ export async function trainTextModel(options: TrainTextOptions): Promise<TextMet
       epochs: options.epochs,
       ...(options.losoEpochs === undefined ? {} : { losoEpochs: options.losoEpochs }),
       learningRate: options.learningRate,
+      ...(options.baseRateOffsets ? { baseRateOffsets: true } : {}),
       nbSmoothing: options.nbSmoothing,
       nbHeads: options.nbHeads,
       datasetWeights,

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { TextFeatures } from '../../../src/text/featurize.js'
 import { createRandom } from '../../../bench/random.js'
-import { naiveBayesScale, predict, predictLogits, sigmoid, trainModel, type TrainingExample } from '../../../scripts/train-text/model.js'
+import { baseRateLogits, naiveBayesScale, predict, predictLogits, sigmoid, trainModel, type TrainingExample } from '../../../scripts/train-text/model.js'
 
 const BUCKETS = 64
 const HEADS = 3
@@ -85,4 +85,38 @@ t.test('sigmoid is stable at extremes', async (t) => {
   t.equal(sigmoid(0), 0.5)
   t.ok(sigmoid(-1000) >= 0 && sigmoid(-1000) < 1e-300)
   t.equal(sigmoid(1000), 1)
+})
+
+t.test('base-rate logits: the weighted log-odds of each source and head, smoothed, 0 where unlabelled', async (t) => {
+  const features: TextFeatures = { indices: Int32Array.of(1), weights: Float32Array.of(1) }
+  const data: TrainingExample[] = [
+    { features, labels: Int8Array.of(1, -1), weight: 2, source: 0 },
+    { features, labels: Int8Array.of(0, -1), weight: 1, source: 0 },
+    { features, labels: Int8Array.of(0, 1), weight: 1, source: 1 }
+  ]
+  const logits = baseRateLogits(data, 2, 2)
+  t.ok(Math.abs((logits[0] as number) - Math.log(3 / 2)) < 1e-12, 'source 0, head 0: (2 + 1) / (1 + 1)')
+  t.equal(logits[1], 0, 'source 0 does not label head 1')
+  t.ok(Math.abs((logits[2] as number) - Math.log(1 / 2)) < 1e-12, 'source 1, head 0: (0 + 1) / (1 + 1)')
+  t.ok(Math.abs((logits[3] as number) - Math.log(2)) < 1e-12, 'source 1, head 1: (1 + 1) / (0 + 1)')
+})
+
+t.test('offsets started at the base rates leave less of the base rate to a feature only one source has', async (t) => {
+  const random = createRandom(11)
+  // feature 1 is the signal; feature 5 is in every text of source 0, whose base rate is far above source 1's
+  const data: TrainingExample[] = Array.from({ length: 600 }, (_, i) => {
+    const source = i % 2
+    const y = random() < (source === 0 ? 0.85 : 0.15) ? 1 : 0
+    const indices = [10 + Math.floor(random() * 50)]
+    if (y === 1 && random() < 0.7) indices.push(1)
+    if (source === 0) indices.push(5)
+    indices.sort((a, b) => a - b)
+    const features: TextFeatures = { indices: Int32Array.from(indices), weights: new Float32Array(indices.length).fill(1 / Math.sqrt(indices.length)) }
+    return { features, labels: Int8Array.of(y, -1, -1), weight: 1, source }
+  })
+  const plain = trainModel(data, options)
+  const started = trainModel(data, { ...options, baseRateOffsets: true })
+  const indicator = (w: typeof plain) => Math.abs(w.embedding[5 * HEADS] as number)
+  t.ok(indicator(started) < indicator(plain) * 0.6, `source feature ${indicator(started)} vs ${indicator(plain)}`)
+  t.ok((started.embedding[1 * HEADS] as number) > 1, 'the signal is still learned')
 })

@@ -168,6 +168,7 @@ t.test('leave-one-source-out trains without each abuse source and compares on it
     losoSources: ['toxigen', 'sms_spam', 'stormfront', 'jigsaw', 'edos'],
     // and the sources balanced by their size, as the LOSO figures of a balanced candidate are made
     sourceBalance: 0.5,
+    baseRateOffsets: true,
     log: (line) => logged.push(line)
   })
   const left = metrics.comparisons.filter((c) => c.split === 'left out')
@@ -180,7 +181,9 @@ t.test('leave-one-source-out trains without each abuse source and compares on it
   t.ok(logged.some((l) => l.startsWith('left out stormfront: toxicity ROC-AUC model')))
   t.equal(metrics.training.losoEpochs, 1)
   t.equal(metrics.training.sourceBalance, 0.5)
+  t.equal(metrics.training.baseRateOffsets, true)
   t.match(readFileSync(join(root, 'models-f/text/MODEL_CARD.md'), 'utf8'), '"left out" rows train both without that source (the model with 1 epochs instead of 2)')
+  t.match(readFileSync(join(root, 'models-f/text/MODEL_CARD.md'), 'utf8'), "(dropped afterwards; started at the log-odds of the dataset's base rate)")
 })
 
 t.test('a selection without English abuse data has no identity-bias table', async (t) => {
