@@ -51,15 +51,54 @@ export interface TextFeatures {
 
 const SPACES = /\s+/g
 
+const RADIX_BITS = 10
+const RADIX = 1 << RADIX_BITS
+
 /** Reusable scratch space: featurising allocates only the returned arrays. */
 class Scratch {
   raw = new Int32Array(1024)
+  sorted = new Int32Array(1024)
+  /** One count per radix digit value, plus one. */
+  counts = new Int32Array(RADIX + 1)
   ensure(size: number) {
-    if (this.raw.length < size) this.raw = new Int32Array(Math.max(size, this.raw.length * 2))
+    if (this.raw.length < size) {
+      this.raw = new Int32Array(Math.max(size, this.raw.length * 2))
+      this.sorted = new Int32Array(this.raw.length)
+    }
     return this.raw
   }
 }
 const scratch = new Scratch()
+
+/**
+ * Sorts the first `n` bucket indexes of `scratch.raw` (each below `buckets`), ascending, by least-significant-digit
+ * radix sort; returns the array that holds the result (`raw` or `sorted`). The engine's `TypedArray#sort` took ~23 µs
+ * for the ~750 indexes of a 150-character caption, over half of featurising it; this takes ~4 µs (bench:text).
+ */
+function sortIndexes(n: number, buckets: number): Int32Array {
+  let from = scratch.raw
+  let to = scratch.sorted
+  const counts = scratch.counts
+  for (let shift = 0; (buckets - 1) >>> shift !== 0; shift += RADIX_BITS) {
+    counts.fill(0)
+    for (let i = 0; i < n; i++) {
+      const next = (((from[i] as number) >>> shift) & (RADIX - 1)) + 1
+      counts[next] = (counts[next] as number) + 1
+    }
+    for (let d = 0; d < RADIX; d++) counts[d + 1] = (counts[d + 1] as number) + (counts[d] as number)
+    for (let i = 0; i < n; i++) {
+      const value = from[i] as number
+      const digit = (value >>> shift) & (RADIX - 1)
+      const at = counts[digit] as number
+      to[at] = value
+      counts[digit] = at + 1
+    }
+    const swap = from
+    from = to
+    to = swap
+  }
+  return from
+}
 
 /** Features of text that has already been folded (training folds once and caches; serving calls `featurize`). */
 export function featurizeFolded(folded: string, config: Readonly<FeaturizerConfig> = FEATURIZER_CONFIG): TextFeatures {
@@ -88,28 +127,26 @@ export function featurizeFolded(folded: string, config: Readonly<FeaturizerConfi
       previous = h
     }
   }
-  const sorted = raw.subarray(0, n).sort()
+  const sorted = sortIndexes(n, config.buckets)
+  // each run of equal indexes becomes one feature: indexes compacted in place, run lengths in the other scratch array
+  const runs = sorted === scratch.raw ? scratch.sorted : scratch.raw
   let distinct = 0
-  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++
-  const indices = new Int32Array(distinct)
+  for (let i = 0; i < n; ) {
+    const index = sorted[i] as number
+    let j = i + 1
+    while (j < n && sorted[j] === index) j++
+    sorted[distinct] = index
+    runs[distinct++] = j - i
+    i = j
+  }
+  const indices = sorted.slice(0, distinct)
   const weights = new Float32Array(distinct)
-  let k = -1
-  let count = 0
   let norm = 0
-  for (let i = 0; i <= n; i++) {
-    const index = i < n ? (sorted[i] as number) : -1
-    if (k >= 0 && index === indices[k]) {
-      count++
-      continue
-    }
-    if (k >= 0) {
-      const w = 1 + Math.log(count)
-      weights[k] = w
-      norm += w * w
-    }
-    if (i === n) break
-    indices[++k] = index
-    count = 1
+  for (let k = 0; k < distinct; k++) {
+    const count = runs[k] as number
+    const w = count === 1 ? 1 : 1 + Math.log(count)
+    weights[k] = w
+    norm += w * w
   }
   const scale = 1 / Math.sqrt(norm) // a non-empty text has at least one character feature
   for (let i = 0; i < distinct; i++) weights[i] = (weights[i] as number) * scale

@@ -14,6 +14,20 @@ t.test('features are sorted, distinct, in range, with unit L2 norm', async (t) =
   t.match(FEATURIZER_VERSION, /^fg-text-/)
 })
 
+t.test('every hash space size gives sorted, distinct features: the same multiset as the unsorted hashes', async (t) => {
+  const text = foldText('Hello hello world! This is a caption #fyp 😂 with some more words to hash, hash, hash')
+  for (const bits of [1, 7, 8, 10, 11, 16, 20, 21, 24]) {
+    const config = { ...FEATURIZER_CONFIG, buckets: 2 ** bits }
+    const { indices, weights } = featurizeFolded(text, config)
+    for (let i = 1; i < indices.length; i++) t.ok(indices[i]! > indices[i - 1]!, `ascending at ${bits} bits`)
+    t.ok(indices.every((x) => x >= 0 && x < config.buckets))
+    t.ok(Math.abs(norm(weights) - 1) < 1e-6)
+    // the indexes are the full-width ones masked: fewer bits can only merge features
+    const wide = featurizeFolded(text, { ...FEATURIZER_CONFIG, buckets: 2 ** 24 }).indices
+    t.same([...indices], [...new Set([...wide].map((x) => x & (config.buckets - 1)))].sort((a, b) => a - b), `${bits} bits`)
+  }
+})
+
 t.test('repeated features weigh 1 + ln(count) before normalising', async (t) => {
   const config = { buckets: 1 << 20, maxChars: 100, charMin: 1, charMax: 1, wordNgrams: 0 }
   // stream " aab ": ' ' ×2, 'a' ×2, 'b' ×1
