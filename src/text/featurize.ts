@@ -102,9 +102,33 @@ function sortIndexes(n: number, buckets: number): Int32Array {
 
 /** Features of text that has already been folded (training folds once and caches; serving calls `featurize`). */
 export function featurizeFolded(folded: string, config: Readonly<FeaturizerConfig> = FEATURIZER_CONFIG): TextFeatures {
+  const count = featuresInto(folded, config, rows, 0)
+  return { indices: rows.indices.slice(0, count), weights: rows.weights.slice(0, count) }
+}
+
+/** Features of many texts, each written after the previous one, so that a batch is packed without a copy per text. */
+class Rows {
+  indices = new Int32Array(4096)
+  weights = new Float32Array(4096)
+  /** Room for `more` features from `offset` on, keeping what is before it. */
+  reserve(offset: number, more: number): void {
+    if (offset + more <= this.indices.length) return
+    const size = Math.max(offset + more, this.indices.length * 2)
+    const indices = new Int32Array(size)
+    const weights = new Float32Array(size)
+    indices.set(this.indices.subarray(0, offset))
+    weights.set(this.weights.subarray(0, offset))
+    this.indices = indices
+    this.weights = weights
+  }
+}
+const rows = new Rows()
+
+/** Writes the features of folded text into `into` from `offset` on; returns how many there are. */
+function featuresInto(folded: string, config: Readonly<FeaturizerConfig>, into: Rows, offset: number): number {
   const mask = config.buckets - 1
   const body = (folded.length > config.maxChars ? folded.slice(0, config.maxChars) : folded).replace(SPACES, ' ').trim()
-  if (body === '') return { indices: new Int32Array(0), weights: new Float32Array(0) }
+  if (body === '') return 0
   const stream = ` ${body} `
   const words = stream.match(WORD) ?? []
   const spans = config.charMax - config.charMin + 1
@@ -128,29 +152,24 @@ export function featurizeFolded(folded: string, config: Readonly<FeaturizerConfi
     }
   }
   const sorted = sortIndexes(n, config.buckets)
-  // each run of equal indexes becomes one feature: indexes compacted in place, run lengths in the other scratch array
-  const runs = sorted === scratch.raw ? scratch.sorted : scratch.raw
-  let distinct = 0
+  // each run of equal indexes is one feature, weighing 1 + ln(its length)
+  into.reserve(offset, n)
+  const { indices, weights } = into
+  let distinct = offset
+  let norm = 0
   for (let i = 0; i < n; ) {
     const index = sorted[i] as number
     let j = i + 1
     while (j < n && sorted[j] === index) j++
-    sorted[distinct] = index
-    runs[distinct++] = j - i
+    const w = j - i === 1 ? 1 : 1 + Math.log(j - i)
+    indices[distinct] = index
+    weights[distinct++] = w
+    norm += w * w
     i = j
   }
-  const indices = sorted.slice(0, distinct)
-  const weights = new Float32Array(distinct)
-  let norm = 0
-  for (let k = 0; k < distinct; k++) {
-    const count = runs[k] as number
-    const w = count === 1 ? 1 : 1 + Math.log(count)
-    weights[k] = w
-    norm += w * w
-  }
   const scale = 1 / Math.sqrt(norm) // a non-empty text has at least one character feature
-  for (let i = 0; i < distinct; i++) weights[i] = (weights[i] as number) * scale
-  return { indices, weights }
+  for (let i = offset; i < distinct; i++) weights[i] = (weights[i] as number) * scale
+  return distinct - offset
 }
 
 /** Features of raw text, as served: fold, then hash. */
@@ -174,6 +193,32 @@ export function foldedHead(text: string, units: number): string {
     if (folded.length >= units) return folded
   }
   return foldText(text)
+}
+
+/**
+ * The padded `[batch, width]` tensors of raw texts, as served: `packFeatures(texts.map(featurize))`, with the
+ * features of each text written once into shared scratch space and copied into the tensors, not into arrays of
+ * their own first.
+ */
+export function featurizeBatch(texts: readonly string[], config: Readonly<FeaturizerConfig> = FEATURIZER_CONFIG): FeatureBatch {
+  const ends = new Int32Array(texts.length)
+  let offset = 0
+  let width = 1
+  texts.forEach((text, row) => {
+    const count = featuresInto(foldedHead(text, config.maxChars), config, rows, offset)
+    offset += count
+    ends[row] = offset
+    width = Math.max(width, count)
+  })
+  const indices = new Int32Array(texts.length * width)
+  const weights = new Float32Array(texts.length * width)
+  let start = 0
+  ends.forEach((end, row) => {
+    indices.set(rows.indices.subarray(start, end), row * width)
+    weights.set(rows.weights.subarray(start, end), row * width)
+    start = end
+  })
+  return { indices, weights, batch: texts.length, width }
 }
 
 /** Packs per-text features into the padded `[batch, width]` tensors the model takes. */

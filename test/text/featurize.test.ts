@@ -1,5 +1,5 @@
 import t from 'tap'
-import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeFolded, foldedHead, packFeatures } from '../../src/text/featurize.js'
+import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeBatch, featurizeFolded, foldedHead, packFeatures } from '../../src/text/featurize.js'
 import { foldText } from '../../src/keywords/normalize.js'
 
 const norm = (w: Float32Array) => Math.sqrt(w.reduce((a, x) => a + x * x, 0))
@@ -64,6 +64,23 @@ t.test('empty text has no features and packs as padding', async (t) => {
   const second = batch.weights.subarray(batch.width, 2 * batch.width)
   t.ok(second.every((w) => w === 0), 'an empty row is all padding (weight 0)')
   t.same(packFeatures([]).width, 1)
+})
+
+t.test('a batch featurised at once is the texts featurised one by one and packed', async (t) => {
+  const texts = ['abc', '', ' \n ', 'a much longer text than the first 😂 #fyp', 'ÉCOLE 1d10t', 'x '.repeat(600)]
+  const same = (batch: readonly string[]) => {
+    const packed = packFeatures(batch.map((text) => featurize(text)))
+    const direct = featurizeBatch(batch)
+    t.equal(direct.batch, packed.batch)
+    t.equal(direct.width, packed.width)
+    t.same([...direct.indices], [...packed.indices])
+    t.same([...direct.weights], [...packed.weights])
+  }
+  same(texts)
+  same([])
+  same(['', ''])
+  // ~1,000 features each: the shared space grows while the batch is written, keeping the rows before
+  same(Array.from({ length: 12 }, (_, i) => Array.from({ length: 200 }, (_, k) => `w${i}x${k}`).join(' ')))
 })
 
 t.test('text without words still has character features', async (t) => {
