@@ -3,6 +3,7 @@
  * against another's (a copy of dist/ and bench/app-server.ts, e.g. the build before a change), and the
  * floor, in alternating rounds of the same run, on the embedded store and on a throwaway Redis: each
  * round's req/s ratios to the floor, and their medians. AB_ROUNDS (default 5), AB_SECONDS (default 5).
+ * AB_COLD=1: cold requests instead (every item new, as `npm run bench` sends them, text model on).
  */
 import os from 'node:os'
 import autocannon from 'autocannon'
@@ -21,9 +22,31 @@ const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: i
 const appEnv = { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' }
 const otherServer = new URL(`file://${other.replace(/\/$/, '')}/bench/app-server.ts`).href
 const servers: Record<string, BenchServer> = {}
-const load = async (url: string) =>
-  (await autocannon({ url: `${url}/v1/score`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 8, duration: seconds }))
-    .requests.average
+const cold = process.env.AB_COLD === '1'
+const coldBodies = cold ? Array.from({ length: 600 }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50, 1000 + k) })) : []
+let sent = 0
+const fresh = {
+  requests: [
+    {
+      setupRequest: (req: autocannon.Request) => {
+        const request = sent++
+        return { ...req, body: coldBodies[request % coldBodies.length]!.replaceAll('"id":"item-', `"id":"ab${request}-`) }
+      }
+    }
+  ]
+}
+const load = async (url: string, floor = false) =>
+  (
+    await autocannon({
+      url: `${url}/v1/score`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections: 8,
+      duration: seconds,
+      ...(cold && !floor ? fresh : {})
+    })
+  ).requests.average
 try {
   servers.floor = await startServer('./floor-server.ts')
   servers.before = await startServer(otherServer, appEnv)
@@ -40,10 +63,10 @@ try {
   )
   if (new Set(answers).size !== 1) throw new Error('the servers decided the warm batch differently')
   await answerWith(servers.floor, JSON.parse(answers[0]!) as unknown[])
-  for (const server of Object.values(servers)) await load(server.url)
+  for (const server of Object.values(servers)) await load(server.url, server === servers.floor)
   const ratios: Record<(typeof apps)[number], number[]> = { before: [], after: [], beforeRedis: [], afterRedis: [] }
   for (let round = 0; round < rounds; round++) {
-    const floor = await load(servers.floor.url)
+    const floor = await load(servers.floor.url, true)
     const line = [`round ${round + 1}: floor ${floor.toFixed(0)}`]
     for (const name of apps) {
       const ratio = (await load(servers[name]!.url)) / floor
@@ -54,7 +77,7 @@ try {
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   const range = (values: number[]) => `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`
-  for (const name of apps) console.log(`${name.padEnd(12)} warm / floor: median ${median(ratios[name]).toFixed(3)} (${range(ratios[name])})`)
+  for (const name of apps) console.log(`${name.padEnd(12)} ${cold ? 'cold' : 'warm'} / floor: median ${median(ratios[name]).toFixed(3)} (${range(ratios[name])})`)
   const paired = (a: number[], b: number[]) => median(a.map((value, index) => value / b[index]!)).toFixed(3)
   console.log(`after / before (median of paired rounds): embedded ${paired(ratios.after, ratios.before)}, redis ${paired(ratios.afterRedis, ratios.beforeRedis)}`)
 } finally {

@@ -5,6 +5,8 @@
  * share, in CPU time, so that a shared machine's neighbours count less. INJECT_ROUNDS (default 7) rounds of
  * INJECT_REQUESTS (default 2000); prints each round's µs per request and their median. INJECT_MODE=score: only
  * the scoring service and the answer's serialisation, on request bodies parsed beforehand (no HTTP at all).
+ * INJECT_COLD=1: cold requests instead, as `npm run bench` sends them (every item new: 600 distinct batches cycled,
+ * ids never used before), with the text model on; the CPU time counts every thread of the process.
  */
 import Fastify from 'fastify'
 import { items, user } from './fixtures.js'
@@ -24,14 +26,21 @@ const bench = user()
 const put = await server.inject({ method: 'PUT', url: `/v1/users/${bench.userId}/rules`, payload: bench.rules })
 if (put.statusCode !== 200) throw new Error(`could not store the rules: ${put.statusCode} ${put.body}`)
 const payload = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
+const cold = process.env.INJECT_COLD === '1'
+const coldPayloads = cold ? Array.from({ length: 600 }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50, 1000 + k) })) : []
+let sent = 0
+const nextPayload = () => {
+  const request = sent++
+  return cold ? coldPayloads[request % coldPayloads.length]!.replaceAll('"id":"item-', `"id":"r${request}-`) : payload
+}
 const score = async () => {
-  const res = await server.inject({ method: 'POST', url: '/v1/score', headers: { 'content-type': 'application/json' }, payload })
+  const res = await server.inject({ method: 'POST', url: '/v1/score', headers: { 'content-type': 'application/json' }, payload: nextPayload() })
   if (res.statusCode !== 200) throw new Error(`score failed: ${res.statusCode} ${res.body}`)
 }
 const scoreOnly = process.env.INJECT_MODE === 'score'
 const { serializeScoreResponse } = (await import(`${checkout}/dist/src/api/score-serializer.js`)) as typeof import('../src/api/score-serializer.js')
 type ScoreInput = Parameters<typeof server.scoring.score>[0]
-const parsed = () => Array.from({ length: requests }, () => ({ explain: false, ...(JSON.parse(payload) as object) }) as ScoreInput)
+const parsed = () => Array.from({ length: requests }, () => ({ explain: false, ...(JSON.parse(nextPayload()) as object) }) as ScoreInput)
 const perRequest: number[] = []
 for (let round = -1; round < rounds; round++) {
   const bodies = scoreOnly ? parsed() : []
@@ -45,5 +54,5 @@ for (let round = -1; round < rounds; round++) {
   if (round >= 0) perRequest.push((used.user + used.system) / requests)
 }
 const sorted = [...perRequest].sort((a, b) => a - b)
-console.log(`${checkout}: ${perRequest.map((v) => v.toFixed(0)).join(' ')} µs CPU per request; median ${sorted[Math.floor(rounds / 2)]!.toFixed(0)}`)
+console.log(`${checkout}${cold ? ' (cold)' : ''}: ${perRequest.map((v) => v.toFixed(0)).join(' ')} µs CPU per request; median ${sorted[Math.floor(rounds / 2)]!.toFixed(0)}`)
 await server.close()

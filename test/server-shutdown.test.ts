@@ -103,6 +103,11 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
 
   const signalledAt = performance.now()
   child.kill('SIGTERM')
+  // A request already read before the process handles the signal is answered as before it: readiness is
+  // checked from the moment the service says it is shutting down (its handler turns readiness off first).
+  for (const deadline = Date.now() + 10_000; !output().includes('shutting down: not ready'); await sleep(5)) {
+    if (Date.now() > deadline) throw new Error(`the service did not begin shutting down:\n${output()}`)
+  }
   const readyz: number[] = []
   const polling = (async () => {
     while (performance.now() - signalledAt < SHUTDOWN_DELAY_MS - 300) {
@@ -129,7 +134,7 @@ t.test('SIGTERM with traffic in flight: /readyz 503 at once, no request fails, i
   t.same(failures, [], 'no request failed')
   const afterSignal = answers.filter((answer) => answer.at > signalledAt).length
   t.ok(afterSignal > 0, `requests were still served during the delay (${afterSignal} after SIGTERM, ${answers.length} in all)`)
-  t.ok(readyz.length > 0 && readyz.every((status) => status === 503), `/readyz answered 503 throughout the delay (${readyz.length} polls)`)
+  t.ok(readyz.length > 0 && readyz.every((status) => status === 503), `/readyz answered 503 throughout the delay (${readyz.join(', ')})`)
   t.ok(closedAt - signalledAt >= SHUTDOWN_DELAY_MS - 50, `the listener closed after the delay (${Math.round(closedAt - signalledAt)} ms)`)
   t.equal(late.status, 200, 'the request in flight when the listener closed was answered')
   t.ok(late.at > closedAt, 'after the listener had closed')

@@ -4,7 +4,7 @@ import type { Category } from '../policy/vocabulary.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import { execByNode } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
-import { shareEvidence } from './shared-scores.js'
+import { scoresJson, scoresOf, shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
 
 export interface ScoreCacheOptions {
@@ -154,6 +154,8 @@ export class CachedClassifier {
     const evidence = await this.#model.classify(missing.map((index) => items[index]!))
     this.#metrics.modelRun('text', this.#model.id, (performance.now() - started) / 1000, missing.length)
     const writes: Array<[string, string]> = []
+    // the shared cache's keys (a hash of the content) and values are made only when there is a shared cache
+    const sharing = this.#options.enabled && this.#options.redis !== null
     missing.forEach((index, row) => {
       const scores: Scores = {}
       for (const [category, scored] of Object.entries(evidence[row]!)) scores[category as Category] = roundScore(scored.score)
@@ -162,7 +164,8 @@ export class CachedClassifier {
       if (!this.#options.enabled) return
       const item = items[index]!
       this.#lru.set(item.id, { content: contents[index]!, evidence: found })
-      writes.push([this.#redisKey(item.id, contents[index]!), JSON.stringify(scores)])
+      // the scores' JSON was written once when the evidence was shared
+      if (sharing) writes.push([this.#redisKey(item.id, contents[index]!), scoresJson(scoresOf(found))])
     })
     this.#writeBack(writes)
   }

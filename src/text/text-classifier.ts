@@ -9,7 +9,7 @@
 import ort from 'onnxruntime-node'
 import type { LoadedModel } from '../classifiers/manifest.js'
 import type { CategoryEvidence, CategorySpans, Classifier, ClassifierItem, SpanRequest } from '../classifiers/types.js'
-import { FEATURIZER_VERSION, featurize, packFeatures, type FeatureBatch } from './featurize.js'
+import { FEATURIZER_VERSION, featurizeBatch, packFeatures, type FeatureBatch } from './featurize.js'
 import { TEXT_HEADS, type TextHead } from './heads.js'
 import { locateFeatures, pickSpans, wordInfluence } from './spans.js'
 import { CONTRIBUTIONS_OUTPUT, INDICES_INPUT, SCORES_OUTPUT, TEXT_MODEL_NAME, TEXT_MODEL_VERSION, WEIGHTS_INPUT } from './model-spec.js'
@@ -75,7 +75,7 @@ export class TextClassifier implements Classifier {
   /** Scores texts with one `session.run`: per text, the calibrated probability of each head. */
   async score(texts: readonly string[]): Promise<TextScores[]> {
     if (texts.length === 0) return []
-    return this.runFeatures(packFeatures(texts.map((text) => featurize(text))))
+    return this.runFeatures(featurizeBatch(texts))
   }
 
   /** Runs the model once on already featurised texts. */
@@ -88,7 +88,7 @@ export class TextClassifier implements Classifier {
 
   /** Scores at least one text with one `session.run`: `[texts, heads]` row-major, heads in TEXT_HEADS order. */
   async scoreRows(texts: readonly string[]): Promise<Float32Array> {
-    const results = await this.session.run(feeds(packFeatures(texts.map((text) => featurize(text)))), [SCORES_OUTPUT])
+    const results = await this.session.run(feeds(featurizeBatch(texts)), [SCORES_OUTPUT])
     return (results[SCORES_OUTPUT] as ort.Tensor).data as Float32Array
   }
 

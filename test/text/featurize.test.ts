@@ -1,5 +1,5 @@
 import t from 'tap'
-import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeFolded, foldedHead, packFeatures } from '../../src/text/featurize.js'
+import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeBatch, featurizeFolded, foldedHead, packFeatures } from '../../src/text/featurize.js'
 import { foldText } from '../../src/keywords/normalize.js'
 
 const norm = (w: Float32Array) => Math.sqrt(w.reduce((a, x) => a + x * x, 0))
@@ -12,6 +12,20 @@ t.test('features are sorted, distinct, in range, with unit L2 norm', async (t) =
   t.ok(indices.every((x) => x >= 0 && x < FEATURIZER_CONFIG.buckets))
   t.ok(Math.abs(norm(weights) - 1) < 1e-6)
   t.match(FEATURIZER_VERSION, /^fg-text-/)
+})
+
+t.test('every hash space size gives sorted, distinct features: the same multiset as the unsorted hashes', async (t) => {
+  const text = foldText('Hello hello world! This is a caption #fyp 😂 with some more words to hash, hash, hash')
+  for (const bits of [1, 7, 8, 10, 11, 16, 20, 21, 24]) {
+    const config = { ...FEATURIZER_CONFIG, buckets: 2 ** bits }
+    const { indices, weights } = featurizeFolded(text, config)
+    for (let i = 1; i < indices.length; i++) t.ok(indices[i]! > indices[i - 1]!, `ascending at ${bits} bits`)
+    t.ok(indices.every((x) => x >= 0 && x < config.buckets))
+    t.ok(Math.abs(norm(weights) - 1) < 1e-6)
+    // the indexes are the full-width ones masked: fewer bits can only merge features
+    const wide = featurizeFolded(text, { ...FEATURIZER_CONFIG, buckets: 2 ** 24 }).indices
+    t.same([...indices], [...new Set([...wide].map((x) => x & (config.buckets - 1)))].sort((a, b) => a - b), `${bits} bits`)
+  }
 })
 
 t.test('repeated features weigh 1 + ln(count) before normalising', async (t) => {
@@ -50,6 +64,23 @@ t.test('empty text has no features and packs as padding', async (t) => {
   const second = batch.weights.subarray(batch.width, 2 * batch.width)
   t.ok(second.every((w) => w === 0), 'an empty row is all padding (weight 0)')
   t.same(packFeatures([]).width, 1)
+})
+
+t.test('a batch featurised at once is the texts featurised one by one and packed', async (t) => {
+  const texts = ['abc', '', ' \n ', 'a much longer text than the first 😂 #fyp', 'ÉCOLE 1d10t', 'x '.repeat(600)]
+  const same = (batch: readonly string[]) => {
+    const packed = packFeatures(batch.map((text) => featurize(text)))
+    const direct = featurizeBatch(batch)
+    t.equal(direct.batch, packed.batch)
+    t.equal(direct.width, packed.width)
+    t.same([...direct.indices], [...packed.indices])
+    t.same([...direct.weights], [...packed.weights])
+  }
+  same(texts)
+  same([])
+  same(['', ''])
+  // ~1,000 features each: the shared space grows while the batch is written, keeping the rows before
+  same(Array.from({ length: 12 }, (_, i) => Array.from({ length: 200 }, (_, k) => `w${i}x${k}`).join(' ')))
 })
 
 t.test('text without words still has character features', async (t) => {
