@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot'
 import { isCluster, type RedisClient } from './connection.js'
 import { nodeOf } from './per-node.js'
 
@@ -11,7 +12,7 @@ export class BudgetExceeded extends Error {
 /** A read: the command's name, then its arguments (`['hget', key, 'doc']`). */
 export type ReadCommand = readonly [name: string, ...args: Array<string | number>]
 
-interface QueuedRead {
+export interface QueuedRead {
   command: ReadCommand
   parse: (reply: unknown) => unknown
   resolve: (value: unknown) => void
@@ -22,10 +23,11 @@ interface QueuedRead {
  * The scoring path's single round of Redis reads. Each component (rules, score cache, item statuses)
  * queues the reads it needs, naming the key each touches; `run` sends them as one pipeline per node
  * that holds a needed key (one in all on a single node; on a cluster, grouped by the slot map; a node's
- * only read goes as a plain command: ioredis builds a pipeline by copying every custom command onto it),
- * concurrently, and waits at most the budget for all of them. Past the budget, or on any connection
- * error, every read of the late or failed node rejects and its component falls back. A batch with
- * nothing queued costs no round trip; without Redis there is nothing to queue.
+ * GETs as one MGET, see `coalesce`; a node's only command goes as a plain command: ioredis builds a
+ * pipeline by copying every custom command onto it), concurrently, and waits at most the budget for all
+ * of them. Past the budget, or on any connection error, every read of the late or failed node rejects and
+ * its component falls back. A batch with nothing queued costs no round trip; without Redis there is
+ * nothing to queue.
  */
 export class ReadBatch {
   readonly #redis: RedisClient | null
@@ -92,25 +94,64 @@ export class ReadBatch {
   }
 }
 
-async function settle(redis: RedisClient, reads: readonly QueuedRead[], deadline: Promise<never>): Promise<void> {
+/** One command sent: a queued read, or the GETs of several queued reads as one MGET (one reply each, in order). */
+export interface Sent {
+  command: ReadCommand
+  reads: readonly QueuedRead[]
+}
+
+/**
+ * The commands that answer a node's reads: its GETs as one MGET (per slot on a cluster, where one command's keys
+ * must share one), everything else as queued. A request's score-cache reads are a GET per item: as one command they
+ * cost the client one command's work instead of fifty. A key holding another type than a string then reads as
+ * missing (MGET's nil) instead of failing its GET: the cache reads treat both as a miss.
+ */
+export function coalesce(reads: readonly QueuedRead[], cluster: boolean): Sent[] {
+  const sent: Sent[] = []
+  const gets = new Map<number, QueuedRead[]>()
+  for (const read of reads) {
+    const [name, key] = read.command
+    if (name !== 'get') {
+      sent.push({ command: read.command, reads: [read] })
+      continue
+    }
+    const slot = cluster ? calculateSlot(String(key)) : 0
+    const group = gets.get(slot)
+    if (group) group.push(read)
+    else gets.set(slot, [read])
+  }
+  for (const group of gets.values()) {
+    sent.push(group.length === 1 ? { command: group[0]!.command, reads: group } : { command: ['mget', ...group.map((read) => read.command[1]!)], reads: group })
+  }
+  return sent
+}
+
+async function settle(redis: RedisClient, queued: readonly QueuedRead[], deadline: Promise<never>): Promise<void> {
+  const sent = coalesce(queued, isCluster(redis))
   try {
-    if (reads.length === 1) {
-      const read = reads[0]!
-      answer(read, await Promise.race([redis.call(...read.command), deadline]))
+    if (sent.length === 1) {
+      const only = sent[0]!
+      deliver(only, null, await Promise.race([redis.call(...only.command), deadline]))
       return
     }
     const pipeline = redis.pipeline()
-    for (const read of reads) pipeline.call(...read.command)
+    for (const { command } of sent) pipeline.call(...command)
     // A plain pipeline (no MULTI) always answers one reply per queued command.
     const replies = (await Promise.race([pipeline.exec(), deadline]))!
-    reads.forEach((read, index) => {
+    sent.forEach((one, index) => {
       const [err, reply] = replies[index]!
-      if (err) read.reject(err)
-      else answer(read, reply)
+      deliver(one, err, reply)
     })
   } catch (err) {
-    for (const read of reads) read.reject(err as Error)
+    for (const read of queued) read.reject(err as Error)
   }
+}
+
+/** Settles the reads a command answered: each its own reply (an MGET's replies in the order of its reads). */
+function deliver({ reads }: Sent, err: Error | null, reply: unknown): void {
+  if (err) for (const read of reads) read.reject(err)
+  else if (reads.length === 1) answer(reads[0]!, reply)
+  else reads.forEach((read, index) => answer(read, (reply as unknown[])[index]))
 }
 
 function answer(read: QueuedRead, reply: unknown): void {

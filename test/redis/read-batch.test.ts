@@ -1,7 +1,7 @@
 // Single-node Redis on purpose, not in `npm run test:cluster`: blocks one connection to time out one pipeline (test/redis/per-node.test.ts covers the cluster's reads).
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { BudgetExceeded, ReadBatch, type ReadCommand } from '../../src/redis/read-batch.js'
+import { BudgetExceeded, ReadBatch, coalesce, type ReadCommand } from '../../src/redis/read-batch.js'
 import { redisClient, redisUrl, testPrefix } from '../helpers/redis.js'
 
 t.test('queued reads go out as one pipeline and settle with their parsed replies', async (t) => {
@@ -47,6 +47,46 @@ t.test("a node's only read goes as a plain command, with the same answers and er
       throw new Error('unparseable')
     }),
     /unparseable/
+  )
+})
+
+t.test("a node's GETs go as one MGET, each read settling with its own reply", async (t) => {
+  const prefix = testPrefix()
+  const admin = await redisClient(t, prefix)
+  await admin.set(`${prefix}a`, '1')
+  await admin.hset(`${prefix}h`, 'f', 'v')
+  const sent: unknown[][] = []
+  const call = admin.call.bind(admin)
+  admin.call = ((...args: unknown[]) => {
+    sent.push(args)
+    return (call as (...a: unknown[]) => unknown)(...args)
+  }) as typeof admin.call
+  const batch = new ReadBatch(admin)
+  const a = batch.add(`${prefix}a`, ['get', `${prefix}a`], (reply) => Number(reply))
+  const missing = batch.add(`${prefix}b`, ['get', `${prefix}b`], (reply) => reply)
+  const badParse = batch.add(`${prefix}a`, ['get', `${prefix}a`], () => {
+    throw new Error('unparseable')
+  })
+  // MGET answers nil for a key of another type, where GET would fail: both are a miss to a cache read
+  const otherType = batch.add(`${prefix}h`, ['get', `${prefix}h`], (reply) => reply)
+  await batch.run(1000)
+  t.same(sent, [['mget', `${prefix}a`, `${prefix}b`, `${prefix}a`, `${prefix}h`]], 'one command')
+  t.equal(await a, 1)
+  t.equal(await missing, null)
+  await t.rejects(badParse, /unparseable/)
+  t.equal(await otherType, null)
+})
+
+t.test('on a cluster, GETs share an MGET only with GETs of their slot', async (t) => {
+  const read = (command: ReadCommand) => ({ command, parse: (reply: unknown) => reply, resolve: () => {}, reject: () => {} })
+  const reads = [read(['get', '{x}1']), read(['hget', '{x}1', 'doc']), read(['get', '{y}1']), read(['get', '{x}2'])]
+  t.same(
+    coalesce(reads, true).map((one) => one.command),
+    [['hget', '{x}1', 'doc'], ['mget', '{x}1', '{x}2'], ['get', '{y}1']]
+  )
+  t.same(
+    coalesce(reads, false).map((one) => one.command),
+    [['hget', '{x}1', 'doc'], ['mget', '{x}1', '{y}1', '{x}2']]
   )
 })
 
