@@ -98,6 +98,8 @@ export class CachedClassifier {
   begin(items: readonly ClassifierItem[], batch: ReadBatch, cachedOnly = false): () => Promise<CategoryEvidence[]> {
     const results: Array<CategoryEvidence | undefined> = new Array(items.length)
     const contents: Array<string | undefined> = new Array(items.length)
+    // the shared cache's key of each item read there: its write-back, on a miss, goes to the same key
+    const keys: Array<string | undefined> = new Array(items.length)
     const remote: Array<Promise<Scores | null> | undefined> = new Array(items.length)
     let lookups = 0
     for (let index = 0; index < items.length; index++) {
@@ -115,6 +117,7 @@ export class CachedClassifier {
       else if (this.#options.redis) {
         // A failed or late cache read is only a miss: the item is classified instead.
         const key = this.#redisKey(item.id, content)
+        keys[index] = key
         remote[index] = batch
           .add(key, ['get', key], (reply) => (reply ? (JSON.parse(reply as string) as Scores) : null))
           .catch(() => null)
@@ -144,17 +147,23 @@ export class CachedClassifier {
       if (missing.length === 0) return results as CategoryEvidence[]
       // overloaded: items no cache knows are decided without this model's scores
       if (cachedOnly) for (const index of missing) results[index] = NO_EVIDENCE
-      else await this.#classify(items, missing, contents, results)
+      else await this.#classify(items, missing, contents, keys, results)
       return results as CategoryEvidence[]
     }
   }
 
-  async #classify(items: readonly ClassifierItem[], missing: number[], contents: Array<string | undefined>, results: Array<CategoryEvidence | undefined>) {
+  async #classify(
+    items: readonly ClassifierItem[],
+    missing: number[],
+    contents: Array<string | undefined>,
+    keys: Array<string | undefined>,
+    results: Array<CategoryEvidence | undefined>
+  ) {
     const started = performance.now()
     const evidence = await this.#model.classify(missing.map((index) => items[index]!))
     this.#metrics.modelRun('text', this.#model.id, (performance.now() - started) / 1000, missing.length)
     const writes: Array<[string, string]> = []
-    // the shared cache's keys (a hash of the content) and values are made only when there is a shared cache
+    // written back only when there is a shared cache: the key it was read under, the JSON made when the evidence was shared
     const sharing = this.#options.enabled && this.#options.redis !== null
     missing.forEach((index, row) => {
       const scores: Scores = {}
@@ -164,8 +173,7 @@ export class CachedClassifier {
       if (!this.#options.enabled) return
       const item = items[index]!
       this.#lru.set(item.id, { content: contents[index]!, evidence: found })
-      // the scores' JSON was written once when the evidence was shared
-      if (sharing) writes.push([this.#redisKey(item.id, contents[index]!), scoresJson(scoresOf(found))])
+      if (sharing) writes.push([keys[index]!, scoresJson(scoresOf(found))])
     })
     this.#writeBack(writes)
   }
