@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import type { Category } from '../policy/vocabulary.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
-import { execByNode } from '../redis/per-node.js'
+import { setAll } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import { scoresJson, scoresOf, shareEvidence } from './shared-scores.js'
 import type { CategoryEvidence, Classifier, ClassifierItem } from './types.js'
@@ -182,11 +182,7 @@ export class CachedClassifier {
   #writeBack(writes: Array<[string, string]>) {
     const redis = this.#options.redis
     if (!redis || writes.length === 0 || redis.status !== 'ready') return
-    const ttl = this.#options.ttlSeconds
-    execByNode(
-      redis,
-      writes.map(([key, value]) => ({ key, queue: (pipeline) => pipeline.set(key, value, 'EX', ttl) }))
-    ).catch(() => undefined)
+    setAll(redis, writes, this.#options.ttlSeconds).catch(() => undefined)
   }
 
   #redisKey(itemId: string, content: string): string {

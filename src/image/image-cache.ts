@@ -9,8 +9,7 @@ import { createHash } from 'node:crypto'
 import type { RedisClient } from '../redis/connection.js'
 import { LRUCache } from 'lru-cache'
 import { hashFromHex, hashToHex } from '../pdq/pdq.js'
-import type { ChainableCommander } from 'ioredis'
-import { execByNode } from '../redis/per-node.js'
+import { setAll } from '../redis/per-node.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import type { ImageHash } from './image-hash.js'
 
@@ -116,10 +115,12 @@ export class ImageCache {
     const redis = this.#options.redis
     if (!redis || redis.status !== 'ready') return
     const value = encodeEntry(entry)
-    const ttl = this.#options.ttlSeconds
-    const writes = keys.map((key) => this.#redisKey(key)).map((redisKey) => ({ key: redisKey, queue: (pipeline: ChainableCommander) => pipeline.set(redisKey, value, 'EX', ttl) }))
     // A failed write only costs another replica a classification.
-    execByNode(redis, writes).catch(() => undefined)
+    setAll(
+      redis,
+      keys.map((key) => [this.#redisKey(key), value] as const),
+      this.#options.ttlSeconds
+    ).catch(() => undefined)
   }
 
   storeFailure(key: string, reason: string): void {

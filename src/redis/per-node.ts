@@ -46,3 +46,44 @@ export async function execByNode(redis: RedisClient, commands: readonly KeyedCom
   )
   return replies
 }
+
+/** Sets each KEYS[i] to ARGV[i + 1], to expire in ARGV[1] seconds. */
+const SET_ALL_SCRIPT = `for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1]) end return #KEYS`
+
+/** Keys one script sets at most: bounds how long it holds Redis (about a microsecond per key). */
+const SET_ALL_MAX_KEYS = 100
+
+/**
+ * The commands that set `entries` (key, value) to expire in `ttlSeconds`: the keys of one slot (all of them on a
+ * single node) as one script of at most SET_ALL_MAX_KEYS keys, a key alone in its slot as a plain SET. The caches
+ * write back a key per new item after a response: one command instead of fifty is that much less client work.
+ */
+export function setAllCommands(entries: ReadonlyArray<readonly [key: string, value: string]>, ttlSeconds: number, cluster: boolean): KeyedCommand[] {
+  const slots = new Map<number, Array<readonly [string, string]>>()
+  for (const entry of entries) {
+    const slot = cluster ? calculateSlot(entry[0]) : 0
+    const group = slots.get(slot)
+    if (group) group.push(entry)
+    else slots.set(slot, [entry])
+  }
+  const commands: KeyedCommand[] = []
+  for (const group of slots.values()) {
+    for (let from = 0; from < group.length; from += SET_ALL_MAX_KEYS) {
+      const part = group.slice(from, from + SET_ALL_MAX_KEYS)
+      const [key, value] = part[0]!
+      commands.push(
+        part.length === 1
+          ? { key, queue: (pipeline) => pipeline.set(key, value, 'EX', ttlSeconds) }
+          : { key, queue: (pipeline) => pipeline.eval(SET_ALL_SCRIPT, part.length, ...part.map(([k]) => k), ttlSeconds, ...part.map(([, v]) => v)) }
+      )
+    }
+  }
+  return commands
+}
+
+/** Sets `entries` to expire in `ttlSeconds` (see setAllCommands); rejects if any command failed. */
+export async function setAll(redis: RedisClient, entries: ReadonlyArray<readonly [key: string, value: string]>, ttlSeconds: number): Promise<void> {
+  const replies = await execByNode(redis, setAllCommands(entries, ttlSeconds, isCluster(redis)))
+  const failed = replies.find(([err]) => err !== null)
+  if (failed) throw failed[0]!
+}
