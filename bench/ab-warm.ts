@@ -7,6 +7,7 @@
  */
 import os from 'node:os'
 import autocannon from 'autocannon'
+import { coldBodies, freshRequests } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 import { answerWith, startServer, stop, storeRules, type BenchServer } from './servers.js'
 
@@ -23,18 +24,7 @@ const appEnv = { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_M
 const otherServer = new URL(`file://${other.replace(/\/$/, '')}/bench/app-server.ts`).href
 const servers: Record<string, BenchServer> = {}
 const cold = process.env.AB_COLD === '1'
-const coldBodies = cold ? Array.from({ length: 600 }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50, 1000 + k) })) : []
-let sent = 0
-const fresh = {
-  requests: [
-    {
-      setupRequest: (req: autocannon.Request) => {
-        const request = sent++
-        return { ...req, body: coldBodies[request % coldBodies.length]!.replaceAll('"id":"item-', `"id":"ab${request}-`) }
-      }
-    }
-  ]
-}
+const fresh = cold ? freshRequests(coldBodies(bench.userId)) : {}
 const load = async (url: string, floor = false) =>
   (
     await autocannon({
@@ -44,7 +34,7 @@ const load = async (url: string, floor = false) =>
       body,
       connections: 8,
       duration: seconds,
-      ...(cold && !floor ? fresh : {})
+      ...(floor ? {} : fresh)
     })
   ).requests.average
 try {

@@ -9,6 +9,7 @@
  * ids never used before), with the text model on; the CPU time counts every thread of the process.
  */
 import Fastify from 'fastify'
+import { coldBodies, nextFresh } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 
 const checkout = (process.argv[2] ?? new URL('..', import.meta.url).pathname).replace(/\/$/, '')
@@ -27,12 +28,8 @@ const put = await server.inject({ method: 'PUT', url: `/v1/users/${bench.userId}
 if (put.statusCode !== 200) throw new Error(`could not store the rules: ${put.statusCode} ${put.body}`)
 const payload = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
 const cold = process.env.INJECT_COLD === '1'
-const coldPayloads = cold ? Array.from({ length: 600 }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50, 1000 + k) })) : []
-let sent = 0
-const nextPayload = () => {
-  const request = sent++
-  return cold ? coldPayloads[request % coldPayloads.length]!.replaceAll('"id":"item-', `"id":"r${request}-`) : payload
-}
+const coldPayloads = cold ? coldBodies(bench.userId) : []
+const nextPayload = () => (cold ? nextFresh(coldPayloads) : payload)
 const score = async () => {
   const res = await server.inject({ method: 'POST', url: '/v1/score', headers: { 'content-type': 'application/json' }, payload: nextPayload() })
   if (res.statusCode !== 200) throw new Error(`score failed: ${res.statusCode} ${res.body}`)

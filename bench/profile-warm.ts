@@ -11,6 +11,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { coldBodies, freshRequests } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 import { storeRules } from './servers.js'
 
@@ -49,8 +50,6 @@ try {
   const bench = user()
   await storeRules(url, bench)
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
-  const coldBodies = Array.from({ length: 600 }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50, 1000 + k) }))
-  let request = 0
   const run = (duration: number) =>
     autocannon({
       url: `${url}/v1/score`,
@@ -59,18 +58,7 @@ try {
       body,
       connections: 8,
       duration,
-      ...(cold
-        ? {
-            requests: [
-              {
-                setupRequest: (req: autocannon.Request) => {
-                  const n = request++
-                  return { ...req, body: coldBodies[n % coldBodies.length]!.replaceAll('"id":"item-', `"id":"r${n}-`) }
-                }
-              }
-            ]
-          }
-        : {})
+      ...(cold ? freshRequests(coldBodies(bench.userId)) : {})
     })
   const result = await run(seconds)
   console.log(`${store}${cold ? ' cold' : ' warm'}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, errors ${result.errors + result.non2xx}`)

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto'
 import os from 'node:os'
 import autocannon from 'autocannon'
+import { COLD_BODIES, coldBodies as coldBodiesOf, freshRequests } from './cold-requests.js'
 import { KEYWORDS, items, user } from './fixtures.js'
 import { answerWith, startServer, startWorkers, stop, storeRules, type BenchServer } from './servers.js'
 
@@ -26,8 +27,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const BATCH = Number(process.env.BENCH_BATCH ?? 50)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 0.7)
-/** Distinct cold request bodies, cycled: more captions than the analysis cache holds, so cold stays cold. */
-const COLD_BODIES = 600
 
 interface Figures {
   reqPerSec: number
@@ -51,8 +50,6 @@ interface LoadOptions {
   overallRate?: number
 }
 
-let freshRequest = 0
-
 async function load(url: string, body: string, options: LoadOptions = {}): Promise<Figures> {
   const { fresh, overallRate } = options
   const result = await autocannon({
@@ -63,18 +60,7 @@ async function load(url: string, body: string, options: LoadOptions = {}): Promi
     connections: CONNECTIONS,
     duration: DURATION_S,
     ...(overallRate ? { overallRate } : {}),
-    ...(fresh
-      ? {
-          requests: [
-            {
-              setupRequest: (req: autocannon.Request) => {
-                const request = freshRequest++
-                return { ...req, body: fresh[request % fresh.length]!.replaceAll('"id":"item-', `"id":"r${request}-`) }
-              }
-            }
-          ]
-        }
-      : {})
+    ...(fresh ? freshRequests(fresh) : {})
   })
   return {
     reqPerSec: result.requests.average,
@@ -165,8 +151,8 @@ async function main() {
   const bench = user()
   const warmItems = items(BATCH)
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: warmItems })
-  const coldBatches = Array.from({ length: COLD_BODIES }, (_, k) => items(BATCH, 1000 + k))
-  const coldBodies = coldBatches.map((batch) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: batch }))
+  const coldBodies = coldBodiesOf(bench.userId, BATCH)
+  const coldBatches = coldBodies.map((cold) => (JSON.parse(cold) as { items: Array<Record<string, unknown>> }).items)
 
   const redis = await redisForBench()
   const servers: BenchServer[] = []
@@ -293,7 +279,7 @@ async function main() {
 async function workersScaling(n: number) {
   const bench = user()
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH) })
-  const coldBodies = Array.from({ length: COLD_BODIES }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH, 1000 + k) }))
+  const coldBodies = coldBodiesOf(bench.userId, BATCH)
   const redis = await redisForBench()
   const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `fgbench:${process.pid}:`, OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0', OVERLOAD_MAX_IN_FLIGHT: '0' }
   const counts = [1, n]

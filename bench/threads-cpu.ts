@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
+import { coldBodies, freshRequests } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 import { startServer, stop, storeRules } from './servers.js'
 
@@ -39,8 +40,6 @@ try {
   const bench = user()
   await storeRules(server.url, bench)
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
-  const coldBodies = Array.from({ length: 600 }, (_, k) => JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50, 1000 + k) }))
-  let sent = 0
   const run = (duration: number) =>
     autocannon({
       url: `${server.url}/v1/score`,
@@ -49,18 +48,7 @@ try {
       body,
       connections: 8,
       duration,
-      ...(cold
-        ? {
-            requests: [
-              {
-                setupRequest: (req: autocannon.Request) => {
-                  const request = sent++
-                  return { ...req, body: coldBodies[request % coldBodies.length]!.replaceAll('"id":"item-', `"id":"t${request}-`) }
-                }
-              }
-            ]
-          }
-        : {})
+      ...(cold ? freshRequests(coldBodies(bench.userId)) : {})
     })
   await run(2)
   const pid = server.child.pid!
