@@ -6,8 +6,7 @@
  * AB_COLD=1: cold requests instead (every item new, as `npm run bench` sends them, text model on).
  */
 import os from 'node:os'
-import autocannon from 'autocannon'
-import { coldBodies, freshRequests } from './cold-requests.js'
+import { coldBodies, scoreLoad } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 import { answerWith, startServer, stop, storeRules, type BenchServer } from './servers.js'
 
@@ -24,19 +23,8 @@ const appEnv = { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_M
 const otherServer = new URL(`file://${other.replace(/\/$/, '')}/bench/app-server.ts`).href
 const servers: Record<string, BenchServer> = {}
 const cold = process.env.AB_COLD === '1'
-const fresh = cold ? freshRequests(coldBodies(bench.userId)) : {}
-const load = async (url: string, floor = false) =>
-  (
-    await autocannon({
-      url: `${url}/v1/score`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections: 8,
-      duration: seconds,
-      ...(floor ? {} : fresh)
-    })
-  ).requests.average
+const coldRequests = cold ? coldBodies(bench.userId) : undefined
+const load = async (url: string, floor = false) => (await scoreLoad(url, body, seconds, floor ? undefined : coldRequests)).requests.average
 try {
   servers.floor = await startServer('./floor-server.ts')
   servers.before = await startServer(otherServer, appEnv)

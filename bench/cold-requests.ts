@@ -1,9 +1,9 @@
 /**
  * The benchmarks' cold requests: every request's items new to the service. Distinct batches of new captions,
  * more than the analysis and score caches hold, are cycled, and each request's item ids are ones never sent
- * before by this process, so that nothing is found cached by id or by content.
+ * before by this process, so that nothing is found cached by id or by content. Also the load that sends them.
  */
-import type autocannon from 'autocannon'
+import autocannon from 'autocannon'
 import { items } from './fixtures.js'
 
 /** Distinct cold request bodies, cycled: more captions than the analysis cache holds, so cold stays cold. */
@@ -25,4 +25,20 @@ export function nextFresh(bodies: readonly string[]): string {
 /** autocannon's options for sending `bodies` in turn, each request's item ids new (see nextFresh). */
 export function freshRequests(bodies: readonly string[]): Pick<autocannon.Options, 'requests'> {
   return { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: nextFresh(bodies) }) }] }
+}
+
+/**
+ * Drives POST /v1/score at `url` for `seconds` from 8 connections, as the benchmark's load does: `body` again and
+ * again (warm), or, given `cold` bodies, those in turn with new item ids.
+ */
+export function scoreLoad(url: string, body: string, seconds: number, cold?: readonly string[]): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/v1/score`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: 8,
+    duration: seconds,
+    ...(cold ? freshRequests(cold) : {})
+  })
 }

@@ -10,8 +10,7 @@ import { once } from 'node:events'
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
-import { coldBodies, freshRequests } from './cold-requests.js'
+import { coldBodies, scoreLoad } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 import { storeRules } from './servers.js'
 
@@ -50,17 +49,7 @@ try {
   const bench = user()
   await storeRules(url, bench)
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
-  const run = (duration: number) =>
-    autocannon({
-      url: `${url}/v1/score`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections: 8,
-      duration,
-      ...(cold ? freshRequests(coldBodies(bench.userId)) : {})
-    })
-  const result = await run(seconds)
+  const result = await scoreLoad(url, body, seconds, cold ? coldBodies(bench.userId) : undefined)
   console.log(`${store}${cold ? ' cold' : ' warm'}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, errors ${result.errors + result.non2xx}`)
 } finally {
   child.kill('SIGTERM')

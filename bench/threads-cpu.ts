@@ -6,8 +6,7 @@
  * sampling profile cannot say on a busy machine (its samples count waiting for a core as running).
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import autocannon from 'autocannon'
-import { coldBodies, freshRequests } from './cold-requests.js'
+import { coldBodies, scoreLoad } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 import { startServer, stop, storeRules } from './servers.js'
 
@@ -40,16 +39,8 @@ try {
   const bench = user()
   await storeRules(server.url, bench)
   const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
-  const run = (duration: number) =>
-    autocannon({
-      url: `${server.url}/v1/score`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections: 8,
-      duration,
-      ...(cold ? freshRequests(coldBodies(bench.userId)) : {})
-    })
+  const coldRequests = cold ? coldBodies(bench.userId) : undefined
+  const run = (duration: number) => scoreLoad(server.url, body, duration, coldRequests)
   await run(2)
   const pid = server.child.pid!
   const before = threadTimes(pid)
