@@ -13,6 +13,7 @@ import { startServer, stop, storeRules } from './servers.js'
 const checkout = (process.argv[2] ?? new URL('..', import.meta.url).pathname).replace(/\/$/, '')
 const cold = process.argv[3] === 'cold'
 const seconds = Number(process.env.THREADS_SECONDS ?? 8)
+/** /proc's unit of CPU time: clock ticks (USER_HZ), 100 per second on Linux. */
 const TICKS_PER_SECOND = 100
 
 /** CPU seconds (user + system) of each thread of `pid`, by thread name. */

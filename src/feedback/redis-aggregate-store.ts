@@ -373,7 +373,8 @@ export class RedisAggregateStore implements AggregateStore {
       return found
     }
     const keys = itemIds.map((itemId) => this.#keys.status(itemId))
-    // One node holds them all: one MGET. On a cluster every item has its own slot: one GET each, grouped by node.
+    // One node holds them all: one MGET, parsed once. On a cluster every item has its own slot: one GET each,
+    // grouped by node (ReadBatch sends a slot's GETs as one MGET, which spreads keys rarely share).
     if (!batch.cluster) return batch.add(keys[0]!, ['mget', ...keys], parse(itemIds))
     return Promise.all(
       keys.map((key, index) => batch.add(key, ['get', key], (reply) => parse([itemIds[index]!])([reply])))
