@@ -1,0 +1,44 @@
+/**
+ * Loaded before every test file (.taprc `node-arg`). A test process should exit once its tests and teardowns
+ * are done; one that stays alive is holding something it never closed (a socket, a child process, a
+ * timer), and tap would only kill it at its timeout, minutes later, saying nothing of why. Here, a process
+ * still alive LINGER_MS after its root test completed prints what keeps it alive and exits with failure.
+ * Only on a test file's main thread: worker threads, which start with the same node arguments, are left alone.
+ */
+import { isMainThread } from 'node:worker_threads'
+
+const LINGER_MS = 10_000
+
+interface Handle {
+  constructor?: { name?: string }
+  localPort?: number
+  remoteAddress?: string
+  remotePort?: number
+  spawnfile?: string
+  pid?: number
+}
+
+function describe(handle: Handle): string {
+  const type = handle.constructor?.name ?? typeof handle
+  if (type === 'Socket' && handle.remotePort !== undefined) return `Socket ${handle.localPort} → ${handle.remoteAddress}:${handle.remotePort}`
+  if (type === 'ChildProcess') return `ChildProcess ${handle.spawnfile} (pid ${handle.pid})`
+  if (type === 'Server' && 'address' in handle) return `Server ${JSON.stringify((handle as { address(): unknown }).address())}`
+  return type
+}
+
+if (isMainThread && /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
+  const { default: t } = await import('tap')
+  t.once('complete', () => {
+    setTimeout(() => {
+      const handles = (process as unknown as { _getActiveHandles(): Handle[] })._getActiveHandles()
+      const own = new Set<unknown>([process.stdin, process.stdout, process.stderr])
+      const held = handles.filter((handle) => !own.has(handle)).map(describe)
+      process.stderr.write(
+        `${process.argv[1]} is still running ${LINGER_MS / 1000} s after its tests ended; what keeps it alive:\n` +
+          `  resources: ${process.getActiveResourcesInfo().join(', ')}\n` +
+          held.map((line) => `  ${line}\n`).join('')
+      )
+      process.exit(1)
+    }, LINGER_MS).unref()
+  })
+}
