@@ -1,0 +1,53 @@
+/**
+ * test/helpers/linger.ts, the check every test file runs under: a test process that stays alive after its
+ * tests says what holds it and fails; one that exits by itself is left alone. Run on two small test files
+ * written here, one that leaves a server listening and one that closes it.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import t from 'tap'
+import { typescriptNodeArgs } from './helpers/node-args.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'fg-linger-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+function testFile(name: string, closesServer: boolean): string {
+  const file = join(dir, name)
+  writeFileSync(
+    file,
+    [
+      `import t from ${JSON.stringify(import.meta.resolve('tap'))}`,
+      `import net from 'node:net'`,
+      `const server = net.createServer().listen(0, '127.0.0.1')`,
+      `t.test('passes', async (t) => { t.pass('ok') })`,
+      `t.teardown(() => { ${closesServer ? 'server.close()' : ''} })`
+    ].join('\n')
+  )
+  return file
+}
+
+function run(file: string): Promise<{ code: number; stderr: string; ms: number }> {
+  const started = performance.now()
+  return new Promise((done) => {
+    execFile(process.execPath, [...typescriptNodeArgs(), `--import=${resolve('test/helpers/linger.ts')}`, file], (err, _stdout, stderr) => {
+      done({ code: err ? Number(err.code) : 0, stderr, ms: performance.now() - started })
+    })
+  })
+}
+
+t.test('a test file that leaves a server listening fails 10 s after its tests, naming the server', async (t) => {
+  const { code, stderr, ms } = await run(testFile('lingers.test.mjs', false))
+  t.equal(code, 1)
+  t.match(stderr, /lingers\.test\.mjs is still running 10 s after its tests ended; what keeps it alive:/)
+  t.match(stderr, /resources: .*TCPServerWrap/)
+  t.match(stderr, /Server \{"address":"127\.0\.0\.1","family":"IPv4","port":\d+\}/)
+  t.ok(ms < 60_000, 'well before tap would have timed it out')
+})
+
+t.test('a test file that closes what it opened exits 0 and says nothing', async (t) => {
+  const { code, stderr } = await run(testFile('exits.test.mjs', true))
+  t.equal(code, 0)
+  t.notMatch(stderr, /still running/)
+})
