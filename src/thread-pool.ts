@@ -6,7 +6,7 @@
  * next call starts another. Hand-written rather than a pool library: a call here may get more than one
  * reply (an image's hash, then its scores), and threads start lazily, one model session each.
  */
-import { Worker, type Transferable } from 'node:worker_threads'
+import { Worker } from 'node:worker_threads'
 import { WORKER_BOOTSTRAP } from './worker-bootstrap.js'
 
 /** What a thread posts: once `{ ready: true }`, then replies naming the request they answer. */
@@ -57,11 +57,11 @@ export class PoolThread<Reply extends { id: number }> {
   }
 
   /** Posts `{ id, ...request }` once the thread is ready; its replies go to `call`. */
-  post(request: object, call: ThreadCall<Reply>, transfer?: readonly Transferable[]): void {
+  post(request: object, call: ThreadCall<Reply>): void {
     const id = this.#nextId++
     // counted at once, so that concurrent calls spread over the threads while this one starts
     this.#pending.set(id, call)
-    this.ready.then(() => this.#worker.postMessage({ id, ...request }, transfer), (err: Error) => call.reject(err))
+    this.ready.then(() => this.#worker.postMessage({ id, ...request }), (err: Error) => call.reject(err))
   }
 
   terminate(): Promise<number> {
