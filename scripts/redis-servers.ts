@@ -116,17 +116,7 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
     await rm(dir, { recursive: true, force: true })
   }
   try {
-    for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await freePort()
-      nodes.push(
-        await startRedis(port, [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`,
-          '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000),
-          '--dir', dir
-        ])
-      )
-    }
+    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startClusterNode(dir, options.nodeTimeoutMs ?? 2000))
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'])
     const cluster: ThrowawayCluster = {
@@ -145,7 +135,8 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
         for (const node of nodes.filter(isRunning)) {
           // Every slot served, as this node sees the shard map.
           await until(async () => {
-            const info = await ask(node, (probe) => probe.call('CLUSTER', 'INFO') as Promise<string>)
+            // a node that does not answer yet is not healthy yet
+            const info = await ask(node, (probe) => probe.call('CLUSTER', 'INFO') as Promise<string>).catch(() => '')
             return info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384')
           }, timeoutMs, `cluster not healthy (node ${node.port})`)
         }
@@ -162,10 +153,43 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
   }
 }
 
+/**
+ * One cluster node on a free port whose cluster bus port (the port + 10000) is free too. Another process can
+ * take either port between the check and the node's start (the test files run in parallel, each starting
+ * servers): then the node exits at once, and it is started again on other ports.
+ */
+async function startClusterNode(dir: string, nodeTimeoutMs: number): Promise<ThrowawayRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    if (port + 10_000 > 65_535 || !(await isFree(port + 10_000))) continue
+    try {
+      return await startRedis(port, [
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', `nodes-${port}.conf`,
+        '--cluster-node-timeout', String(nodeTimeoutMs),
+        '--dir', dir
+      ])
+    } catch (err) {
+      if (attempt === 5) throw err
+    }
+  }
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer()
+  server.listen(port, '127.0.0.1')
+  const listening = await Promise.race([once(server, 'listening').then(() => true), once(server, 'error').then(() => false)])
+  if (listening) {
+    server.close()
+    await once(server, 'close')
+  }
+  return listening
+}
+
 async function waitReplicasSynced(nodes: ThrowawayRedis[]): Promise<void> {
   for (const node of nodes) {
     await until(async () => {
-      const info = await ask(node, (probe) => probe.info('replication'))
+      const info = await ask(node, (probe) => probe.info('replication')).catch(() => '')
       return info.includes('role:master') || info.includes('master_link_status:up')
     }, 30_000, `replica ${node.port} did not sync`)
   }
