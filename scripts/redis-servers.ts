@@ -33,9 +33,23 @@ export interface ThrowawayRedis {
   stop(): Promise<void>
 }
 
-/** A redis-server on a free port (or the given one); extra arguments are passed on. */
+/**
+ * A redis-server on a free port (or the given one); extra arguments are passed on. On a free port of its
+ * choosing, a server that exits at once (another process took the port after it was found free: test files
+ * start servers in parallel) is started again on another.
+ */
 export async function startRedis(port?: number, extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
-  const listenPort = port ?? (await freePort())
+  if (port !== undefined) return startRedisOn(port, extraArgs)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(await freePort(), extraArgs)
+    } catch (err) {
+      if (attempt === 5) throw err
+    }
+  }
+}
+
+async function startRedisOn(listenPort: number, extraArgs: readonly string[]): Promise<ThrowawayRedis> {
   // A directory of its own: a replica writes the snapshot it syncs from its master to disk, and that file must
   // not land in the working directory (the repository, when run from it).
   const dir = await mkdtemp(join(tmpdir(), 'fg-redis-'))
