@@ -44,7 +44,7 @@ export async function startRedis(port?: number, extraArgs: readonly string[] = [
     try {
       return await startRedisOn(await freePort(), extraArgs)
     } catch (err) {
-      if (attempt === 5) throw err
+      if (attempt >= 5) throw err
     }
   }
 }
@@ -184,7 +184,7 @@ async function startClusterNode(dir: string, nodeTimeoutMs: number): Promise<Thr
         '--dir', dir
       ])
     } catch (err) {
-      if (attempt === 5) throw err
+      if (attempt >= 5) throw err
     }
   }
 }
@@ -192,7 +192,11 @@ async function startClusterNode(dir: string, nodeTimeoutMs: number): Promise<Thr
 async function isFree(port: number): Promise<boolean> {
   const server = createServer()
   server.listen(port, '127.0.0.1')
-  const listening = await Promise.race([once(server, 'listening').then(() => true), once(server, 'error').then(() => false)])
+  // once() rejects on 'error': the port is taken
+  const listening = await once(server, 'listening').then(
+    () => true,
+    () => false
+  )
   if (listening) {
     server.close()
     await once(server, 'close')
