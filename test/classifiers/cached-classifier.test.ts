@@ -1,7 +1,10 @@
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import t from 'tap'
 import { CachedClassifier, contentHash } from '../../src/classifiers/cached-classifier.js'
 import type { Classifier, ClassifierItem } from '../../src/classifiers/types.js'
 import { ReadBatch } from '../../src/redis/read-batch.js'
+import { TEXT_HEADS } from '../../src/text/heads.js'
 import { keysMatching, storeClient, testPrefix } from '../helpers/redis.js'
 
 /** A model that scores toxicity by text length, counting what it is asked. */
@@ -86,4 +89,36 @@ t.test('scores are kept to four decimals, so cached and fresh scores are equal',
   t.same(fresh, { spam: { score: 0.1235, source: 'model:precise@1' } })
   const [again] = await classify(cached, [{ id: 'a', text: 'x' }], new ReadBatch(null))
   t.equal(again, fresh, 'a hit hands out the same shared evidence')
+})
+
+t.test('maxBytes bounds the heap the entries hold: a cache filled past it holds no more, and not far less', async (t) => {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc') as () => void
+  const heap = () => {
+    gc()
+    gc()
+    return process.memoryUsage().heapUsed
+  }
+  const model: Classifier = {
+    id: 'six@1',
+    categories: TEXT_HEADS,
+    classify: async (items) =>
+      items.map((item, row) => Object.fromEntries(TEXT_HEADS.map((head, k) => [head, { score: ((item.id.length * 31 + row * 7 + k * 13) % 1000) / 997, source: 'model:six@1' }])))
+  }
+  const maxBytes = 8 * 1024 * 1024
+  // the heap with the cache full, measured before the cache becomes garbage on return
+  const filled = async () => {
+    // the LRU allocates ~24 bytes a slot up front (maxItems of them): 20,000 slots are ~0.5 MB of what is measured
+    const cached = new CachedClassifier(model, textOf, { enabled: true, redis: null, keyPrefix: 'x:', maxItems: 20_000, maxBytes, ttlSeconds: 60 })
+    // ~160-character captions, parsed from a request body as the service gets them: nothing else keeps them
+    for (let request = 0; request < 300; request++) {
+      const body = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: `item-${request}-${i}`, text: `caption ${request} ${i} ${'lorem ipsum dolor sit amet '.repeat(6)}` })))
+      await classify(cached, JSON.parse(body) as ClassifierItem[], new ReadBatch(null))
+    }
+    return heap()
+  }
+  const held = (await filled()) - heap()
+  t.comment(`15,000 entries offered, ${held} bytes held at maxBytes ${maxBytes}`)
+  t.ok(held <= maxBytes, `within the bound (${held} bytes)`)
+  t.ok(held >= maxBytes / 2, `the estimate is not so cautious that the cache keeps half of what it may (${held} bytes)`)
 })
