@@ -173,9 +173,7 @@ export class CachedClassifier {
     // written back only when there is a shared cache: the key it was read under, the JSON made when the evidence was shared
     const sharing = this.#options.enabled && this.#options.redis !== null
     missing.forEach((index, row) => {
-      const scores: Scores = {}
-      for (const [category, scored] of Object.entries(evidence[row]!)) scores[category as Category] = roundScore(scored.score)
-      const found = this.#evidence(scores)
+      const found = this.#rounded(evidence[row]!)
       results[index] = found
       if (!this.#options.enabled) return
       const item = items[index]!
@@ -196,9 +194,17 @@ export class CachedClassifier {
     return `${this.#options.keyPrefix}sc:${this.#model.id}:${itemId}:${contentHash(content)}`
   }
 
+  /** Evidence as the cache hands it out (shared: read-only) for scores read from the shared cache. */
   #evidence(scores: Scores): CategoryEvidence {
     const evidence: CategoryEvidence = {}
-    for (const [category, score] of Object.entries(scores)) evidence[category as Category] = { score, source: this.#source }
+    for (const category in scores) evidence[category as Category] = { score: scores[category as Category]!, source: this.#source }
+    return shareEvidence(evidence)
+  }
+
+  /** The model's evidence as the cache hands it out: its scores rounded as they are stored, built once. */
+  #rounded(scored: CategoryEvidence): CategoryEvidence {
+    const evidence: CategoryEvidence = {}
+    for (const category in scored) evidence[category as Category] = { score: roundScore(scored[category as Category]!.score), source: this.#source }
     return shareEvidence(evidence)
   }
 }
