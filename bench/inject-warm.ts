@@ -8,11 +8,12 @@
  * INJECT_COLD=1: cold requests instead, as `npm run bench` sends them (every item new: 600 distinct batches cycled,
  * ids never used before), with the text model on; the CPU time counts every thread of the process.
  */
+import { resolve } from 'node:path'
 import Fastify from 'fastify'
 import { coldBodies, nextFresh } from './cold-requests.js'
 import { items, user } from './fixtures.js'
 
-const checkout = (process.argv[2] ?? new URL('..', import.meta.url).pathname).replace(/\/$/, '')
+const checkout = resolve(process.argv[2] ?? new URL('..', import.meta.url).pathname)
 const { default: app, fastifyOptions } = (await import(`${checkout}/dist/src/app.js`)) as typeof import('../src/app.js')
 const { loadConfig } = (await import(`${checkout}/dist/src/config.js`)) as typeof import('../src/config.js')
 const rounds = Number(process.env.INJECT_ROUNDS ?? 7)
