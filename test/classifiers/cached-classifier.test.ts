@@ -91,6 +91,22 @@ t.test('scores are kept to four decimals, so cached and fresh scores are equal',
   t.equal(again, fresh, 'a hit hands out the same shared evidence')
 })
 
+t.test('evidence with the same score shares one scored category; a stored score not kept to four decimals gets its own', async (t) => {
+  const prefix = testPrefix()
+  const redis = await storeClient(t, prefix)
+  const { model } = countingModel()
+  const cached = new CachedClassifier(model, textOf, { enabled: true, redis, keyPrefix: prefix, maxItems: 100, ttlSeconds: 60 })
+  // same length, same score; 'fourteen chars' and '14 characters!' score 0.14
+  const [a, b] = await classify(cached, [{ id: 'a', text: 'fourteen chars' }, { id: 'b', text: '14 characters!' }], new ReadBatch(redis))
+  t.equal(a!.toxicity, b!.toxicity, 'one object for both')
+  t.ok(Object.isFrozen(a!.toxicity), 'and it cannot be changed through either')
+  await redis.set(`${prefix}sc:len@1:c:${contentHash('odd')}`, JSON.stringify({ toxicity: 0.123456 }))
+  await redis.set(`${prefix}sc:len@1:d:${contentHash('odd')}`, JSON.stringify({ toxicity: 0.123456 }))
+  const [c, d] = await classify(cached, [{ id: 'c', text: 'odd' }, { id: 'd', text: 'odd' }], new ReadBatch(redis))
+  t.same(c, { toxicity: { score: 0.123456, source: 'model:len@1' } })
+  t.not(c!.toxicity, d!.toxicity, 'not kept for sharing')
+})
+
 t.test('maxBytes bounds the heap the entries hold: a cache filled past it holds no more, and not far less', async (t) => {
   v8.setFlagsFromString('--expose-gc')
   const gc = vm.runInNewContext('gc') as () => void
