@@ -75,10 +75,10 @@ export const ConfigSchema = z.object({
   SCORE_CACHE_ENABLED: bool.default(true),
   SCORE_CACHE_MAX_ITEMS: int(1, 10_000_000).default(200_000),
   /**
-   * Heap the in-process score cache's entries may hold, which keep the text they were scored from: ~1.5 KB an
+   * Heap the in-process score cache's entries may hold, which keep the text they were scored from: ~1.2 KB an
    * entry for a 150-character caption, so the default holds SCORE_CACHE_MAX_ITEMS such entries.
    */
-  SCORE_CACHE_MAX_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(320 * 1024 * 1024),
+  SCORE_CACHE_MAX_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   SCORE_CACHE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
   /** onnxruntime intra-op threads for the text model (small model: one thread is fastest). */
   TEXT_MODEL_THREADS: int(1, 64).default(1),
