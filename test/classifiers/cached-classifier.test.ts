@@ -124,7 +124,7 @@ t.test('maxBytes bounds the heap the entries hold: a cache filled past it holds 
   const maxBytes = 8 * 1024 * 1024
   // the heap with the cache full, measured before the cache becomes garbage on return
   const filled = async () => {
-    // the LRU allocates ~24 bytes a slot up front (maxItems of them): 20,000 slots are ~0.5 MB of what is measured
+    // the LRU sets aside ~24 heap bytes a slot up front (maxItems of them): 20,000 slots are ~0.5 MB of what is measured
     const cached = new CachedClassifier(model, textOf, { enabled: true, redis: null, keyPrefix: 'x:', maxItems: 20_000, maxBytes, ttlSeconds: 60 })
     // ~160-character captions, parsed from a request body as the service gets them: nothing else keeps them
     for (let request = 0; request < 300; request++) {
