@@ -6,11 +6,9 @@
  * AB_COLD=1: cold requests instead (every item new, as `npm run bench` sends them, text model on).
  */
 import os from 'node:os'
-import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { coldBodies, scoreLoad } from './cold-requests.js'
 import { items, user } from './fixtures.js'
-import { answerWith, startServer, stop, storeRules, type BenchServer } from './servers.js'
+import { answerWith, appServerOf, startServer, stop, storeRules, type BenchServer } from './servers.js'
 
 const other = process.argv[2]
 if (!other) throw new Error('usage: bench/ab-warm.ts <checkout with dist/ and bench/app-server.ts>')
@@ -22,7 +20,7 @@ const redis = await startRedis()
 const bench = user()
 const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(50) })
 const appEnv = { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' }
-const otherServer = pathToFileURL(join(resolve(other), 'bench/app-server.ts')).href
+const otherServer = appServerOf(other)
 const servers: Record<string, BenchServer> = {}
 const cold = process.env.AB_COLD === '1'
 const coldRequests = cold ? coldBodies(bench.userId) : undefined

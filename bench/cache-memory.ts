@@ -6,10 +6,9 @@
  * With several checkouts, each is measured in turn, so that a change to what the cache keeps can be read.
  */
 import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { resolve } from 'node:path'
 import { items, user } from './fixtures.js'
-import { startServer, stop, storeRules } from './servers.js'
+import { appServerOf, startServer, stop, storeRules } from './servers.js'
 
 const checkouts = process.argv.length > 2 ? process.argv.slice(2).map((path) => resolve(path)) : [resolve(new URL('..', import.meta.url).pathname)]
 const total = Number(process.env.MEMORY_ITEMS ?? 220_000)
@@ -27,7 +26,7 @@ function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 for (const checkout of checkouts) {
   // measuring memory, not overload: the service must not shed the filling requests
-  const server = await startServer(pathToFileURL(join(checkout, 'bench/app-server.ts')).href, { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
+  const server = await startServer(appServerOf(checkout), { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
   try {
     const pid = server.child.pid!
     const bench = user()

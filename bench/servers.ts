@@ -1,11 +1,18 @@
 /** The benchmarks' servers (app-server.ts: feedguard; floor-server.ts: the floor), each in a process of its own. */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { user as benchUser } from './fixtures.js'
 
 export interface BenchServer {
   child: ChildProcess
   url: string
+}
+
+/** bench/app-server.ts of another checkout (a path, relative or not), for startServer. */
+export function appServerOf(checkout: string): string {
+  return pathToFileURL(join(resolve(checkout), 'bench/app-server.ts')).href
 }
 
 /** Starts `script` (a path relative to bench/) with `env` added to this process's; resolves once it listens. */

@@ -6,11 +6,10 @@
  * sampling profile cannot say on a busy machine (its samples count waiting for a core as running).
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { resolve } from 'node:path'
 import { coldBodies, scoreLoad } from './cold-requests.js'
 import { items, user } from './fixtures.js'
-import { startServer, stop, storeRules } from './servers.js'
+import { appServerOf, startServer, stop, storeRules } from './servers.js'
 
 const checkout = resolve(process.argv[2] ?? new URL('..', import.meta.url).pathname)
 const cold = process.argv[3] === 'cold'
@@ -37,7 +36,7 @@ function threadTimes(pid: number): Map<string, number> {
   return times
 }
 
-const server = await startServer(pathToFileURL(join(checkout, 'bench/app-server.ts')).href, { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
+const server = await startServer(appServerOf(checkout), { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
 try {
   const bench = user()
   await storeRules(server.url, bench)

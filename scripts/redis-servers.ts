@@ -175,7 +175,10 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
 async function startClusterNode(dir: string, nodeTimeoutMs: number): Promise<ThrowawayRedis> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    if (port + 10_000 > 65_535 || !(await isFree(port + 10_000))) continue
+    if (port + 10_000 > 65_535 || !(await isFree(port + 10_000))) {
+      if (attempt >= 5) throw new Error(`no free port with a free cluster bus port in ${attempt} tries`)
+      continue
+    }
     try {
       return await startRedis(port, [
         '--cluster-enabled', 'yes',
