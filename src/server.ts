@@ -8,7 +8,7 @@ import { pino } from 'pino'
 import app, { fastifyOptions } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { loggerOptions } from './logging.js'
-import { modelLoadsSettled } from './plugins/app/models.js'
+import { closeEveryThread } from './thread-pool.js'
 import { lowerOtherThreadsPriority } from './thread-priority.js'
 import { runPrimary } from './workers.js'
 
@@ -51,8 +51,9 @@ async function main() {
 
 /**
  * An invalid configuration exits 2 with every problem, as does a setting that is well-formed but unusable
- * (an API keys file that cannot be read). Any other start-up failure exits 1 with the reason, and never
- * while a model is still loading: onnxruntime would abort the process instead (134).
+ * (an API keys file that cannot be read). Any other start-up failure exits 1 with the reason, once the
+ * model threads have ended (a model still loading first finishes): exiting while onnxruntime creates a
+ * session on one would abort the process instead (134).
  */
 main().catch(async (err: unknown) => {
   // A JSON line like every other, though the service's own logger may not exist yet.
@@ -62,7 +63,7 @@ main().catch(async (err: unknown) => {
     process.exit(2)
   }
   log.fatal(`start-up failed: ${startupFailure(err)}`)
-  await modelLoadsSettled(60_000)
+  await closeEveryThread(60_000)
   process.exit(1)
 })
 

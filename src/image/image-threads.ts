@@ -127,9 +127,12 @@ export class ImageThreads {
     })
   }
 
-  /** Stops every thread (calls still waiting reject) and releases the model; once, however often it is called. */
+  /**
+   * Closes every thread once the images it holds are done, and releases the model; later calls are
+   * refused. Once, however often it is called.
+   */
   close(): Promise<void> {
-    this.#closed ??= Promise.all([this.#threads.terminate(), this.#local?.then((work) => work.release(), () => undefined)]).then(() => undefined)
+    this.#closed ??= Promise.all([this.#threads.close(), this.#local?.then((work) => work.release(), () => undefined)]).then(() => undefined)
     return this.#closed
   }
 }

@@ -8,22 +8,24 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { hashImage, type ImageHash } from './image-hash.js'
 import type { ImageReply, ImageRequest } from './image-threads.js'
 import { openImageWork, type ImageWorkOptions } from './image-work.js'
+import { serveThread } from '../thread-entry.js'
 import { lowerThreadPriority } from '../thread-priority.js'
 
 const port = parentPort!
 const { options, nice } = workerData as { options: ImageWorkOptions; nice: number }
 // Before the model opens, so that onnxruntime's own threads inherit the priority.
 if (nice > 0) lowerThreadPriority(nice)
-// A model that cannot be opened rejects here: the thread stops with that error, which its caller sees.
-const work = await openImageWork(options)
 
-port.on('message', ({ id, bytes, hashOnly }: ImageRequest) => {
-  const onHashed = (hash: ImageHash) => port.postMessage({ id, hashed: hash } satisfies ImageReply)
-  const onError = (err: unknown) => {
-    const { code, reason, message } = err as { code?: string; reason?: string; message?: string }
-    port.postMessage({ id, error: { code, reason, message: message ?? String(err) } } satisfies ImageReply)
-  }
-  if (hashOnly) hashImage(bytes, hashOnly).then(onHashed, onError)
-  else work.score(bytes, onHashed).then((scored) => port.postMessage({ id, scored } satisfies ImageReply), onError)
+await serveThread({
+  open: () => openImageWork(options),
+  handle(work, { id, bytes, hashOnly }: ImageRequest) {
+    const onHashed = (hash: ImageHash) => port.postMessage({ id, hashed: hash } satisfies ImageReply)
+    const onError = (err: unknown) => {
+      const { code, reason, message } = err as { code?: string; reason?: string; message?: string }
+      port.postMessage({ id, error: { code, reason, message: message ?? String(err) } } satisfies ImageReply)
+    }
+    if (hashOnly) return hashImage(bytes, hashOnly).then(onHashed, onError)
+    return work.score(bytes, onHashed).then((scored) => port.postMessage({ id, scored } satisfies ImageReply), onError)
+  },
+  release: (work) => work.release()
 })
-port.postMessage({ ready: true } satisfies ImageReply)

@@ -85,9 +85,9 @@ export class TextThreads implements Classifier {
     return ((await this.#call({ explain: [...requests] })) as { spans: CategorySpans[] }).spans
   }
 
-  /** Stops every thread (calls still waiting reject); once, however often it is called. */
+  /** Closes every thread once the calls it holds are answered; later calls are refused. Once, however often it is called. */
   close(): Promise<void> {
-    this.#closed ??= this.#threads.terminate()
+    this.#closed ??= this.#threads.close()
     return this.#closed
   }
 

@@ -4,21 +4,23 @@
  * tested on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { serveThread } from '../thread-entry.js'
 import { TextClassifier } from './text-classifier.js'
 import type { TextReply, TextRequest, TextWorkerData } from './text-threads.js'
 
 const port = parentPort!
 const { model, intraOpNumThreads } = workerData as TextWorkerData
-// A model that cannot be opened rejects here: the thread stops with that error, which its caller sees.
-const classifier = await TextClassifier.fromManifest(model, { intraOpNumThreads })
 
-port.on('message', (request: TextRequest) => {
-  const { id } = request
-  const work: Promise<TextReply> =
-    'texts' in request ? classifier.scoreRows(request.texts).then((scores) => ({ id, scores })) : classifier.explainSpans(request.explain).then((spans) => ({ id, spans }))
-  work.then(
-    (reply) => port.postMessage(reply),
-    (err: unknown) => port.postMessage({ id, error: (err as Error).message } satisfies TextReply)
-  )
+await serveThread({
+  open: () => TextClassifier.fromManifest(model, { intraOpNumThreads }),
+  handle(classifier, request: TextRequest) {
+    const { id } = request
+    const work: Promise<TextReply> =
+      'texts' in request ? classifier.scoreRows(request.texts).then((scores) => ({ id, scores })) : classifier.explainSpans(request.explain).then((spans) => ({ id, spans }))
+    return work.then(
+      (reply) => port.postMessage(reply),
+      (err: unknown) => port.postMessage({ id, error: (err as Error).message } satisfies TextReply)
+    )
+  },
+  release: (classifier) => classifier.release()
 })
-port.postMessage({ ready: true } satisfies TextReply)

@@ -29,28 +29,6 @@ export interface ModelsPluginOptions {
   text?: Classifier[]
 }
 
-/**
- * Model loads in flight. onnxruntime aborts the whole process (exit 134) when a session it is still
- * creating completes after the process began to exit, so a start-up that fails waits for them first.
- */
-const loadsInFlight = new Set<Promise<unknown>>()
-
-/** Counts `load` as a model load in flight until it settles. */
-export function tracked<T>(load: Promise<T>): Promise<T> {
-  loadsInFlight.add(load)
-  const forget = () => loadsInFlight.delete(load)
-  load.then(forget, forget)
-  return load
-}
-
-/** Resolves once no model is loading (or after `capMs`, so a stuck load cannot hold an exit forever). */
-export async function modelLoadsSettled(capMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, capMs)))
-  await Promise.race([Promise.allSettled([...loadsInFlight]), cap])
-  clearTimeout(timer)
-}
-
 /** The image threads' settings for a model file, from the service's configuration. */
 export function imageThreadsOptions(model: ImageThreadsOptions['model'], config: Config): ImageThreadsOptions {
   return {
@@ -79,11 +57,9 @@ export default fp<ModelsPluginOptions>(
         try {
           const intraOpNumThreads = config.TEXT_MODEL_THREADS
           opened.push(
-            await tracked<TextClassifier | TextThreads>(
-              config.TEXT_THREADS > 0
-                ? TextThreads.open({ model, threads: config.TEXT_THREADS, intraOpNumThreads })
-                : TextClassifier.fromManifest(model, { intraOpNumThreads })
-            )
+            await (config.TEXT_THREADS > 0
+              ? TextThreads.open({ model, threads: config.TEXT_THREADS, intraOpNumThreads })
+              : TextClassifier.fromManifest(model, { intraOpNumThreads }))
           )
         } catch (err) {
           models.problems.push((err as Error).message)
@@ -94,7 +70,7 @@ export default fp<ModelsPluginOptions>(
       const image = verified.find((entry) => entry.kind === 'image')
       if (image) {
         try {
-          models.image = await tracked(ImageThreads.open(imageThreadsOptions(image, config)))
+          models.image = await ImageThreads.open(imageThreadsOptions(image, config))
         } catch (err) {
           models.problems.push(`model ${image.id}: ${(err as Error).message}`)
         }

@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { readManifest, sha256, type Manifest } from '../../../src/classifiers/manifest.js'
 import { loadConfig } from '../../../src/config.js'
-import models, { imageThreadsOptions, modelLoadsSettled, tracked, type ModelsPluginOptions } from '../../../src/plugins/app/models.js'
+import models, { imageThreadsOptions, type ModelsPluginOptions } from '../../../src/plugins/app/models.js'
 import readiness from '../../../src/plugins/app/readiness.js'
 import configPlugin from '../../../src/plugins/external/config.js'
 import { TextClassifier } from '../../../src/text/text-classifier.js'
@@ -142,19 +142,4 @@ t.test('text models given by a test replace the manifest’s: no image model the
   const given = { id: 'given@1', categories: [], classify: async () => [] }
   const app = await modelsApp(t, {}, { text: [given] })
   t.same(app.models, { text: [given], image: undefined, problems: [], ids: ['given@1'] })
-})
-
-t.test('an exit waits for model loads in flight, up to a cap', async (t) => {
-  const started = Date.now()
-  await modelLoadsSettled(60_000)
-  t.ok(Date.now() - started < 1000, 'nothing loading: at once')
-  const slow = tracked(new Promise((resolve) => setTimeout(resolve, 2000)))
-  const failing = tracked(Promise.reject(new Error('no model')))
-  await t.rejects(failing)
-  const capped = Date.now()
-  await modelLoadsSettled(50)
-  t.ok(Date.now() - capped < 1500, 'a load that takes longer than the cap does not hold the exit')
-  await modelLoadsSettled(60_000)
-  t.ok(Date.now() - capped >= 1900, 'otherwise the exit waits for it')
-  await slow
 })
