@@ -4,6 +4,10 @@
  * start-up, at its peak while its score cache fills with MEMORY_ITEMS (default 220,000) distinct items, 500 a
  * request and 4 requests at once, and after MEMORY_SETTLE_SECONDS (default 10) idle, read from /proc (Linux).
  * With several checkouts, each is measured in turn, so that a change to what the cache keeps can be read.
+ * MEMORY_URL and MEMORY_PID measure a service that is already running instead (the container, as
+ * deploy/kubernetes/base/deployment.yaml's figures were: its process id as this host sees it, e.g.
+ * `podman inspect --format '{{.State.Pid}}'`; started with AUTH_DISABLED=true and overload shedding off:
+ * OVERLOAD_DEGRADE_LOOP_DELAY_MS=0, OVERLOAD_SHED_LOOP_DELAY_MS=0).
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -24,34 +28,41 @@ function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(line!.split(/\s+/)[1]) / 1024
 }
 
-for (const checkout of checkouts) {
-  // measuring memory, not overload: the service must not shed the filling requests
-  const server = await startServer(appServerOf(checkout), { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
-  try {
-    const pid = server.child.pid!
-    const bench = user()
-    await storeRules(server.url, bench)
-    const idle = statusMb(pid, 'VmRSS')
-    const started = performance.now()
-    let next = 0
-    const send = async (): Promise<void> => {
-      for (let request = next++; request * BATCH < total; request = next++) {
-        const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH, 5000 + request, `m${request}`) })
-        const res = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        if (!res.ok) throw new Error(`score failed: ${res.status} ${await res.text()}`)
-        await res.arrayBuffer()
-      }
+/** Fills the score cache of the service at `url` (process `pid`) and prints its resident memory on the way. */
+async function measure(label: string, url: string, pid: number): Promise<void> {
+  const bench = user()
+  await storeRules(url, bench)
+  const idle = statusMb(pid, 'VmRSS')
+  const started = performance.now()
+  let next = 0
+  const send = async (): Promise<void> => {
+    for (let request = next++; request * BATCH < total; request = next++) {
+      const body = JSON.stringify({ userId: bench.userId, surface: 'for_you', items: items(BATCH, 5000 + request, `m${request}`) })
+      const res = await fetch(`${url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      if (!res.ok) throw new Error(`score failed: ${res.status} ${await res.text()}`)
+      await res.arrayBuffer()
     }
-    await Promise.all(Array.from({ length: AT_ONCE }, send))
-    const seconds = (performance.now() - started) / 1000
-    const peak = statusMb(pid, 'VmHWM')
-    await new Promise((done) => setTimeout(done, settleSeconds * 1000))
-    const settled = statusMb(pid, 'VmRSS')
-    console.log(
-      `${checkout}: RSS idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB while scoring ${total} new items (${seconds.toFixed(0)} s), ` +
-        `${settled.toFixed(0)} MB after ${settleSeconds} s idle`
-    )
-  } finally {
-    await stop(server.child)
+  }
+  await Promise.all(Array.from({ length: AT_ONCE }, send))
+  const seconds = (performance.now() - started) / 1000
+  const peak = statusMb(pid, 'VmHWM')
+  await new Promise((done) => setTimeout(done, settleSeconds * 1000))
+  const settled = statusMb(pid, 'VmRSS')
+  console.log(
+    `${label}: RSS idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB while scoring ${total} new items (${seconds.toFixed(0)} s), ` +
+      `${settled.toFixed(0)} MB after ${settleSeconds} s idle`
+  )
+}
+
+if (process.env.MEMORY_URL) await measure(process.env.MEMORY_URL, process.env.MEMORY_URL, Number(process.env.MEMORY_PID))
+else {
+  for (const checkout of checkouts) {
+    // measuring memory, not overload: the service must not shed the filling requests
+    const server = await startServer(appServerOf(checkout), { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
+    try {
+      await measure(checkout, server.url, server.child.pid!)
+    } finally {
+      await stop(server.child)
+    }
   }
 }
