@@ -112,7 +112,12 @@ export class PoolThread<Reply extends { id: number }> {
 export async function closeEveryThread(capMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   let capped = false
-  const cap = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (capped = true)), capMs)))
+  const cap = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      capped = true
+      resolve()
+    }, capMs)
+  })
   while (running.size > 0 && !capped) await Promise.race([Promise.all([...running].map((thread) => thread.close())), cap])
   clearTimeout(timer)
 }
