@@ -4,7 +4,9 @@
  * `npm run redis:cluster` (which starts a cluster and prints REDIS_CLUSTER_NODES for manual use).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomInt } from 'node:crypto'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,14 +18,32 @@ import { Redis } from 'ioredis'
    coverage) and its command line in a child process whose coverage tap does not merge */
 const run = promisify(execFile)
 
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as { port: number }).port
-  server.close()
-  await once(server, 'close')
-  return port
+/** The lowest port of the kernel's ephemeral range (Linux; 32768 where it cannot be read). */
+const EPHEMERAL_LOW = ephemeralLow()
+/** The lowest port handed out. */
+const LOWEST_PORT = 10_000
+
+/**
+ * A loopback port nobody listens on, below the kernel's ephemeral range (and below `below`): the port an
+ * outgoing connection or a `listen(0)` gets comes from that range, so neither can take this one between the
+ * check and the start of the server it is meant for, which may be seconds later (the service loads its models
+ * first). Only another caller's check could, one chance in thousands, and the server would then fail to start.
+ */
+export async function freePort(below = EPHEMERAL_LOW): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOWEST_PORT + randomInt(below - LOWEST_PORT)
+    if (await isFree(port)) return port
+  }
+  throw new Error(`no free port between ${LOWEST_PORT} and ${below} in 100 tries`)
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0])
+    return low > LOWEST_PORT + 10_000 ? low : 32_768
+  } catch {
+    return 32_768
+  }
 }
 
 export interface ThrowawayRedis {
@@ -174,8 +194,9 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
  */
 async function startClusterNode(dir: string, nodeTimeoutMs: number): Promise<ThrowawayRedis> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    if (port + 10_000 > 65_535 || !(await isFree(port + 10_000))) {
+    // the bus port too below the ephemeral range
+    const port = await freePort(EPHEMERAL_LOW - 10_000)
+    if (!(await isFree(port + 10_000))) {
       if (attempt >= 5) throw new Error(`no free port with a free cluster bus port in ${attempt} tries`)
       continue
     }

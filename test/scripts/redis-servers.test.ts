@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { startRedis, startRedisCluster, until } from '../../scripts/redis-servers.js'
+import { freePort, startRedis, startRedisCluster, until } from '../../scripts/redis-servers.js'
 import { typescriptNodeArgs } from '../helpers/node-args.js'
 
 t.test('npm run redis:cluster: a 6-node cluster for manual use, its seeds printed, gone on Ctrl-C', async (t) => {
@@ -40,4 +42,18 @@ t.test('a server stopped twice is stopped once; waiting gives up with what it wa
 
 t.test('a cluster redis-cli refuses (fewer than 3 masters) is an error', async (t) => {
   await t.rejects(startRedisCluster({ masters: 1, replicas: 1 }), /redis-cli/)
+})
+
+t.test('free ports lie below the ephemeral range, so no outgoing connection or listen(0) takes one meanwhile', async (t) => {
+  const low = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/)[0])
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort()
+    t.ok(port >= 10_000 && port < low, `${port} is below ${low}`)
+    const server = createServer().listen(port, '127.0.0.1')
+    await once(server, 'listening')
+    server.close()
+    await once(server, 'close')
+  }
+  const below = await freePort(12_000)
+  t.ok(below >= 10_000 && below < 12_000, 'and below a bound when asked')
 })
