@@ -18,10 +18,10 @@ import { Redis } from 'ioredis'
    coverage) and its command line in a child process whose coverage tap does not merge */
 const run = promisify(execFile)
 
-/** The lowest port of the kernel's ephemeral range (Linux; 32768 where it cannot be read). */
-const EPHEMERAL_LOW = ephemeralLow()
 /** The lowest port handed out. */
 const LOWEST_PORT = 10_000
+/** The lowest port of the kernel's ephemeral range (Linux; 32768 where it cannot be read). */
+const EPHEMERAL_LOW = ephemeralLow()
 
 /**
  * A loopback port nobody listens on, below the kernel's ephemeral range (and below `below`): the port an
