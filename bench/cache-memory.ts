@@ -54,8 +54,11 @@ async function measure(label: string, url: string, pid: number): Promise<void> {
   )
 }
 
-if (process.env.MEMORY_URL) await measure(process.env.MEMORY_URL, process.env.MEMORY_URL, Number(process.env.MEMORY_PID))
-else {
+if (process.env.MEMORY_URL) {
+  const pid = Number(process.env.MEMORY_PID)
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error('MEMORY_URL needs MEMORY_PID: the process id of the service at that URL, as this host sees it')
+  await measure(process.env.MEMORY_URL, process.env.MEMORY_URL, pid)
+} else {
   for (const checkout of checkouts) {
     // measuring memory, not overload: the service must not shed the filling requests
     const server = await startServer(appServerOf(checkout), { OVERLOAD_DEGRADE_LOOP_DELAY_MS: '0', OVERLOAD_SHED_LOOP_DELAY_MS: '0' })
