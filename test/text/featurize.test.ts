@@ -1,6 +1,9 @@
 import t from 'tap'
 import { FEATURIZER_CONFIG, FEATURIZER_VERSION, featurize, featurizeBatch, featurizeFolded, foldedHead, packFeatures } from '../../src/text/featurize.js'
+import fc from 'fast-check'
 import { foldText } from '../../src/keywords/normalize.js'
+import { BIGRAM_SEED, CHAR_SEED, PRIME, WORD, WORD_SEED, hashString, mix } from '../../src/text/feature-hash.js'
+import { isWhitespace } from '../../src/text/featurize.js'
 
 const norm = (w: Float32Array) => Math.sqrt(w.reduce((a, x) => a + x * x, 0))
 
@@ -103,4 +106,92 @@ t.test('a long text is folded only as far as the features read, with the same fe
   t.equal(foldedHead(squeezed, 1000), foldText(squeezed))
   const unbroken = 'word '.repeat(10) + 'x'.repeat(50_000)
   t.equal(foldedHead(unbroken, 1000), foldText(unbroken))
+})
+
+/**
+ * The features as the featuriser's definition reads: the folded text's whitespace collapsed by a regex, character
+ * n-grams of the padded string, words as `WORD` matches them. The featuriser computes them without building these
+ * strings; it must give exactly these features, which the model was trained on.
+ */
+function definedFeatures(folded: string, config = FEATURIZER_CONFIG): number[] {
+  const body = folded.slice(0, config.maxChars).replace(/\s+/g, ' ').trim()
+  if (body === '') return []
+  const stream = ` ${body} `
+  const raw: number[] = []
+  for (let i = 0; i < stream.length; i++) {
+    let h = CHAR_SEED
+    for (let j = i; j < Math.min(stream.length, i + config.charMax); j++) {
+      h = Math.imul(h ^ stream.charCodeAt(j), PRIME)
+      if (j - i + 1 >= config.charMin) raw.push(mix(h) & (config.buckets - 1))
+    }
+  }
+  let previous = 0
+  ;(config.wordNgrams > 0 ? (stream.match(WORD) ?? []) : []).forEach((word, w) => {
+    const h = hashString(word, WORD_SEED)
+    raw.push(mix(h) & (config.buckets - 1))
+    if (config.wordNgrams > 1 && w > 0) raw.push(mix(Math.imul(previous ^ BIGRAM_SEED, PRIME) ^ h) & (config.buckets - 1))
+    previous = h
+  })
+  return raw
+}
+
+/** The distinct indexes of raw hashes with their weights before normalising, as the featuriser weighs them. */
+function weighed(raw: readonly number[]): Array<[number, number]> {
+  const counts = new Map<number, number>()
+  for (const index of raw) counts.set(index, (counts.get(index) ?? 0) + 1)
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([index, count]) => [index, 1 + Math.log(count)])
+}
+
+function matchesDefinition(folded: string, config = FEATURIZER_CONFIG): boolean {
+  const expected = weighed(definedFeatures(folded, config))
+  const { indices, weights } = featurizeFolded(folded, config)
+  const scale = 1 / Math.sqrt(expected.reduce((sum, [, w]) => sum + w * w, 0))
+  return indices.length === expected.length && expected.every(([index, w], i) => indices[i] === index && weights[i] === Math.fround(Math.fround(w) * scale))
+}
+
+t.test('features are those of the definition: whitespace, surrogates, marks, emoji and words of every script', async (t) => {
+  const texts = [
+    '',
+    ' \u00a0\u2028\ufeff ',
+    'a\u3000\u3000b\u1680c\u205fd\u180ee',
+    'naïve café x\u0301y 😂😂 👍🏽 #fyp',
+    'emoji joined 👨\u200d👩\u200d👧 flags 🇫🇷 keycap 1\u20e3 ©®™',
+    '\ud83d lone high \ude02 lone low \ud83d',
+    '日本語のテキスト 中文 한국어 العربية עברית हिन्दी',
+    '𝐛𝐨𝐥𝐝 𝔣𝔯𝔞𝔨𝔱𝔲𝔯 𐐀𐐨 ancient 𒀀',
+    'ﬁne ½ ², ٣ ⅷ',
+    'tab\tnew\nline\r\nvertical\u000bform\u000c',
+    'word '.repeat(300) + 'tail cut at the character limit'
+  ]
+  // by index: some of these texts would break a line of the test's report
+  texts.forEach((text, i) => {
+    t.ok(matchesDefinition(text), `text ${i}`)
+    t.ok(matchesDefinition(foldText(text)), `text ${i} folded`)
+  })
+  // a surrogate pair cut by the character limit
+  t.ok(matchesDefinition('x'.repeat(FEATURIZER_CONFIG.maxChars - 1) + '😂 tail'))
+  // a longer limit than the default, and other n-gram ranges
+  const long = texts.join(' ').repeat(3)
+  t.ok(matchesDefinition(long, { ...FEATURIZER_CONFIG, maxChars: 4000 }))
+  t.ok(matchesDefinition(long, { ...FEATURIZER_CONFIG, charMin: 2, charMax: 4, wordNgrams: 1 }))
+  t.ok(matchesDefinition(long, { ...FEATURIZER_CONFIG, wordNgrams: 0 }))
+  // and arbitrary text
+  const pieces = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 30 }),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc.constantFrom(' ', '\n', '\u00a0', '\u3000', '😂', '👍🏽', 'é', 'e\u0301', '\ud83d', '1', "'", '-', '日本')
+  )
+  fc.assert(
+    fc.property(fc.array(pieces, { maxLength: 12 }), (parts) => {
+      const text = parts.join('')
+      return matchesDefinition(text) && matchesDefinition(foldText(text))
+    }),
+    { numRuns: 2000 }
+  )
+})
+
+t.test('isWhitespace is what \\s matches, on every UTF-16 unit', async (t) => {
+  let differ = 0
+  for (let code = 0; code < 0x10000; code++) if (isWhitespace(code) !== /\s/.test(String.fromCharCode(code))) differ++
+  t.equal(differ, 0)
 })
