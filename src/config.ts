@@ -214,6 +214,14 @@ export const ConfigSchema = z.object({
   ITEM_REMOVED_TTL_DAYS: int(1, 3650).default(90),
   /** After a not-violating verdict, reports do not put the item back under review for this long. */
   ITEM_CLEARED_TTL_HOURS: int(1, 24 * 365).default(168),
+  /**
+   * With Redis: how long (ms) an item's status, read for scoring, is used before it is read again; the longest a
+   * status set through another replica (under review, removed, cleared) goes unseen here. Set through this
+   * process, it applies at once. 0: read every item's status on every request.
+   */
+  ITEM_STATUS_CACHE_MS: int(0, 60_000).default(500),
+  /** Items whose status is kept so (least recently scored go first); ~150 bytes each. */
+  ITEM_STATUS_CACHE_MAX_ITEMS: int(1, 10_000_000).default(50_000),
   TRUST_DEFAULT: num(0, 100).default(1),
   TRUST_MIN: num(0, 100).default(0.1),
   TRUST_MAX: num(0, 100).default(3),

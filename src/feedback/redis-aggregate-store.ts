@@ -7,6 +7,8 @@ import { FeedguardError } from '../errors.js'
 import type { Category } from '../policy/vocabulary.js'
 import { execByNode, type KeyedCommand } from '../redis/per-node.js'
 import { ReplicaWait } from '../redis/replica-wait.js'
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
+import { ItemStatusCache, type ExpiringStatus, type ItemStatusCacheOptions } from './item-status-cache.js'
 import type { ReadBatch } from '../redis/read-batch.js'
 import {
   BUCKET_RETENTION_MS,
@@ -237,6 +239,10 @@ export interface RedisAggregateStoreOptions extends AggregateOptions {
   keyPrefix: string
   /** Verdicts wait for a replica through this (src/redis/replica-wait.ts); without it they do not wait. */
   writes?: ReplicaWait | null
+  /** Statuses read for scoring are used this long (src/feedback/item-status-cache.ts); maxAgeMs 0 or absent: read every time. */
+  statusCache?: Omit<ItemStatusCacheOptions, 'now'>
+  /** Where the status cache's hits and misses are counted. */
+  metrics?: MetricsRecorder
 }
 
 /** Muted keywords considered per insights query: the most added ones, before their distinct users are counted. */
@@ -261,12 +267,16 @@ export class RedisAggregateStore implements AggregateStore {
   readonly #keys: ReturnType<typeof aggregateKeys>
   readonly #options: AggregateOptions
   readonly #now: () => number
+  readonly #statusCache: ItemStatusCache | null
+  readonly #metrics: MetricsRecorder
 
   constructor(options: RedisAggregateStoreOptions) {
     this.#redis = options.redis
     this.#keys = aggregateKeys(options.keyPrefix)
     this.#options = options
     this.#now = options.now ?? Date.now
+    this.#metrics = options.metrics ?? NO_METRICS
+    this.#statusCache = options.statusCache && options.statusCache.maxAgeMs > 0 ? new ItemStatusCache({ ...options.statusCache, now: this.#now }) : null
     this.#redis.defineCommand('fgFeedbackCount', { numberOfKeys: 2, lua: COUNT_SCRIPT })
     this.#redis.defineCommand('fgFeedbackReport', { numberOfKeys: 4, lua: REPORT_SCRIPT })
     this.#redis.defineCommand('fgFeedbackRank', { numberOfKeys: 1, lua: RANK_SCRIPT })
@@ -298,8 +308,9 @@ export class RedisAggregateStore implements AggregateStore {
       if (seen === 0) fresh.push({ event, index, trust: stored === null ? toMilli(o.trust.initial) : Number(stored) })
     })
 
-    // Step 2: the event's count (once per key) and, for a report, the item's window.
+    // Step 2: the event's count (once per key) and, for a report, the item's window (which may put it under review).
     const cutoff = now - o.reportWindowMs
+    const reported = fresh.flatMap(({ event }) => (event.kind === 'report' ? [event.itemId] : []))
     const applied = await this.#run(
       fresh.flatMap(({ event, trust }) => {
         const hourKey = k.counts(hourOf(event.at), shardOf(event.dedupeKey ?? event.userId))
@@ -328,7 +339,7 @@ export class RedisAggregateStore implements AggregateStore {
         )
         return [count, report]
       })
-    )
+    ).finally(() => this.#statusChanged(reported))
 
     // Step 3: the creator's window, and the hourly rankings of a reporter new to the item.
     const followUps: KeyedCommand[] = []
@@ -362,13 +373,33 @@ export class RedisAggregateStore implements AggregateStore {
   }
 
   readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ItemStatus>> {
+    const cache = this.#statusCache
+    if (!cache) return this.#readStatuses(itemIds, batch).then((found) => new Map([...found].map(([itemId, { status }]) => [itemId, status])))
+    const { statuses, unknown } = cache.lookup(itemIds)
+    this.#metrics.cacheLookups('item_status', itemIds.length - unknown.length, unknown.length)
+    const generation = cache.generation
+    return this.#readStatuses(unknown, batch).then((found) => {
+      cache.remember(unknown, found, generation)
+      for (const [itemId, { status }] of found) statuses.set(itemId, status)
+      return statuses
+    })
+  }
+
+  /** Once a write that may have changed the items' statuses is done (or failed, perhaps applied), this process reads them again. */
+  #statusChanged(itemIds: readonly string[]): void {
+    if (itemIds.length > 0) this.#statusCache?.forget(itemIds)
+  }
+
+  /** The statuses that count for scoring (a cleared item has none), with when each expires. */
+  #readStatuses(itemIds: readonly string[], batch: ReadBatch): Promise<Map<string, ExpiringStatus>> {
     if (itemIds.length === 0) return Promise.resolve(new Map())
     const parse = (ids: readonly string[]) => (reply: unknown) => {
-      const found = new Map<string, ItemStatus>()
+      const found = new Map<string, ExpiringStatus>()
       ;(reply as Array<string | null>).forEach((stored, index) => {
-        const status = stored === null ? undefined : parseStatus(stored)
-        if (!status || status.status === 'cleared') return
-        found.set(ids[index]!, status.category ? { status: status.status, category: status.category } : { status: status.status })
+        const parsed = stored === null ? undefined : parseStatus(stored)
+        if (!parsed || parsed.status === 'cleared') return
+        const status: ItemStatus = parsed.category ? { status: parsed.status, category: parsed.category } : { status: parsed.status }
+        found.set(ids[index]!, { status, expiresAt: parsed.expiresAt })
       })
       return found
     }
@@ -429,7 +460,7 @@ export class RedisAggregateStore implements AggregateStore {
       this.#writes.exec(k.status(itemId), (pipeline) =>
         pipeline.fgItemVerdict(k.status(itemId), k.itemTimes(itemId), k.itemReports(itemId), k.itemSums(itemId), status, category ?? '', `${now}|${now + ttl}`, ttl, now - o.reportWindowMs)
       )
-    )
+    ).finally(() => this.#statusChanged([itemId]))
     const [err, reply] = replies[0]!
     if (err) throw aggregatesUnavailable(err.message)
     const [chosen, ...reporters] = reply as string[]

@@ -116,7 +116,7 @@ export class Metrics implements MetricsRecorder {
 
   readonly cacheRequests: Counter<'cache' | 'result'> = new Counter({
     name: 'feedguard_cache_requests_total',
-    help: 'Cache look-ups on the scoring path, by cache (rules, text_scores, image) and result (hit: from any tier, in process or Redis).',
+    help: 'Cache look-ups on the scoring path, by cache (rules, text_scores, image, item_status) and result (hit: from any tier, in process or Redis).',
     labelNames: ['cache', 'result'] as const,
     registers: [this.registry],
     collect: (): void => this.#pendingCacheLookups.addTo(this.cacheRequests)

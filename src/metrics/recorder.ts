@@ -5,7 +5,7 @@
 import type { Decision } from '../engine/types.js'
 
 /** The caches whose hits and misses are counted. */
-export type CacheName = 'rules' | 'text_scores' | 'image'
+export type CacheName = 'rules' | 'text_scores' | 'image' | 'item_status'
 
 export type ModelKind = 'text' | 'image'
 

@@ -72,7 +72,8 @@ function total(text: string, name: string, labels: Record<string, string> = {}) 
 t.test('/metrics after real traffic: every family, plausible figures, and no label value from the traffic', async (t) => {
   const server = await startRedis()
   t.teardown(() => server.stop())
-  const app = await build(t, { REDIS_URL: server.url, REDIS_KEY_PREFIX: testPrefix(), SCORE_REDIS_BUDGET_MS: '200' })
+  // statuses kept a minute: however slow the image model, the second and third requests find them
+  const app = await build(t, { REDIS_URL: server.url, REDIS_KEY_PREFIX: testPrefix(), SCORE_REDIS_BUDGET_MS: '200', ITEM_STATUS_CACHE_MS: '60000' })
   const userId = 'metrics-user-7f3a91'
   const otherUser = 'metrics-user-c0ffee'
   const keyword = 'zebrafinch'
@@ -130,6 +131,8 @@ t.test('/metrics after real traffic: every family, plausible figures, and no lab
   t.equal(total(body, 'feedguard_cache_requests_total', { cache: 'text_scores', result: 'hit' }), 4, 'the second request, and the third from the process')
   t.equal(total(body, 'feedguard_cache_requests_total', { cache: 'image', result: 'miss' }), 1)
   t.equal(total(body, 'feedguard_cache_requests_total', { cache: 'image', result: 'hit' }), 1)
+  t.equal(total(body, 'feedguard_cache_requests_total', { cache: 'item_status', result: 'miss' }), 3, 'the first request\'s items')
+  t.equal(total(body, 'feedguard_cache_requests_total', { cache: 'item_status', result: 'hit' }), 3 + 2, 'the same items again, Redis up and down')
 
   // Models: one text run (the two items of the first request), one image run.
   t.equal(total(body, 'feedguard_model_inference_duration_seconds_count', { kind: 'text' }), 1)

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Cluster, Redis } from 'ioredis'
 import { defaultAggregateOptions } from '../../src/feedback/aggregate-store.js'
@@ -23,6 +24,20 @@ aggregateStoreContract(t, async (t, options = {}) => {
   const store = new RedisAggregateStore({ ...defaultAggregateOptions(), ...options, now: clock.now, redis, keyPrefix: prefix })
   t.teardown(() => store.close())
   return { store, clock, batch: () => new ReadBatch(redis) }
+})
+
+/** The same contract with the scoring path's status cache on: this store's own changes are seen at once. */
+t.test('with the status cache', async (t) => {
+  aggregateStoreContract(t, async (t, options = {}) => {
+    const prefix = testPrefix()
+    await storeClient(t, prefix)
+    const { redis } = await storeConnections(t)
+    const clock = testClock()
+    const statusCache = { maxAgeMs: 60_000, maxItems: 1000 }
+    const store = new RedisAggregateStore({ ...defaultAggregateOptions(), ...options, now: clock.now, redis, keyPrefix: prefix, statusCache })
+    t.teardown(() => store.close())
+    return { store, clock, batch: () => new ReadBatch(redis) }
+  })
 })
 
 t.test('keys spread: items, creators and reporters have their own hash tags, buckets a few shards; every key expires', async (t) => {
@@ -71,6 +86,41 @@ t.test('the scoring path reads every item\'s status on its batch: one MGET on a 
   t.ok(batch.nodesTouched >= 1 && batch.nodesTouched <= (batch.cluster ? 3 : 1), `${batch.nodesTouched} node(s), one pipeline each`)
   t.same(await store.readStatuses([], new ReadBatch(redis)), new Map())
 })
+
+t.test('with the status cache, the scoring path reads an item\'s status once per maxAgeMs; this store\'s own changes apply at once', async (t) => {
+  const prefix = testPrefix()
+  await storeClient(t, prefix)
+  const { redis } = await storeConnections(t)
+  const options = { ...defaultAggregateOptions(), reviewThreshold: 1 }
+  const cached = new RedisAggregateStore({ ...options, redis, keyPrefix: prefix, statusCache: { maxAgeMs: 400, maxItems: 100 } })
+  // another replica, on the same data
+  const other = new RedisAggregateStore({ ...options, redis, keyPrefix: prefix })
+  const read = async (itemIds: string[]) => {
+    const batch = new ReadBatch(redis)
+    const statuses = cached.readStatuses(itemIds, batch)
+    const reads = batch.size
+    await batch.run(1000)
+    return { statuses: await statuses, reads }
+  }
+  await other.verdict('removed-before', true)
+  t.same(await read(['a', 'b', 'removed-before']), { statuses: new Map([['removed-before', { status: 'removed' }]]), reads: queuedReads(redis, 3) })
+  t.same(await read(['a', 'b', 'removed-before']), { statuses: new Map([['removed-before', { status: 'removed' }]]), reads: 0 }, 'read from the cache')
+
+  await other.verdict('a', true)
+  t.same((await read(['a'])).statuses, new Map(), 'another replica\'s change is not seen yet')
+  await cached.verdict('b', true)
+  t.same(await read(['a', 'b']), { statuses: new Map([['b', { status: 'removed' }]]), reads: 1 }, 'this store\'s verdict applies at once')
+  await cached.record([{ userId: 'u', kind: 'report', itemId: 'c', hashtags: [], at: Date.now() }])
+  t.same((await read(['c'])).statuses, new Map([['c', { status: 'under_review' }]]), 'so does a report that puts the item under review')
+
+  await sleep(450)
+  t.same(await read(['a', 'b']), { statuses: new Map([['a', { status: 'removed' }], ['b', { status: 'removed' }]]), reads: queuedReads(redis, 2) }, 'read again after maxAgeMs')
+})
+
+/** Reads a batch queues for `keys` status keys: one MGET on a node, a GET each on a cluster. */
+function queuedReads(redis: Redis | Cluster, keys: number): number {
+  return redis instanceof Cluster ? keys : 1
+}
 
 t.test('an unreachable Redis is FG_STORE_UNAVAILABLE, and the scoring read rejects so scoring can degrade', async (t) => {
   const server = await startRedis()

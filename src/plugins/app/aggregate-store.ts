@@ -35,9 +35,12 @@ export function aggregateOptions(config: Config): AggregateOptions {
 export default fp(
   async (app) => {
     const options = aggregateOptions(app.config)
-    const store: AggregateStore = app.redis ? new RedisAggregateStore({ ...options, redis: app.redis, writes: app.redisWrites, keyPrefix: app.config.REDIS_KEY_PREFIX }) : new MemoryAggregateStore(options)
+    const statusCache = { maxAgeMs: app.config.ITEM_STATUS_CACHE_MS, maxItems: app.config.ITEM_STATUS_CACHE_MAX_ITEMS }
+    const store: AggregateStore = app.redis
+      ? new RedisAggregateStore({ ...options, redis: app.redis, writes: app.redisWrites, keyPrefix: app.config.REDIS_KEY_PREFIX, statusCache, metrics: app.metrics })
+      : new MemoryAggregateStore(options)
     app.decorate('aggregateStore', store)
     app.addHook('onClose', () => store.close())
   },
-  { name: 'aggregate-store', dependencies: ['config', 'redis'], fastify: '5.x' }
+  { name: 'aggregate-store', dependencies: ['config', 'metrics', 'redis'], fastify: '5.x' }
 )
