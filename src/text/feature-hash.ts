@@ -3,7 +3,10 @@
  * explains (spans.ts): a feature index is only meaningful if both compute it the same way.
  */
 
-/** A word: letters, digits and marks, or one pictographic emoji. */
+/**
+ * A word: letters, digits and marks, or one pictographic emoji. featurize.ts finds the same words without it,
+ * code point by code point (its tests hold it to this definition).
+ */
 export const WORD = /[\p{L}\p{N}\p{M}]+|\p{Extended_Pictographic}/gu
 export const CHAR_SEED = 0x811c9dc5
 export const WORD_SEED = 0x2f8a43d1
