@@ -216,8 +216,8 @@ export const ConfigSchema = z.object({
   ITEM_CLEARED_TTL_HOURS: int(1, 24 * 365).default(168),
   /**
    * With Redis: how long (ms) an item's status, read for scoring, is used before it is read again; the longest a
-   * status set through another replica (under review, removed, cleared) goes unseen here. Set through this
-   * process, it applies at once. 0: read every item's status on every request.
+   * status set through another process (replica or worker: under review, removed, cleared) goes unseen here.
+   * Set through this process, it applies at once. 0: read every item's status on every request.
    */
   ITEM_STATUS_CACHE_MS: int(0, 60_000).default(500),
   /** Items whose status is kept so (least recently scored go first); ~150 bytes each. */

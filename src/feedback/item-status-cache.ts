@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { ItemStatus } from '../engine/types.js'
 
 export interface ItemStatusCacheOptions {
-  /** How long a status read from the store is used, in ms: the longest another replica's change goes unseen. */
+  /** How long a status read from the store is used, in ms: the longest another process's change goes unseen. */
   maxAgeMs: number
   /** Items remembered at most (least recently used go first). */
   maxItems: number
@@ -24,8 +24,8 @@ type Remembered = ItemStatus | typeof NO_STATUS
  * The statuses of items read lately, so that every feed fill does not read the same items' statuses from Redis
  * again: a warm batch of 50 otherwise costs an MGET of 50 keys, nearly always of no status at all.
  *
- * A status changed by this process is forgotten as soon as the change is made; one changed by another replica is
- * seen within `maxAgeMs`. A read that was under way while a status was forgotten is not remembered (it may
+ * A status changed by this process is forgotten as soon as the change is made; one changed by another (a replica,
+ * or another of its workers) is seen within `maxAgeMs`. A read that was under way while a status was forgotten is not remembered (it may
  * predate the change): `generation` before the read, `remember` after it.
  */
 export class ItemStatusCache {
