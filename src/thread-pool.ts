@@ -104,6 +104,11 @@ export class PoolThread<Reply extends { id: number }> {
   }
 }
 
+/** Threads of this process that have not ended: no handle list of Node's shows a worker thread. */
+export function threadsRunning(): number {
+  return running.size
+}
+
 /**
  * Closes every thread of the process, also those started while it waits (a model load that was under way
  * when start-up failed starts the next one), for up to `capMs`: the process may then exit without

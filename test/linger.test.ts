@@ -42,6 +42,7 @@ t.test('a test file that leaves a server listening fails 10 s after its tests, n
   t.equal(code, 1)
   t.match(stderr, /lingers\.test\.mjs is still running 10 s after its tests ended; what keeps it alive:/)
   t.match(stderr, /resources: .*TCPServerWrap/)
+  t.match(stderr, /model threads not ended: 0\n/)
   t.match(stderr, /Server \{"address":"127\.0\.0\.1","family":"IPv4","port":\d+\}/)
   t.ok(ms < 60_000, 'well before tap would have timed it out')
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { pathToFileURL } from 'node:url'
-import { PoolThread, closeEveryThread } from '../src/thread-pool.js'
+import { PoolThread, closeEveryThread, threadsRunning } from '../src/thread-pool.js'
 
 const entry = pathToFileURL(new URL('./fixtures/threads/probe-entry.ts', import.meta.url).pathname).href
 
@@ -54,7 +54,9 @@ t.test('closeEveryThread closes every thread, also one started while it waits', 
   let lateStopped = false
   const first = probe({ openMs: 300 }, () => (late = probe({ openMs: 300 }, () => (lateStopped = true))))
   const second = probe()
+  t.equal(threadsRunning(), 2)
   await closeEveryThread(60_000)
+  t.equal(threadsRunning(), 0, 'every thread ended')
   t.ok(late, 'a thread started while closing')
   t.ok(lateStopped, 'was closed too')
   t.equal(await first.close(), 0)

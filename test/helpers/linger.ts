@@ -33,12 +33,16 @@ if (isMainThread && /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
       const handles = (process as unknown as { _getActiveHandles(): Handle[] })._getActiveHandles()
       const own = new Set<unknown>([process.stdin, process.stdout, process.stderr])
       const held = handles.filter((handle) => !own.has(handle)).map(describe)
-      process.stderr.write(
-        `${process.argv[1]} is still running ${LINGER_MS / 1000} s after its tests ended; what keeps it alive:\n` +
-          `  resources: ${process.getActiveResourcesInfo().join(', ')}\n` +
-          held.map((line) => `  ${line}\n`).join('')
-      )
-      process.exit(1)
+      // worker threads show in neither list: the service's own count them (the same module as the test's)
+      void import('../../src/thread-pool.js').then(({ threadsRunning }) => {
+        process.stderr.write(
+          `${process.argv[1]} is still running ${LINGER_MS / 1000} s after its tests ended; what keeps it alive:\n` +
+            `  resources: ${process.getActiveResourcesInfo().join(', ')}\n` +
+            `  model threads not ended: ${threadsRunning()}\n` +
+            held.map((line) => `  ${line}\n`).join('')
+        )
+        process.exit(1)
+      })
     }, LINGER_MS).unref()
   })
 }
