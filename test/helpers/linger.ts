@@ -34,11 +34,13 @@ if (isMainThread && /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
       const own = new Set<unknown>([process.stdin, process.stdout, process.stderr])
       const held = handles.filter((handle) => !own.has(handle)).map(describe)
       // worker threads show in neither list: the service's own count them (the same module as the test's)
-      void import('../../src/thread-pool.js').then(({ threadsRunning }) => {
+      // (a report without that count rather than none, should the module not load)
+      const threads = import('../../src/thread-pool.js').then(({ threadsRunning }) => String(threadsRunning()), () => 'unknown')
+      void threads.then((count) => {
         process.stderr.write(
           `${process.argv[1]} is still running ${LINGER_MS / 1000} s after its tests ended; what keeps it alive:\n` +
             `  resources: ${process.getActiveResourcesInfo().join(', ')}\n` +
-            `  model threads not ended: ${threadsRunning()}\n` +
+            `  model threads not ended: ${count}\n` +
             held.map((line) => `  ${line}\n`).join('')
         )
         process.exit(1)
