@@ -47,7 +47,40 @@ t.test('a test file that leaves a server listening fails 10 s after its tests, n
   t.ok(ms < 60_000, 'well before tap would have timed it out')
 })
 
-t.test('a test file that closes what it opened exits 0 and says nothing', async (t) => {
+t.test('a test file whose root test never ends, held open by a timer, fails 10 s after its last test', async (t) => {
+  // no teardown on the root: tap ends it only when nothing is left to keep the process alive
+  const file = join(dir, 'timer.test.mjs')
+  writeFileSync(
+    file,
+    [
+      `import t from ${JSON.stringify(import.meta.resolve('tap'))}`,
+      `t.test('first', async (t) => { t.pass('ok') })`,
+      `await new Promise((resolve) => setTimeout(resolve, 200))`,
+      `t.test('second', async (t) => { setInterval(() => {}, 1000); t.pass('ok') })`
+    ].join('\n')
+  )
+  const { code, stderr, ms } = await run(file)
+  t.equal(code, 1)
+  t.match(stderr, /timer\.test\.mjs is still running 10 s after its tests ended; what keeps it alive:\n {2}resources: .*Timeout/)
+  t.ok(ms < 60_000, 'well before tap would have timed it out')
+})
+
+t.test('a test file that waits between its tests, and one that closes what it opened, exit 0 and say nothing', async (t) => {
+  const file = join(dir, 'waits.test.mjs')
+  writeFileSync(
+    file,
+    [
+      `import t from ${JSON.stringify(import.meta.resolve('tap'))}`,
+      `await new Promise((resolve) => setTimeout(resolve, 11_000))`,
+      `t.test('first', async (t) => { t.pass('ok') })`,
+      `await new Promise((resolve) => setTimeout(resolve, 300))`,
+      `t.test('second', async (t) => { t.pass('ok') })`
+    ].join('\n')
+  )
+  const waits = await run(file)
+  t.equal(waits.code, 0)
+  t.notMatch(waits.stderr, /still running/)
+
   const { code, stderr } = await run(testFile('exits.test.mjs', true))
   t.equal(code, 0)
   t.notMatch(stderr, /still running/)

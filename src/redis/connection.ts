@@ -41,10 +41,10 @@ export function createRedisConnections(
       scaleReads: 'master' as const,
       enableOfflineQueue: false,
       clusterRetryStrategy: retryDelay,
-      // A failover moves slots: refresh the slot map soon after MOVED / connection errors, and now and then anyway.
+      // A failover moves slots: refresh the slot map soon after MOVED / connection errors, and now and then
+      // anyway (refreshSlotsPeriodically, not ioredis's own slotsRefreshInterval).
       retryDelayOnFailover: 100,
       retryDelayOnClusterDown: 100,
-      slotsRefreshInterval: 2000,
       redisOptions: {
         maxRetriesPerRequest: 0,
         commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
@@ -59,6 +59,7 @@ export function createRedisConnections(
       redisOptions: { ...options.redisOptions, commandTimeout: undefined, maxRetriesPerRequest: null }
     })
     const writer = waits ? new Cluster(seeds, { ...options, redisOptions: { ...options.redisOptions, commandTimeout: writerTimeout } }) : redis
+    for (const cluster of new Set([redis, subscriber, writer])) refreshSlotsPeriodically(cluster)
     return { redis, subscriber, writer }
   }
   if (!config.REDIS_URL) return null
@@ -71,6 +72,22 @@ export function createRedisConnections(
   const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null })
   const writer = waits ? redis.duplicate({ commandTimeout: writerTimeout }) : redis
   return { redis, subscriber, writer }
+}
+
+/** How often a cluster connection refreshes its slot map when nothing prompted it. */
+export const SLOTS_REFRESH_MS = 2000
+
+/**
+ * Refreshes the cluster's slot map every SLOTS_REFRESH_MS while it is connected, until it ends. In place of
+ * ioredis's `slotsRefreshInterval`, which can outlive the connection (ioredis 6.0): a refresh under way when
+ * the cluster is closed re-arms its timer, which then refreshes the closed cluster every interval, for ever,
+ * and keeps the process from exiting. This timer is unref'd and stops at the cluster's 'end'.
+ */
+function refreshSlotsPeriodically(cluster: Cluster): void {
+  const timer = setInterval(() => {
+    if (cluster.status === 'ready') cluster.refreshSlotsCache()
+  }, SLOTS_REFRESH_MS).unref()
+  cluster.once('end', () => clearInterval(timer))
 }
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster

@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
-import { createRedisConnections, isCluster } from '../../src/redis/connection.js'
+import { createRedisConnections, isCluster, SLOTS_REFRESH_MS } from '../../src/redis/connection.js'
 import { build, clusterClient, redisClusterNodes, testPrefix } from '../helpers/app.js'
 import { startRedisCluster } from '../helpers/redis.js'
 
@@ -56,6 +56,47 @@ t.test('REDIS_CLUSTER_NODES: the cluster client on the seed nodes, with the pass
   t.equal((connections.subscriber as Cluster).options.shardedSubscribers, true)
   t.equal((connections.subscriber as Cluster).options.enableOfflineQueue, true)
   t.same((connections.writer as Cluster).options.redisOptions, { maxRetriesPerRequest: 0, commandTimeout: 800, password: 'secret' }, 'the command timeout plus the wait')
+})
+
+t.test('a cluster connection refreshes its slot map now and then while connected, and never once it has ended', async (t) => {
+  const seeds = await redisClusterNodes(t)
+  const connections = (nodes: string) => {
+    const made = createRedisConnections(loadConfig({ REDIS_CLUSTER_NODES: nodes, REDIS_REPLICA_WAIT_MS: '0' }))!
+    for (const connection of [made.redis, made.subscriber]) {
+      connection.on('error', () => {})
+      t.teardown(() => connection.disconnect())
+    }
+    return made.redis as Cluster
+  }
+  const redis = connections(seeds)
+  const unreachable = connections('127.0.0.1:1')
+  // The periodic refreshes are the ones asked without a callback (ioredis's own, on connecting, pass one).
+  const periodic = { connected: 0, afterEnd: 0, unreachable: 0 }
+  let ended = false
+  const refresh = redis.refreshSlotsCache.bind(redis)
+  const closedDuringRefresh = new Promise<void>((resolve) => {
+    redis.refreshSlotsCache = (callback) => {
+      if (callback) return refresh(callback)
+      if (ended) periodic.afterEnd++
+      else periodic.connected++
+      refresh()
+      // closed while that refresh is under way: the case that kept ioredis's own timer alive
+      if (periodic.connected === 1) void redis.quit().then(() => resolve())
+    }
+  })
+  const refreshUnreachable = unreachable.refreshSlotsCache.bind(unreachable)
+  unreachable.refreshSlotsCache = (callback) => {
+    if (!callback) periodic.unreachable++
+    refreshUnreachable(callback)
+  }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  await Promise.race([closedDuringRefresh, sleep(SLOTS_REFRESH_MS * 4)])
+  t.equal(periodic.connected, 1, 'refreshed while connected')
+  await redis.quit().catch(() => undefined)
+  if (redis.status !== 'end') await new Promise((resolve) => redis.once('end', resolve))
+  ended = true
+  await sleep(SLOTS_REFRESH_MS * 1.5)
+  t.same(periodic, { connected: 1, afterEnd: 0, unreachable: 0 }, 'none after the end, none while never connected')
 })
 
 t.test('the service runs on a Redis Cluster: a rules document is stored on the master of its slot', async (t) => {
