@@ -28,10 +28,13 @@ export function jsonSchemaValidatorCompiler<T>({ schema }: FastifyRouteSchemaDef
   }
 }
 
-/** Ajv's errors in the shape Fastify reports: a path per problem; a missing property is named in the path. */
+/** Ajv's errors in the shape Fastify reports: a path per problem; a missing or unknown property is named in the path. */
 function toIssues(errors: ErrorObject[]) {
   return errors.map((error) => {
-    const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : ''
-    return { instancePath: `${error.instancePath}${missing}`, message: error.keyword === 'required' ? 'required' : String(error.message) }
+    if (error.keyword === 'required') return { instancePath: `${error.instancePath}/${String(error.params.missingProperty)}`, message: 'required' }
+    if (error.keyword === 'additionalProperties') {
+      return { instancePath: `${error.instancePath}/${String(error.params.additionalProperty)}`, message: 'unknown field' }
+    }
+    return { instancePath: error.instancePath, message: String(error.message) }
   })
 }

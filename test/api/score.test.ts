@@ -109,6 +109,31 @@ t.test('validation errors are 400 FG_VALIDATION listing each problem with its pa
   t.match(long.json().details, [{ path: 'body.userId' }])
 })
 
+t.test('a field the API does not know is refused, naming it: a misspelt one would otherwise be scored as absent', async (t) => {
+  const app = await build(t)
+  const res = await score(app, {
+    userId: 'u',
+    items: [
+      { id: 'a', caption: 'misspelt text' },
+      { id: 'b', text: 'ok', author: { id: 'c', verified: true }, image: { url: 'https://cdn.example/t.jpg', alt: 'x' }, labels: [{ name: 'gore', confidence: 1 }] }
+    ],
+    explainSpans: true
+  })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'FG_VALIDATION')
+  t.same(
+    res.json().details.map((d: { path: string; message: string }) => [d.path, d.message]).sort(),
+    [
+      ['body.explainSpans', 'unknown field'],
+      ['body.items.0.caption', 'unknown field'],
+      ['body.items.1.author.verified', 'unknown field'],
+      ['body.items.1.image.alt', 'unknown field'],
+      ['body.items.1.labels.0.confidence', 'unknown field']
+    ]
+  )
+  t.match(res.json().message, 'body.items.0.caption')
+})
+
 t.test('bad JSON is 400, an oversize body 413, another media type 415, an unknown route 404', async (t) => {
   const app = await build(t, { BODY_LIMIT_BYTES: '2048' })
   const badJson = await app.inject({

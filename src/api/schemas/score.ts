@@ -21,21 +21,26 @@ export const FeedItemSchema = z
         name: z.string().max(256).optional().describe('up to 256 characters'),
         followed: z.boolean().optional()
       })
+      .strict()
       .optional(),
     image: z
       .object({
         url: z.url().max(4096).optional().describe('up to 4,096 characters; fetched only from IMAGE_ALLOWED_HOSTS'),
         data: Base64.optional().describe('base64, up to 14,000,000 characters; the decoded image at most IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS')
       })
+      .strict()
       // Exactly one of the two: checked by the route (src/api/score.ts), as JSON Schema validation cannot say it.
       .describe('an image by url or by data (base64): exactly one of the two')
       .optional(),
     labels: z
-      .array(z.object({ name: z.string().min(1).max(64), score: z.number().min(0).max(1).optional() }))
+      .array(z.object({ name: z.string().min(1).max(64), score: z.number().min(0).max(1).optional() }).strict())
       .max(50)
       .optional()
       .describe('upstream labels: up to 50, names of 1–64 characters, scores 0–1')
   })
+  // A misspelt field (`caption` for `text`) is refused rather than ignored: ignored, the item would be scored
+  // without it and allowed.
+  .strict()
   .meta({ id: 'FeedItem' })
 
 export function scoreRequestSchema(maxItems: number) {
@@ -53,6 +58,7 @@ export function scoreRequestSchema(maxItems: number) {
         .optional()
         .describe('How long to wait for images no cache knows, in ms (default: the configured IMAGE_BUDGET_MS); 0 answers from the caches only')
     })
+    .strict()
     .meta({ id: 'ScoreRequest' })
 }
 
