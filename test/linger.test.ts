@@ -1,7 +1,7 @@
 /**
  * test/helpers/linger.ts, the check every test file runs under: a test process that stays alive after its
- * tests says what holds it and fails; one that exits by itself is left alone. Run on two small test files
- * written here, one that leaves a server listening and one that closes it.
+ * tests says what holds it and fails, whether or not its root test could end; one that exits by itself is left
+ * alone, also when it waits a while before or between its tests. Run on small test files written here.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,19 +13,20 @@ import { typescriptNodeArgs } from './helpers/node-args.js'
 const dir = mkdtempSync(join(tmpdir(), 'fg-linger-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-function testFile(name: string, closesServer: boolean): string {
+/** A test file of `lines` after tap's import, in the temporary folder. */
+function writeTestFile(name: string, lines: readonly string[]): string {
   const file = join(dir, name)
-  writeFileSync(
-    file,
-    [
-      `import t from ${JSON.stringify(import.meta.resolve('tap'))}`,
-      `import net from 'node:net'`,
-      `const server = net.createServer().listen(0, '127.0.0.1')`,
-      `t.test('passes', async (t) => { t.pass('ok') })`,
-      `t.teardown(() => { ${closesServer ? 'server.close()' : ''} })`
-    ].join('\n')
-  )
+  writeFileSync(file, [`import t from ${JSON.stringify(import.meta.resolve('tap'))}`, ...lines].join('\n'))
   return file
+}
+
+function testFile(name: string, closesServer: boolean): string {
+  return writeTestFile(name, [
+    `import net from 'node:net'`,
+    `const server = net.createServer().listen(0, '127.0.0.1')`,
+    `t.test('passes', async (t) => { t.pass('ok') })`,
+    `t.teardown(() => { ${closesServer ? 'server.close()' : ''} })`
+  ])
 }
 
 function run(file: string): Promise<{ code: number; stderr: string; ms: number }> {
@@ -49,16 +50,11 @@ t.test('a test file that leaves a server listening fails 10 s after its tests, n
 
 t.test('a test file whose root test never ends, held open by a timer, fails 10 s after its last test', async (t) => {
   // no teardown on the root: tap ends it only when nothing is left to keep the process alive
-  const file = join(dir, 'timer.test.mjs')
-  writeFileSync(
-    file,
-    [
-      `import t from ${JSON.stringify(import.meta.resolve('tap'))}`,
-      `t.test('first', async (t) => { t.pass('ok') })`,
-      `await new Promise((resolve) => setTimeout(resolve, 200))`,
-      `t.test('second', async (t) => { setInterval(() => {}, 1000); t.pass('ok') })`
-    ].join('\n')
-  )
+  const file = writeTestFile('timer.test.mjs', [
+    `t.test('first', async (t) => { t.pass('ok') })`,
+    `await new Promise((resolve) => setTimeout(resolve, 200))`,
+    `t.test('second', async (t) => { setInterval(() => {}, 1000); t.pass('ok') })`
+  ])
   const { code, stderr, ms } = await run(file)
   t.equal(code, 1)
   t.match(stderr, /timer\.test\.mjs is still running 10 s after its tests ended; what keeps it alive:\n {2}resources: .*Timeout/)
@@ -66,17 +62,12 @@ t.test('a test file whose root test never ends, held open by a timer, fails 10 s
 })
 
 t.test('a test file that waits between its tests, and one that closes what it opened, exit 0 and say nothing', async (t) => {
-  const file = join(dir, 'waits.test.mjs')
-  writeFileSync(
-    file,
-    [
-      `import t from ${JSON.stringify(import.meta.resolve('tap'))}`,
-      `await new Promise((resolve) => setTimeout(resolve, 11_000))`,
-      `t.test('first', async (t) => { t.pass('ok') })`,
-      `await new Promise((resolve) => setTimeout(resolve, 300))`,
-      `t.test('second', async (t) => { t.pass('ok') })`
-    ].join('\n')
-  )
+  const file = writeTestFile('waits.test.mjs', [
+    `await new Promise((resolve) => setTimeout(resolve, 11_000))`,
+    `t.test('first', async (t) => { t.pass('ok') })`,
+    `await new Promise((resolve) => setTimeout(resolve, 300))`,
+    `t.test('second', async (t) => { t.pass('ok') })`
+  ])
   const waits = await run(file)
   t.equal(waits.code, 0)
   t.notMatch(waits.stderr, /still running/)
