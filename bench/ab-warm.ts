@@ -4,6 +4,8 @@
  * floor, in alternating rounds of the same run, on the embedded store and on a throwaway Redis: each
  * round's req/s ratios to the floor, and their medians. AB_ROUNDS (default 5), AB_SECONDS (default 5).
  * AB_COLD=1: cold requests instead (every item new, as `npm run bench` sends them, text model on).
+ * AB_CONNECTIONS: the load's connections (default 8, as `npm run bench`); 1 measures latency unqueued, and the
+ * median p50 and p99 of each server's rounds are printed too.
  */
 import os from 'node:os'
 import { coldBodies, scoreLoad } from './cold-requests.js'
@@ -14,6 +16,7 @@ const other = process.argv[2]
 if (!other) throw new Error('usage: bench/ab-warm.ts <checkout with dist/ and bench/app-server.ts>')
 const rounds = Number(process.env.AB_ROUNDS ?? 5)
 const seconds = Number(process.env.AB_SECONDS ?? 5)
+const connections = Number(process.env.AB_CONNECTIONS ?? 8)
 
 const { startRedis } = await import('../scripts/redis-servers.js')
 const redis = await startRedis()
@@ -24,7 +27,12 @@ const otherServer = appServerOf(other)
 const servers: Record<string, BenchServer> = {}
 const cold = process.env.AB_COLD === '1'
 const coldRequests = cold ? coldBodies(bench.userId) : undefined
-const load = async (url: string, floor = false) => (await scoreLoad(url, body, seconds, floor ? undefined : coldRequests)).requests.average
+const latencies: Record<string, Array<{ p50: number; p99: number }>> = {}
+const load = async (url: string, floor = false) => {
+  const result = await scoreLoad(url, body, seconds, floor ? undefined : coldRequests, connections)
+  ;(latencies[url] ??= []).push({ p50: result.latency.p50, p99: result.latency.p99 })
+  return result.requests.average
+}
 try {
   servers.floor = await startServer('./floor-server.ts')
   servers.before = await startServer(otherServer, appEnv)
@@ -56,6 +64,10 @@ try {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   const range = (values: number[]) => `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`
   for (const name of apps) console.log(`${name.padEnd(12)} ${cold ? 'cold' : 'warm'} / floor: median ${median(ratios[name]).toFixed(3)} (${range(ratios[name])})`)
+  for (const name of ['floor', ...apps]) {
+    const measured = latencies[servers[name]!.url]!.slice(1) // the first load is the warm-up
+    console.log(`${name.padEnd(12)} latency: median p50 ${median(measured.map((l) => l.p50))} ms, median p99 ${median(measured.map((l) => l.p99))} ms`)
+  }
   const paired = (a: number[], b: number[]) => median(a.map((value, index) => value / b[index]!)).toFixed(3)
   console.log(`after / before (median of paired rounds): embedded ${paired(ratios.after, ratios.before)}, redis ${paired(ratios.afterRedis, ratios.beforeRedis)}`)
 } finally {

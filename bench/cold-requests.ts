@@ -28,16 +28,16 @@ export function freshRequests(bodies: readonly string[]): Pick<autocannon.Option
 }
 
 /**
- * Drives POST /v1/score at `url` for `seconds` from 8 connections, as the benchmark's load does: `body` again and
- * again (warm), or, given `cold` bodies, those in turn with new item ids.
+ * Drives POST /v1/score at `url` for `seconds` from 8 connections (or `connections`), as the benchmark's load does:
+ * `body` again and again (warm), or, given `cold` bodies, those in turn with new item ids.
  */
-export function scoreLoad(url: string, body: string, seconds: number, cold?: readonly string[]): Promise<autocannon.Result> {
+export function scoreLoad(url: string, body: string, seconds: number, cold?: readonly string[], connections = 8): Promise<autocannon.Result> {
   return autocannon({
     url: `${url}/v1/score`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
-    connections: 8,
+    connections,
     duration: seconds,
     ...(cold ? freshRequests(cold) : {})
   })

@@ -33,6 +33,14 @@ export type ContentOf = (item: ClassifierItem) => string | undefined
 
 type Scores = Partial<Record<Category, number>>
 
+/** What CachedClassifier.begin answers. */
+export interface ScoresPending {
+  /** Items whose scores this process does not hold: the shared cache or the model gives them (unless only cached scores are wanted). */
+  readonly unknownHere: number
+  /** Called once the request's Redis batch has run: each item's evidence, in order. */
+  finish(): Promise<CategoryEvidence[]>
+}
+
 /** A fast 53-bit string hash (cyrb53): identifies content, not a security boundary. */
 export function contentHash(text: string): string {
   let h1 = 0xdeadbeef
@@ -103,11 +111,10 @@ export class CachedClassifier {
   }
 
   /**
-   * Phase one queues the Redis look-ups for what the LRU lacks; the returned function, called after
-   * the batch has run, classifies what is still missing and answers evidence per item (shared
-   * objects: read-only).
+   * Phase one queues the Redis look-ups for what the LRU lacks; `finish`, called after the batch has run,
+   * classifies what is still missing and answers evidence per item (shared objects: read-only).
    */
-  begin(items: readonly ClassifierItem[], batch: ReadBatch, cachedOnly = false): () => Promise<CategoryEvidence[]> {
+  begin(items: readonly ClassifierItem[], batch: ReadBatch, cachedOnly = false): ScoresPending {
     const results: Array<CategoryEvidence | undefined> = new Array(items.length)
     const contents: Array<string | undefined> = new Array(items.length)
     // the shared cache's key of each item read there: its write-back, on a miss, goes to the same key
@@ -135,12 +142,14 @@ export class CachedClassifier {
           .catch(() => null)
       }
     }
-    if (!remote.some(Boolean) && !results.includes(undefined)) {
+    let unknownHere = 0
+    for (let index = 0; index < items.length; index++) if (results[index] === undefined) unknownHere++
+    if (unknownHere === 0) {
       this.#metrics.cacheLookups('text_scores', lookups, 0)
-      return async () => results as CategoryEvidence[]
+      return { unknownHere, finish: async () => results as CategoryEvidence[] }
     }
 
-    return async () => {
+    const finish = async () => {
       for (let index = 0; index < items.length; index++) {
         const pending = remote[index]
         if (!pending) continue
@@ -162,6 +171,7 @@ export class CachedClassifier {
       else await this.#classify(items, missing, contents, keys, results)
       return results as CategoryEvidence[]
     }
+    return { unknownHere, finish }
   }
 
   async #classify(

@@ -592,6 +592,10 @@ class AnalysisCache {
     return this.recentEntries + this.olderEntries
   }
 
+  get enabled(): boolean {
+    return this.generationWeight > 0
+  }
+
   clear(): void {
     for (let kind = 0; kind < 3; kind++) {
       this.recent[kind]!.clear()
@@ -666,6 +670,15 @@ const cache = new AnalysisCache(DEFAULT_MAX_ENTRIES / 2)
  */
 export function analyzeField(text: string, kind: FieldKind): FieldAnalysis {
   return cache.analysisOf(text, kind)
+}
+
+/**
+ * Analyses a field now, into the cache, so that a later analyzeField of the same text (a matcher's match) finds it
+ * there: work done ahead, while the event loop would otherwise wait for something else. Nothing when the cache is
+ * off, where the analysis would only be made twice.
+ */
+export function analyzeAhead(text: string, kind: FieldKind): void {
+  if (cache.enabled) cache.analysisOf(text, kind)
 }
 
 export interface AnalysisCacheOptions {

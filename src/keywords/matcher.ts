@@ -22,6 +22,7 @@ import {
   TAG_SOURCE_END,
   TAG_SOURCE_START,
   TAG_START,
+  analyzeAhead,
   analyzeField,
   type FieldAnalysis,
   type FieldKind
@@ -68,6 +69,11 @@ export interface KeywordMatcher {
    * rules that make it slow to match (phrases the text almost repeats) never holds the event loop for long.
    */
   matchInSteps(text: string, kind: FieldKind): KeywordMatchSteps
+  /**
+   * Analyses the field ahead of its match() (analyzeAhead), if match() would analyse it at all: lets a caller do
+   * that work while it waits for something else. The matches are the same with or without it.
+   */
+  prepare(text: string, kind: FieldKind): void
 }
 
 export interface KeywordMatchSteps {
@@ -741,6 +747,10 @@ class CompiledMatcher implements KeywordMatcher {
   match(text: string, kind: FieldKind): readonly KeywordMatch[] {
     if ((this.kindContexts & KIND_CONTEXTS[kind]) === 0) return NO_MATCHES
     return this.matchAnalyzed(analyzeField(text, kind))
+  }
+
+  prepare(text: string, kind: FieldKind): void {
+    if ((this.kindContexts & KIND_CONTEXTS[kind]) !== 0) analyzeAhead(text, kind)
   }
 
   matchAnalyzed(given: FieldAnalysis): readonly KeywordMatch[] {

@@ -42,3 +42,25 @@ export function hasLongText(item: FeedItem): boolean {
 }
 
 const isLong = (text: string | undefined) => text !== undefined && text.length >= LONG_TEXT
+
+/**
+ * Analyses the items' shorter texts for the user's keyword rules ahead of deciding them (KeywordMatcher.prepare),
+ * while the text model scores the batch on its thread: the two then run at once, not one after the other. Long
+ * texts are left to matchLongTexts. Lets other work run whenever the slice that started at `sliceStart` is used up.
+ */
+export async function prepareTexts(items: readonly FeedItem[], matcher: KeywordMatcher, sliceStart: number): Promise<void> {
+  if (matcher.size === 0) return
+  for (const item of items) {
+    if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+      await yieldToLoop()
+      sliceStart = performance.now()
+    }
+    prepareShort(matcher, item.text)
+    prepareShort(matcher, item.overlayText)
+    prepareShort(matcher, item.transcript)
+  }
+}
+
+function prepareShort(matcher: KeywordMatcher, text: string | undefined): void {
+  if (text !== undefined && text.length < LONG_TEXT) matcher.prepare(text, 'content')
+}

@@ -15,7 +15,7 @@ import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js'
 import { attachModelSpans, classifierText } from './model-spans.js'
-import { DECIDE_SLICE_MS, hasLongText, matchLongTexts, yieldToLoop } from './long-texts.js'
+import { DECIDE_SLICE_MS, hasLongText, matchLongTexts, prepareTexts, yieldToLoop } from './long-texts.js'
 
 export interface ScoreRequest {
   userId: string
@@ -138,7 +138,15 @@ export class ScoringService {
     const dataHashes = banksActive && !images ? this.#deps.itemImageHasher?.itemHashes(request.items) : undefined
     await batch.run(this.#deps.storeBudgetMs)
     this.#metrics.redisRound(batch.nodesTouched)
-    const [lookup, modelEvidence, itemStatuses, imageResults] = await Promise.all([rulesLookup, classified(), statuses, images?.()])
+    const gathered = Promise.all([rulesLookup, classified.finish(), statuses, images?.()])
+    // While a model scores new items on its thread, their texts are analysed for the keyword rules here. The wait
+    // for the loop's next turn lets the model start first: its items' shared-cache replies take a few promise turns.
+    if (classified.modelsWillRun) {
+      const { rules } = await rulesLookup
+      await yieldToLoop()
+      await prepareTexts(request.items, rules.matcher, performance.now())
+    }
+    const [lookup, modelEvidence, itemStatuses, imageResults] = await gathered
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)
 
@@ -226,20 +234,30 @@ export class ScoringService {
       })
   }
 
-  /** Queues the score-cache reads; the returned function classifies what the caches lacked. */
-  #beginClassification(items: readonly FeedItem[], batch: ReadBatch, degradedReasons: string[], cachedOnly: boolean): () => Promise<CategoryEvidence[][]> {
-    if (this.#models.length === 0) return async () => []
+  /**
+   * Queues the score-cache reads; `finish` classifies what the caches lacked. `modelsWillRun`: some item is new to
+   * this process, so its scores come from the shared cache or a model run (a wait on another thread).
+   */
+  #beginClassification(
+    items: readonly FeedItem[],
+    batch: ReadBatch,
+    degradedReasons: string[],
+    cachedOnly: boolean
+  ): { modelsWillRun: boolean; finish: () => Promise<CategoryEvidence[][]> } {
+    if (this.#models.length === 0) return { modelsWillRun: false, finish: async () => [] }
     const inputs: ClassifierItem[] = items.map((item) => ({ id: item.id, text: classifierText(item) }))
-    const pending = this.#models.map((model) => ({ model, finish: model.begin(inputs, batch, cachedOnly) }))
-    return () =>
+    const pending = this.#models.map((model) => ({ model, scores: model.begin(inputs, batch, cachedOnly) }))
+    const modelsWillRun = !cachedOnly && pending.some(({ scores }) => scores.unknownHere > 0)
+    const finish = () =>
       Promise.all(
-        pending.map(({ model, finish }) =>
-          finish().catch((err: unknown) => {
+        pending.map(({ model, scores }) =>
+          scores.finish().catch((err: unknown) => {
             degradedReasons.push(`model_failed: ${model.id}: ${(err as Error).message}`)
             return items.map((): CategoryEvidence => ({}))
           })
         )
       )
+    return { modelsWillRun, finish }
   }
 }
 

@@ -24,7 +24,7 @@ function countingModel() {
 const textOf = (item: ClassifierItem) => (item.text === '' ? undefined : item.text)
 
 async function classify(cached: CachedClassifier, items: ClassifierItem[], batch: ReadBatch) {
-  const finish = cached.begin(items, batch)
+  const { finish } = cached.begin(items, batch)
   await batch.run(1000)
   return finish()
 }

@@ -88,6 +88,21 @@ t.test('maxEntries 0 disables the cache', async (t) => {
   t.same(compileKeywordRules([rule('cafe')]).match(caption, 'content'), [{ rule: 0, start: 63, end: 67 }])
 })
 
+t.test('prepare analyses a field ahead of its match, only when the match would read it and the cache would keep it', async (t) => {
+  configureAnalysisCache({ maxEntries: 100 })
+  const matcher = compileKeywordRules([rule('cafe'), rule('please', { targets: ['author'] })])
+  matcher.prepare(caption, 'content')
+  t.equal(analysisCacheSize(), 1)
+  const held = analyzeField(caption, 'content')
+  t.equal(matcher.match(caption, 'content').length, 1)
+  t.equal(analyzeField(caption, 'content'), held, 'the match used the analysis made ahead')
+  compileKeywordRules([rule('cafe')]).prepare('a handle', 'author')
+  t.equal(analysisCacheSize(), 1, 'no rule reads author fields: nothing analysed')
+  configureAnalysisCache({ maxEntries: 0 })
+  matcher.prepare(caption, 'content')
+  t.equal(analysisCacheSize(), 0, 'no cache: nothing made ahead, it would only be made again')
+})
+
 t.test('matchers and analyses made before the dictionary starts afresh still match', async (t) => {
   configureAnalysisCache({ maxEntries: 100, maxKeys: 10 })
   const matcher = compileKeywordRules([rule('spoiler'), rule('#spoileralert'), rule('super bad')])

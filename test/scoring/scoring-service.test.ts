@@ -1,16 +1,19 @@
 import t from 'tap'
 import type { Classifier } from '../../src/classifiers/types.js'
 import { combineEvidence, UpstreamLabels } from '../../src/classifiers/upstream-labels.js'
+import { analysisCacheSize } from '../../src/keywords/matcher.js'
 import { loadPolicy } from '../../src/policy/policy.js'
 import { MemoryRulesStore } from '../../src/rules/memory-rules-store.js'
 import { RulesCache } from '../../src/rules/rules-cache.js'
+import { RulesService } from '../../src/rules/rules-service.js'
+import { RulesDocumentInputSchema } from '../../src/rules/schema.js'
 import { classifierText, ScoringService } from '../../src/scoring/scoring-service.js'
 
 const scoreCache = { enabled: true, keyPrefix: 'unused:', maxItems: 100, ttlSeconds: 60 }
 
-async function service(models: Classifier[], unavailableModels: string[] = []) {
+async function service(models: Classifier[], unavailableModels: string[] = [], store = new MemoryRulesStore()) {
   const policy = await loadPolicy('models/policy.json')
-  const rules = new RulesCache({ store: new MemoryRulesStore(), ttlMs: 1000, maxUsers: 10 })
+  const rules = new RulesCache({ store, ttlMs: 1000, maxUsers: 10 })
   return new ScoringService({
     policy,
     rules,
@@ -47,6 +50,54 @@ t.test('models are called once per request with the whole batch, and their evide
   t.same(res.meta.models, ['fake@1'])
   t.same(res.decisions[0]!.scores, { sexual: 0.8, toxicity: 0.999 })
   t.match(res.decisions[0]!.reasons, [{ category: 'toxicity', source: 'model:fake@1' }, { category: 'sexual', source: 'label:nudity' }])
+})
+
+t.test('texts new to the process are analysed for the keyword rules while the model scores them, not after', async (t) => {
+  const store = new MemoryRulesStore()
+  const limits = { maxKeywordRules: 200, maxAuthorRules: 1000, maxKeywordLength: 100 }
+  await new RulesService(store, limits).replace('muter', RulesDocumentInputSchema.parse({ keywords: [{ value: 'spoiler', action: 'hide' }] }))
+  // a model that answers when told to
+  let scoring: () => void = () => {}
+  let answer: () => void = () => {}
+  const model: Classifier = {
+    id: 'gated@1',
+    categories: ['toxicity'],
+    classify: async (items) => {
+      await new Promise<void>((resolve) => {
+        answer = resolve
+        scoring()
+      })
+      return items.map(() => ({}))
+    }
+  }
+  const scorer = await service([model], [], store)
+  const unique = `${process.pid}x${Date.now()}`
+  /** Scores two new items for `userId`; answers how many analyses were made while the model was still scoring them. */
+  const analysedWhileScoring = async (userId: string, tag: string) => {
+    const items = [
+      { id: `${tag}-a`, text: `${tag} the spoiler is out ${unique}`, overlayText: `${tag} on screen ${unique}` },
+      { id: `${tag}-b`, text: `${tag} nothing to see ${unique}` }
+    ]
+    const before = analysisCacheSize()
+    const called = new Promise<void>((resolve) => (scoring = resolve))
+    const answered = scorer.score({ userId, surface: 'for_you', explain: false, items })
+    await called
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+    const made = analysisCacheSize() - before
+    answer()
+    return { made, response: await answered }
+  }
+
+  const muter = await analysedWhileScoring('muter', 'first')
+  t.equal(muter.made, 3, 'both captions and the on-screen text, before the model answered')
+  t.same(
+    muter.response.decisions.map((decision) => decision.action),
+    ['hide', 'allow'],
+    'and matched as ever'
+  )
+  t.match(muter.response.decisions[0]!.reasons, [{ type: 'keyword', value: 'spoiler', field: 'text' }])
+  const nobody = await analysedWhileScoring('no-keywords', 'second')
+  t.equal(nobody.made, 0, 'a user without keyword rules costs no analysis')
 })
 
 t.test('a failing model degrades the answer instead of failing it', async (t) => {
