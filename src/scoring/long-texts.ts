@@ -49,7 +49,6 @@ const isLong = (text: string | undefined) => text !== undefined && text.length >
  * texts are left to matchLongTexts. Lets other work run whenever the slice that started at `sliceStart` is used up.
  */
 export async function prepareTexts(items: readonly FeedItem[], matcher: KeywordMatcher, sliceStart: number): Promise<void> {
-  if (matcher.size === 0) return
   for (const item of items) {
     if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
       await yieldToLoop()

@@ -9,7 +9,7 @@ import type { KeywordMatch } from '../keywords/matcher.js'
 import type { ImageStage } from '../image/image-pipeline.js'
 import type { Policy } from '../policy/policy.js'
 import type { Surface } from '../policy/vocabulary.js'
-import type { RulesCache } from '../rules/rules-cache.js'
+import type { RulesCache, RulesLookup } from '../rules/rules-cache.js'
 import { ReadBatch } from '../redis/read-batch.js'
 import type { RedisClient } from '../redis/connection.js'
 import type { DecisionRecorder } from '../decisions/decision-recorder.js'
@@ -139,14 +139,10 @@ export class ScoringService {
     await batch.run(this.#deps.storeBudgetMs)
     this.#metrics.redisRound(batch.nodesTouched)
     const gathered = Promise.all([rulesLookup, classified.finish(), statuses, images?.()])
-    // While a model scores new items on its thread, their texts are analysed for the keyword rules here. The wait
-    // for the loop's next turn lets the model start first: its items' shared-cache replies take a few promise turns.
-    if (classified.modelsWillRun) {
-      const { rules } = await rulesLookup
-      await yieldToLoop()
-      await prepareTexts(request.items, rules.matcher, performance.now())
-    }
-    const [lookup, modelEvidence, itemStatuses, imageResults] = await gathered
+    // while a model scores new items on its thread, their texts are analysed for the keyword rules; awaited with the
+    // rest, so that a failure (an unusable image) is answered at once and never left unhandled meanwhile
+    const analysed = classified.modelsWillRun ? this.#analyseAhead(request.items, rulesLookup) : undefined
+    const [[lookup, modelEvidence, itemStatuses, imageResults]] = await Promise.all([gathered, analysed])
     if (lookup.degraded) degradedReasons.unshift(lookup.degraded)
     if (imageResults) degradedReasons.push(...imageResults.degraded)
 
@@ -217,6 +213,17 @@ export class ScoringService {
     } catch {
       // an explanation that could not be made leaves the decisions as they are, without spans
     }
+  }
+
+  /**
+   * Analyses the items' texts for the user's keyword rules ahead of deciding them (prepareTexts), once the model has
+   * started: a turn of the loop first, as the items' shared-cache replies take a few promise turns to reach it.
+   */
+  async #analyseAhead(items: readonly FeedItem[], rulesLookup: Promise<RulesLookup>): Promise<void> {
+    const { matcher } = (await rulesLookup).rules
+    if (matcher.size === 0) return
+    await yieldToLoop()
+    await prepareTexts(items, matcher, performance.now())
   }
 
   /** Queues the read of the items' statuses; when it fails, items are decided as if they had none, and the answer says so. */

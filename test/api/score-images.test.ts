@@ -56,6 +56,21 @@ t.test('image.data: the image model’s scores reach the decision through the po
   t.match((await app.inject({ method: 'GET', url: '/readyz' })).json(), { ready: true, checks: { models: { ok: true, detail: new RegExp(MODEL) } } })
 })
 
+t.test('an unusable image among new captions of a user with keyword rules: 400, while their analysis is under way', async (t) => {
+  const userId = `muter-${testPrefix()}`
+  const put = await app.inject({ method: 'PUT', url: `/v1/users/${userId}/rules`, payload: { keywords: [{ value: 'spoiler', action: 'hide' }] } })
+  t.equal(put.statusCode, 200)
+  // the captions are analysed for the rule while the text model scores them; the image is refused meanwhile
+  const captions = Array.from({ length: 200 }, (_, i) => ({ id: `c${i}`, text: `${testPrefix()} caption ${i} with a spoiler or two ${'and words '.repeat(20)}` }))
+  const bad = { id: 'bad', image: { data: b64(Buffer.from('this is not an image at all')) } }
+  const res = await score(app, { userId, items: [bad, ...captions] })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 'FG_VALIDATION', details: [{ path: 'body.items.0.image.data' }] })
+  const again = await score(app, { userId, items: captions.slice(0, 2) })
+  t.equal(again.statusCode, 200, 'and the service goes on')
+  t.equal(again.json().decisions[0].action, 'hide')
+})
+
 t.test('image.data that is not a usable image: 400 FG_VALIDATION naming the item', async (t) => {
   const res = await score(app, {
     userId: 'u1',
