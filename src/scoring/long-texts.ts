@@ -2,6 +2,8 @@
  * Long texts on the decision path: an item's fields of LONG_TEXT characters or more are matched against the
  * user's keywords in steps before the item is decided, with other work let run between them, so that no text and
  * no rules hold the event loop for long. Used wherever items are decided on a request: /v1/score, /v1/evaluate.
+ * The shorter texts can be analysed ahead of deciding, in the same slices (prepareTexts): /v1/score does so while
+ * the text model scores new items.
  */
 import type { FeedItem } from '../engine/types.js'
 import type { KeywordMatch, KeywordMatcher } from '../keywords/matcher.js'
